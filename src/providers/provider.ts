@@ -1,0 +1,81 @@
+import type { ItemKind, Operation } from '../model.js'
+
+/** What a provider's API allows; the engine batches and polls by these alone. */
+export interface ProviderLimits {
+  /** Items (URLs plus directories) one submit call may carry. */
+  itemsPerCall: Record<Operation, number>
+  /** Every item of one call must share a host. */
+  oneHostPerCall: boolean
+  /** One call may carry URLs and directories together (otherwise one kind per call). */
+  mixedKindsPerCall: boolean
+  /** Directory purges are supported. */
+  directories: boolean
+  /** How many tasks one status call can ask about. */
+  statusIdsPerCall: number
+  /** Default seconds between status rounds (per operation). */
+  defaultPollSeconds: Record<Operation, number>
+  /** Least time between two submit calls of one operation, if documented. */
+  minSubmitIntervalMs?: Partial<Record<Operation, number>>
+  /** Least time between two status calls of one operation, if documented. */
+  minStatusIntervalMs?: Partial<Record<Operation, number>>
+  /** Submit calls the provider tolerates at once. */
+  defaultConcurrency: number
+}
+
+export interface BatchItem {
+  kind: ItemKind
+  url: string
+}
+
+/** One submit call's worth of items. */
+export interface Batch {
+  op: Operation
+  /** The host shared by all items when the provider requires one host per call, else ''. */
+  host: string
+  items: BatchItem[]
+}
+
+/** A batch the provider accepted. */
+export interface Task {
+  id: string
+  op: Operation
+  items: BatchItem[]
+  /** When it was submitted (ms since epoch), for providers that query by time. */
+  submittedAt: number
+}
+
+export type ItemStatusState = 'pending' | 'success' | 'failure'
+
+export interface ItemStatus {
+  taskId: string
+  url: string
+  state: ItemStatusState
+  /** The provider's own status word, shown in the report. */
+  detail: string
+}
+
+/** A submit or status call the provider refused or that failed in transport. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    /** True when trying again later may succeed (rate limits, 5xx). */
+    readonly retryable = false
+  ) {
+    super(message)
+    this.name = 'ProviderError'
+  }
+}
+
+export interface CdnProvider {
+  readonly name: string
+  readonly limits: ProviderLimits
+  /** Called once before any submit (e.g. to obtain a token). */
+  prepare?(): Promise<void>
+  /** Submits one batch; throws ProviderError when the provider rejects it. */
+  submit(batch: Batch): Promise<Task>
+  /**
+   * Current state of every item of `tasks` (at most `statusIdsPerCall`, one operation).
+   * Items missing from the answer are taken as still pending.
+   */
+  status(tasks: Task[]): Promise<ItemStatus[]>
+}
