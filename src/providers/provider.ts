@@ -1,4 +1,5 @@
 import type { ItemKind, Operation } from '../model.js'
+import type { Transport } from '../http/transport.js'
 
 /** What a provider's API allows; the engine batches and polls by these alone. */
 export interface ProviderLimits {
@@ -78,4 +79,38 @@ export interface CdnProvider {
    * Items missing from the answer are taken as still pending.
    */
   status(tasks: Task[]): Promise<ItemStatus[]>
+}
+
+/** Every credential input any provider reads; each provider uses its own few. */
+export interface Credentials {
+  token: string
+  username: string
+  password: string
+  apiKey: string
+  accessKey: string
+  secretKey: string
+  publicKey: string
+  privateKey: string
+  projectId: string
+}
+
+/** What a provider gets from the pipeline: its settings and the edges it may touch. */
+export interface ProviderContext {
+  endpoint: string
+  credentials: Credentials
+  request: Transport
+  /** Registers a derived secret (token, signature, header) with the runner's log masking. */
+  mask: (secret: string) => void
+  log: (line: string) => void
+  now: () => number
+}
+
+/** One CDN: its static facts and how to build a client. */
+export interface ProviderDefinition {
+  readonly name: string
+  readonly defaultEndpoint: string
+  readonly limits: ProviderLimits
+  /** Throws InputError naming the input when the credentials this provider needs are missing or malformed. */
+  checkCredentials(credentials: Credentials): void
+  create(ctx: ProviderContext): CdnProvider
 }

@@ -1,0 +1,141 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
+import { createTransport } from '../../src/http/transport.js'
+import { ProviderError, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
+import { ztgame } from '../../src/providers/ztgame.js'
+import { InputError } from '../../src/errors.js'
+
+const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+
+let emulator: ZtgameEmulator | null = null
+const transport = createTransport({ maxAttempts: 1 })
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+afterAll(() => transport.close())
+
+function client(creds: Partial<Credentials>, masked: string[] = []): CdnProvider {
+  return ztgame.create({
+    endpoint: emulator!.url,
+    credentials: { ...noCreds, ...creds },
+    request: transport.request,
+    mask: (s) => masked.push(s),
+    log: () => {},
+    now: Date.now
+  })
+}
+
+async function waitFinal(p: CdnProvider, task: Task) {
+  for (;;) {
+    const s = await p.status([task])
+    if (s.every((x) => x.state !== 'pending')) return s
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('ztgame provider against its emulator', () => {
+  it('purges URLs with X-Auth-Token and polls the task to SUCCESS', async () => {
+    emulator = await startZtgameEmulator({ completeAfterMs: 50 })
+    const p = client({ token: 'test-token' })
+    const urls = ['http://a.example.com/x.js', 'http://a.example.com/y.js']
+    const task = await p.submit({ op: 'purge', host: 'a.example.com', items: urls.map((url) => ({ kind: 'url', url })) })
+    const sent = emulator.requests[0]
+    expect(sent.path).toBe('/cdn_api/purge')
+    expect(sent.headers['x-auth-token']).toBe('test-token')
+    expect(JSON.parse(sent.body)).toEqual({ urls })
+    expect((await p.status([task])).map((s) => s.state)).toEqual(['pending', 'pending'])
+    const final = await waitFinal(p, task)
+    expect(final).toEqual(urls.map((url) => ({ taskId: task.id, url, state: 'success', detail: 'SUCCESS' })))
+  })
+
+  it('sends directories as dirs and prefetches to /cdn_api/prefetch', async () => {
+    emulator = await startZtgameEmulator()
+    const p = client({ token: 'test-token' })
+    await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'dir', url: 'http://a.example.com/img/' }] })
+    await p.submit({ op: 'prefetch', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/a.png' }] })
+    expect(JSON.parse(emulator.requests[0].body)).toEqual({ dirs: ['http://a.example.com/img/'] })
+    expect(emulator.requests[1].path).toBe('/cdn_api/prefetch')
+    expect([...emulator.tasks.values()].map((t) => t.type)).toEqual(['1', '2'])
+  })
+
+  it('compares status words case-insensitively and maps FAILURE', async () => {
+    emulator = await startZtgameEmulator({ statusCase: 'lower', completeAfterMs: 0, failUrls: ['http://a.example.com/bad'] })
+    const p = client({ token: 'test-token' })
+    const ok = await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/good' }] })
+    const bad = await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/bad' }] })
+    expect((await p.status([ok]))[0]).toMatchObject({ state: 'success', detail: 'success' })
+    expect((await p.status([bad]))[0]).toMatchObject({ state: 'failure', detail: 'failure' })
+  })
+
+  it('turns a wrong token into a ProviderError naming the token input, without the token', async () => {
+    emulator = await startZtgameEmulator()
+    const p = client({ token: 'wrong-secret-token' })
+    const err = await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/x' }] }).catch((e) => e)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/token input/)
+    expect(err.message).not.toContain('wrong-secret-token')
+  })
+
+  it('reports the emulator refusing more than one host or more than 10 items', async () => {
+    emulator = await startZtgameEmulator()
+    const p = client({ token: 'test-token' })
+    const twoHosts = await p.submit({ op: 'purge', host: '', items: [{ kind: 'url', url: 'http://a.example.com/x' }, { kind: 'url', url: 'http://b.example.com/x' }] }).catch((e) => e)
+    expect(twoHosts.message).toMatch(/single host name/)
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ kind: 'url' as const, url: `http://a.example.com/${i}` }))
+    const tooMany = await p.submit({ op: 'purge', host: 'a.example.com', items: eleven }).catch((e) => e)
+    expect(tooMany).toBeInstanceOf(ProviderError)
+    expect(emulator.tasks.size).toBe(0)
+  })
+
+  it('reports a host outside the project with the provider message', async () => {
+    emulator = await startZtgameEmulator({ hosts: ['a.example.com'] })
+    const p = client({ token: 'test-token' })
+    const err = await p.submit({ op: 'purge', host: 'c.example.com', items: [{ kind: 'url', url: 'http://c.example.com/x' }] }).catch((e) => e)
+    expect(err.message).toContain('c.example.com is not yours or not ready')
+  })
+
+  it('obtains a token with username/password and masks it', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['issued-token'], users: { alice: 'pw' } })
+    const masked: string[] = []
+    const p = client({ username: 'alice', password: 'pw' }, masked)
+    await p.prepare!()
+    expect(masked).toEqual(['issued-token'])
+    await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/x' }] })
+    expect(emulator.requests[1].headers['x-auth-token']).toBe('issued-token')
+  })
+
+  it('fails the token request clearly on a wrong password', async () => {
+    emulator = await startZtgameEmulator({ users: { alice: 'pw' } })
+    const err = await client({ username: 'alice', password: 'nope' }).prepare!().catch((e) => e)
+    expect(err.message).toMatch(/username and password inputs/)
+    expect(err.message).not.toContain('nope')
+  })
+
+  it('counts an unknown task id as failed', async () => {
+    emulator = await startZtgameEmulator()
+    const p = client({ token: 'test-token' })
+    const s = await p.status([{ id: 'missing', op: 'purge', items: [{ kind: 'url', url: 'http://a.example.com/x' }], submittedAt: 0 }])
+    expect(s[0]).toMatchObject({ state: 'failure', detail: 'task id can not found' })
+  })
+})
+
+describe('ztgame credentials check', () => {
+  it.each([
+    [{}, 'token'],
+    [{ username: 'u' }, 'password'],
+    [{ password: 'p' }, 'username']
+  ])('%j is an InputError on %s', (creds, input) => {
+    let caught: unknown
+    try {
+      ztgame.checkCredentials({ ...noCreds, ...creds })
+    } catch (e) {
+      caught = e
+    }
+    expect(caught).toBeInstanceOf(InputError)
+    expect((caught as InputError).input).toBe(input)
+  })
+  it('accepts a token alone', () => {
+    expect(() => ztgame.checkCredentials({ ...noCreds, token: 't' })).not.toThrow()
+  })
+})

@@ -1,0 +1,95 @@
+import type { ItemResult, Mode, Operation, Plan } from '../model.js'
+import type { CdnProvider, Task } from '../providers/provider.js'
+import { batchForProvider, itemsFor } from './batch.js'
+import type { Clock } from './clock.js'
+import { itemKey, pollUntilDone, type PollProgress } from './poll.js'
+import { submitBatches, type SubmitOutcome } from './submit.js'
+
+export interface ExecuteOptions {
+  mode: Mode
+  wait: boolean
+  /** Clock time after which polling gives up. */
+  deadline: number
+  /** Seconds between status rounds; null = the provider's default. */
+  pollSeconds: number | null
+  concurrency: number
+}
+
+export interface ExecuteEvents {
+  batches(op: Operation, count: number, hosts: number): void
+  submitted(outcome: SubmitOutcome): void
+  round(op: Operation, progress: PollProgress): void
+}
+
+export interface ExecuteResult {
+  items: ItemResult[]
+  taskIds: string[]
+}
+
+/** The operations a mode runs, in order. */
+export function operationsOf(mode: Mode): Operation[] {
+  return mode === 'purge-prefetch' ? ['purge', 'prefetch'] : [mode]
+}
+
+const hostOf = (url: string): string => new URL(url).host
+
+/**
+ * Submits and polls every operation of the mode in order. In `purge-prefetch` the
+ * prefetch starts only after every purge task is final, so the warm-up fetches fresh
+ * content; with `wait: false` the purge is still awaited and only the prefetch is not.
+ */
+export async function executePlan(provider: CdnProvider, plan: Plan, options: ExecuteOptions, clock: Clock, events: ExecuteEvents): Promise<ExecuteResult> {
+  const items: ItemResult[] = []
+  const taskIds: string[] = []
+  const ops = operationsOf(options.mode)
+  for (const [index, op] of ops.entries()) {
+    const batches = batchForProvider(op, itemsFor(plan, op), provider.limits)
+    if (batches.length === 0) continue
+    events.batches(op, batches.length, new Set(batches.map((b) => b.host)).size)
+    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted)
+    const tasks: Task[] = []
+    for (const outcome of outcomes) {
+      if (outcome.task) {
+        tasks.push(outcome.task)
+        taskIds.push(outcome.task.id)
+      } else {
+        for (const item of outcome.batch.items) {
+          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: null, state: 'submit-failed', message: outcome.error })
+        }
+      }
+    }
+    const mustWait = options.wait || index < ops.length - 1
+    if (!mustWait) {
+      for (const task of tasks) {
+        for (const item of task.items) {
+          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: task.id, state: 'submitted', message: 'accepted; not polled (wait: false)' })
+        }
+      }
+      continue
+    }
+    const intervalMs = (options.pollSeconds ?? provider.limits.defaultPollSeconds[op]) * 1000
+    const statuses = await pollUntilDone(
+      provider,
+      tasks,
+      { deadline: options.deadline, intervalMs, firstDelayMs: Math.min(1000, intervalMs), concurrency: options.concurrency },
+      clock,
+      (progress) => events.round(op, progress)
+    )
+    for (const task of tasks) {
+      for (const item of task.items) {
+        const status = statuses.get(itemKey(task.id, item.url))
+        const state = status?.state ?? 'pending'
+        items.push({
+          op,
+          kind: item.kind,
+          url: item.url,
+          host: hostOf(item.url),
+          taskId: task.id,
+          state: state === 'pending' ? 'timeout' : state,
+          message: state === 'pending' ? `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})` : (status?.detail ?? '')
+        })
+      }
+    }
+  }
+  return { items, taskIds }
+}

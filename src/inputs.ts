@@ -1,0 +1,170 @@
+import { InputError } from './errors.js'
+import type { Mode } from './model.js'
+import { providerByName } from './providers/index.js'
+import type { Credentials, ProviderDefinition } from './providers/provider.js'
+
+/** Every input name, as action.yml spells it. */
+export const Inputs = {
+  provider: 'provider',
+  endpoint: 'endpoint',
+  token: 'token',
+  username: 'username',
+  password: 'password',
+  apiKey: 'api-key',
+  accessKey: 'access-key',
+  secretKey: 'secret-key',
+  publicKey: 'public-key',
+  privateKey: 'private-key',
+  projectId: 'project-id',
+  rules: 'rules',
+  mode: 'mode',
+  files: 'files',
+  urls: 'urls',
+  base: 'base',
+  minSuccessRate: 'min-success-rate',
+  wait: 'wait',
+  timeout: 'timeout',
+  pollInterval: 'poll-interval',
+  concurrency: 'concurrency',
+  dryRun: 'dry-run',
+  githubToken: 'github-token'
+} as const
+
+/** Every output name, as action.yml spells it. */
+export const Outputs = {
+  successRate: 'success-rate',
+  urls: 'urls',
+  taskIds: 'task-ids',
+  report: 'report'
+} as const
+
+/** Inputs that hold secrets: masked as soon as they are read. */
+const SECRET_INPUTS = new Set<string>([Inputs.token, Inputs.password, Inputs.apiKey, Inputs.secretKey, Inputs.privateKey, Inputs.githubToken])
+
+const MODES: readonly Mode[] = ['purge', 'prefetch', 'purge-prefetch']
+/** GitHub ends a job after 6 hours; a longer timeout is a mistake. */
+const MAX_TIMEOUT_SECONDS = 6 * 60 * 60
+
+/** Everything the run needs, validated. */
+export interface Settings {
+  /** The CDN to drive. */
+  provider: ProviderDefinition
+  /** API base URL without a trailing slash. */
+  endpoint: string
+  credentials: Credentials
+  /** Raw YAML of the rules; '' when none were given. */
+  rules: string
+  mode: Mode
+  /** Paths given as changed (skips detection); empty when not given. */
+  files: string[]
+  /** Raw `urls` input; parsed by the plan stage. */
+  urls: string
+  /** Commit to diff from; '' = the event's. */
+  base: string
+  /** Percent of items that must succeed. */
+  minSuccessRate: number
+  wait: boolean
+  /** Seconds allowed for polling. */
+  timeoutSeconds: number
+  /** Seconds between status rounds; null = the provider's default. */
+  pollSeconds: number | null
+  /** Calls in flight at once. */
+  concurrency: number
+  dryRun: boolean
+  githubToken: string
+}
+
+export type GetInput = (name: string) => string
+
+function parseNumber(input: string, raw: string, min: number, max: number, integer: boolean, what: string): number {
+  const value = Number(raw)
+  if (raw === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new InputError(input, `'${raw}' is not ${what} (${min}–${max})`)
+  }
+  return value
+}
+
+function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback
+  if (/^(true|True|TRUE)$/.test(raw)) return true
+  if (/^(false|False|FALSE)$/.test(raw)) return false
+  throw new InputError(input, `'${raw}' is not a boolean; use true or false`)
+}
+
+const lines = (raw: string): string[] =>
+  raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+
+/**
+ * Reads and validates every input. `getInput` returns the trimmed value ('' when unset);
+ * `mask` registers secrets with the runner before anything can log them.
+ */
+export function readSettings(getInput: GetInput, mask: (secret: string) => void): Settings {
+  const read = (name: string): string => {
+    const value = getInput(name)
+    if (value !== '' && SECRET_INPUTS.has(name)) mask(value)
+    return value
+  }
+  // Read (and mask) every secret first, so no later error can come before masking.
+  const credentials: Credentials = {
+    token: read(Inputs.token),
+    username: read(Inputs.username),
+    password: read(Inputs.password),
+    apiKey: read(Inputs.apiKey),
+    accessKey: read(Inputs.accessKey),
+    secretKey: read(Inputs.secretKey),
+    publicKey: read(Inputs.publicKey),
+    privateKey: read(Inputs.privateKey),
+    projectId: read(Inputs.projectId)
+  }
+  const githubToken = read(Inputs.githubToken)
+  const provider = providerByName(read(Inputs.provider))
+
+  const endpoint = (read(Inputs.endpoint) || provider.defaultEndpoint).replace(/\/+$/, '')
+  let parsedEndpoint: URL | null = null
+  try {
+    parsedEndpoint = new URL(endpoint)
+  } catch {
+    /* reported below */
+  }
+  if (!parsedEndpoint || !/^https?:$/.test(parsedEndpoint.protocol) || parsedEndpoint.username || parsedEndpoint.password || parsedEndpoint.search || parsedEndpoint.hash) {
+    throw new InputError(Inputs.endpoint, `'${endpoint}' is not an http(s) base URL (no credentials, query or fragment); leave it empty for ${provider.defaultEndpoint}`)
+  }
+
+  const modeRaw = read(Inputs.mode) || 'purge'
+  if (!MODES.includes(modeRaw as Mode)) throw new InputError(Inputs.mode, `'${modeRaw}' is not a mode; use one of: ${MODES.join(', ')}`)
+  const mode = modeRaw as Mode
+
+  const base = read(Inputs.base)
+  if (base.startsWith('-') || /[\s\x00-\x1f]/.test(base)) throw new InputError(Inputs.base, `'${base}' is not a commit or ref`)
+
+  const pollRaw = read(Inputs.pollInterval)
+  const concurrencyRaw = read(Inputs.concurrency)
+  const settings: Settings = {
+    provider,
+    endpoint,
+    credentials,
+    rules: read(Inputs.rules),
+    mode,
+    files: lines(read(Inputs.files)),
+    urls: read(Inputs.urls),
+    base,
+    minSuccessRate: parseNumber(Inputs.minSuccessRate, read(Inputs.minSuccessRate) || '100', 0, 100, false, 'a percentage'),
+    wait: parseBoolean(Inputs.wait, read(Inputs.wait), true),
+    timeoutSeconds: parseNumber(Inputs.timeout, read(Inputs.timeout) || '600', 1, MAX_TIMEOUT_SECONDS, true, 'a whole number of seconds'),
+    pollSeconds: pollRaw === '' ? null : parseNumber(Inputs.pollInterval, pollRaw, 0.1, 3600, false, 'a number of seconds'),
+    concurrency: concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
+    dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
+    githubToken
+  }
+  if (settings.rules === '' && settings.urls === '' ) {
+    throw new InputError(Inputs.rules, 'give rules (to map changed files to URLs) or urls (to submit as they are); with neither there is nothing to send')
+  }
+  if (settings.rules === '' && settings.files.length > 0) {
+    throw new InputError(Inputs.rules, 'files were given but no rules map them to URLs; add rules, or use urls for URLs as they are')
+  }
+  if (!settings.dryRun) provider.checkCredentials(credentials)
+  return settings
+}

@@ -1,0 +1,168 @@
+import * as core from '@actions/core'
+import { readFile } from 'node:fs/promises'
+import os from 'node:os'
+import { detectChanges } from './changes/detect.js'
+import { makeGitRunner } from './changes/git.js'
+import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
+import { realClock, type Clock } from './engine/clock.js'
+import { executePlan, operationsOf } from './engine/execute.js'
+import { InputError } from './errors.js'
+import { createTransport } from './http/transport.js'
+import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
+import type { ChangeSet, ItemResult, Plan } from './model.js'
+import { buildPlan } from './plan/plan.js'
+import { parseRules } from './plan/rules.js'
+import { parseUrlList } from './plan/urls.js'
+import { buildReport, writeReport } from './report/report.js'
+import { renderSummary } from './report/summary.js'
+import { computeVerdict, isSuccess } from './report/verdict.js'
+
+/** Failed items named in the failure message and annotations before the rest is counted. */
+const NAMED_FAILURES = 10
+
+async function readEvent(): Promise<{ name: string; payload: Record<string, unknown> }> {
+  const name = process.env.GITHUB_EVENT_NAME ?? ''
+  const file = process.env.GITHUB_EVENT_PATH ?? ''
+  if (file === '') return { name, payload: {} }
+  try {
+    return { name, payload: JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> }
+  } catch (err) {
+    throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`)
+  }
+}
+
+async function findChanges(settings: Settings): Promise<ChangeSet> {
+  const event = await readEvent()
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
+  return detectChanges(
+    { eventName: event.name, payload: event.payload, sha: process.env.GITHUB_SHA ?? '', files: settings.files, base: settings.base, workspace },
+    {
+      git: makeGitRunner(workspace),
+      api: async () => {
+        if (settings.githubToken === '' || owner === '') return null
+        const { makeChangesApi } = await import('./changes/github-api.js')
+        return makeChangesApi(settings.githubToken, owner, repo)
+      },
+      log: (line) => core.info(line)
+    }
+  )
+}
+
+/** Works out what to send: changed files through the rules, plus the `urls` input. */
+async function makePlan(settings: Settings): Promise<Plan> {
+  // Parse everything the user wrote before touching git or the network.
+  const rules = settings.rules === '' ? [] : parseRules(settings.rules)
+  const extra = parseUrlList(settings.urls, Inputs.urls)
+  let changes: ChangeSet = { files: [], source: `only the urls input (${extra.urls.length + extra.dirs.length} entries); no change detection` }
+  if (settings.files.length > 0 || settings.urls === '') {
+    changes = await core.group('Changed files', async () => {
+      const found = await findChanges(settings)
+      core.info(found.source)
+      const counts = { added: 0, modified: 0, deleted: 0 }
+      for (const file of found.files) counts[file.status]++
+      core.info(`${found.files.length} changed files: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
+      return found
+    })
+  } else {
+    core.info(changes.source)
+  }
+  return core.group('URL plan', async () => {
+    const { plan, ruleHits, unmatched } = buildPlan(changes.files, rules, settings.mode, extra)
+    for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${hit.files} files matched`)
+    if (changes.files.length > 0) core.info(`${unmatched} changed files matched no rule`)
+    core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
+    for (const url of plan.purgeUrls) core.info(`purge ${url}`)
+    for (const url of plan.purgeDirs) core.info(`purge dir ${url}`)
+    for (const url of plan.prefetchUrls) core.info(`prefetch ${url}`)
+    return plan
+  })
+}
+
+function describeFailures(failed: ItemResult[]): string {
+  const named = failed.slice(0, NAMED_FAILURES).map((i) => `${i.op} ${i.url} (${i.state}: ${i.message})`)
+  const rest = failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : ''
+  return named.join('; ') + rest
+}
+
+/** The action: inputs → changes → plan → batches → submit → poll → report → verdict. */
+export async function run(clock: Clock = realClock): Promise<void> {
+  const transport = createTransport({ debug: (line) => core.debug(line) })
+  try {
+    const settings = readSettings((name) => core.getInput(name), (secret) => core.setSecret(secret))
+    core.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    const plan = await makePlan(settings)
+    checkPlanFits(plan, settings.provider.limits, settings.provider.name)
+
+    let items: ItemResult[]
+    let taskIds: string[] = []
+    if (settings.dryRun) {
+      items = []
+      for (const op of operationsOf(settings.mode)) {
+        const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
+        if (batches.length > 0) core.info(`dry run: ${op} would take ${batches.length} calls`)
+        for (const batch of batches) {
+          for (const item of batch.items) items.push({ op, kind: item.kind, url: item.url, host: new URL(item.url).host, taskId: null, state: 'planned', message: 'dry run: not sent' })
+        }
+      }
+    } else {
+      const provider = settings.provider.create({
+        endpoint: settings.endpoint,
+        credentials: settings.credentials,
+        request: transport.request,
+        mask: (secret) => core.setSecret(secret),
+        log: (line) => core.info(line),
+        now: () => clock.now()
+      })
+      const deadline = clock.now() + settings.timeoutSeconds * 1000
+      const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
+      if (hasWork && provider.prepare) await provider.prepare()
+      const result = await executePlan(
+        provider,
+        plan,
+        { mode: settings.mode, wait: settings.wait, deadline, pollSeconds: settings.pollSeconds, concurrency: settings.concurrency },
+        clock,
+        {
+          batches: (op, count, hosts) => core.info(`${op}: ${count} calls across ${hosts} host(s)`),
+          submitted: (o) =>
+            o.task ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${o.batch.items.length} items${o.batch.host ? ` on ${o.batch.host}` : ''}`) : core.warning(`${o.batch.op}: ${o.error}`),
+          round: (op, p) => {
+            core.info(`${op} status round ${p.round}: ${p.done}/${p.total} final`)
+            for (const w of p.warnings) core.warning(w)
+          }
+        }
+      )
+      items = result.items
+      taskIds = result.taskIds
+    }
+
+    const verdict = computeVerdict(items, settings.minSuccessRate)
+    const report = buildReport({ provider: settings.provider.name, mode: settings.mode, dryRun: settings.dryRun, waited: settings.wait, verdict, taskIds, items })
+    const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
+    core.setOutput(Outputs.successRate, String(verdict.rate))
+    core.setOutput(Outputs.urls, JSON.stringify(items.map((i) => i.url)))
+    core.setOutput(Outputs.taskIds, JSON.stringify(taskIds))
+    core.setOutput(Outputs.report, reportPath)
+    await core.summary.addRaw(renderSummary(report)).write().catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
+
+    const failed = items.filter((i) => !isSuccess(i))
+    for (const item of failed.slice(0, NAMED_FAILURES)) core.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
+    if (failed.length > NAMED_FAILURES) core.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
+    if (items.length === 0) {
+      core.notice('Nothing to send: no URL was mapped from the changes. Success rate 100%.')
+    } else if (settings.dryRun) {
+      core.notice(`Dry run: ${items.length} items planned, nothing sent.`)
+    } else if (verdict.passed) {
+      core.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${verdict.total} items succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
+    } else {
+      core.setFailed(
+        `Success rate ${verdict.rate}% is below min-success-rate ${verdict.threshold}%: ${verdict.failed} of ${verdict.total} items failed: ${describeFailures(failed)}`
+      )
+    }
+  } catch (err) {
+    if (err instanceof InputError) core.setFailed(err.message)
+    else core.setFailed(err instanceof Error ? err.message : String(err))
+  } finally {
+    transport.close()
+  }
+}

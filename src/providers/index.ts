@@ -1,0 +1,17 @@
+import { InputError } from '../errors.js'
+import type { ProviderDefinition } from './provider.js'
+import { ztgame } from './ztgame.js'
+
+/** Every supported CDN, by the name the `provider` input takes. */
+const providers: readonly ProviderDefinition[] = [ztgame]
+
+export const providerNames = providers.map((p) => p.name)
+
+export function providerByName(name: string): ProviderDefinition {
+  const found = providers.find((p) => p.name === name)
+  if (!found) {
+    const shown = name === '' ? 'is required' : `'${name}' is not supported`
+    throw new InputError('provider', `${shown}; use one of: ${providerNames.join(', ')}`)
+  }
+  return found
+}

@@ -1,0 +1,182 @@
+import { InputError } from '../errors.js'
+import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
+import {
+  ProviderError,
+  type Batch,
+  type CdnProvider,
+  type ItemStatus,
+  type ItemStatusState,
+  type ProviderContext,
+  type ProviderDefinition,
+  type ProviderLimits,
+  type Task
+} from './provider.js'
+
+/** Limits from the vendor pages: ≤ 10 items and one host per request, urls or dirs. */
+const limits: ProviderLimits = {
+  itemsPerCall: { purge: 10, prefetch: 10 },
+  oneHostPerCall: true,
+  mixedKindsPerCall: false,
+  directories: true,
+  statusIdsPerCall: 1,
+  defaultPollSeconds: { purge: 5, prefetch: 5 },
+  defaultConcurrency: 4
+}
+
+/**
+ * Status words: the vendor page shows `RUN`, public server code lower case. Final:
+ * success / failure / error (inferred from server code); everything else is pending.
+ */
+function mapStatus(word: string): ItemStatusState {
+  switch (word.toLowerCase()) {
+    case 'success':
+      return 'success'
+    case 'failure':
+    case 'failed':
+    case 'error':
+      return 'failure'
+    default:
+      return 'pending'
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}
+
+/** The provider's own words for a non-2xx answer: `{"error": ...}` or a short text body. */
+function errorText(res: HttpResponse): string {
+  try {
+    const err = record(JSON.parse(res.text))?.error
+    if (typeof err === 'string') return err
+  } catch {
+    /* not JSON */
+  }
+  const text = res.text.trim().replace(/\s+/g, ' ')
+  return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
+}
+
+class ZtgameClient implements CdnProvider {
+  readonly name = 'ztgame'
+  readonly limits = limits
+  private token: string
+
+  constructor(private readonly ctx: ProviderContext) {
+    this.token = ctx.credentials.token
+  }
+
+  private url(path: string): string {
+    return this.ctx.endpoint.replace(/\/+$/, '') + path
+  }
+
+  private authFailure(res: HttpResponse): ProviderError | null {
+    if (res.status === 401) return new ProviderError('ztgame rejected the request: no valid X-Auth-Token (HTTP 401); check the token input')
+    if (res.status === 400 && /invalid token/i.test(res.text)) return new ProviderError('ztgame rejected the token (invalid token); check the token input')
+    if (res.status === 404 && /could not find token/i.test(res.text)) return new ProviderError('ztgame does not know this token (Could not find token); check the token input')
+    return null
+  }
+
+  async prepare(): Promise<void> {
+    if (this.token !== '') return
+    const { username, password } = this.ctx.credentials
+    // Public server code reads top-level username/password; the vendor page shows the
+    // Keystone v2 shape. Send both so either deployment accepts the body (inferred).
+    const body = JSON.stringify({ username, password, auth: { passwordCredentials: { username, password } } })
+    const res = await this.ctx.request({
+      method: 'POST',
+      url: this.url('/cdn_api/tokens'),
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body
+    })
+    if (res.status < 200 || res.status >= 300) {
+      throw new ProviderError(`ztgame token request failed (HTTP ${res.status}: ${errorText(res)}); check the username and password inputs`)
+    }
+    const data = record(parseJsonBody(res, 'ztgame token request'))
+    const id = record(record(record(data?.access)?.token))?.id
+    const token = typeof id === 'string' && id !== '' ? id : (res.header('x-subject-token') ?? '')
+    if (token === '') throw new ProviderError('ztgame token request answered without access.token.id or X-Subject-Token')
+    this.ctx.mask(token)
+    this.token = token
+    this.ctx.log('ztgame: obtained a token with username/password')
+  }
+
+  private headers(): Record<string, string> {
+    return { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': this.token }
+  }
+
+  async submit(batch: Batch): Promise<Task> {
+    const kind = batch.items[0]?.kind ?? 'url'
+    const path = batch.op === 'prefetch' ? '/cdn_api/prefetch' : '/cdn_api/purge'
+    const key = kind === 'dir' ? 'dirs' : 'urls'
+    const what = `ztgame ${batch.op} of ${batch.items.length} ${key} on ${batch.host}`
+    let res: HttpResponse
+    try {
+      res = await this.ctx.request({
+        method: 'POST',
+        url: this.url(path),
+        headers: this.headers(),
+        body: JSON.stringify({ [key]: batch.items.map((item) => item.url) })
+      })
+    } catch (err) {
+      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null)
+      throw err
+    }
+    const auth = this.authFailure(res)
+    if (auth) throw auth
+    if (res.status < 200 || res.status >= 300) {
+      throw new ProviderError(`${what} failed: HTTP ${res.status}: ${errorText(res)}`, res.status === 429 || res.status >= 500)
+    }
+    const api = record(record(parseJsonBody(res, what))?.zt_api)
+    if (!api || typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
+    if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
+    if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
+    return { id: api.reqId, op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+  }
+
+  async status(tasks: Task[]): Promise<ItemStatus[]> {
+    const out: ItemStatus[] = []
+    for (const task of tasks) {
+      const what = `ztgame status of task ${task.id}`
+      let res: HttpResponse
+      try {
+        res = await this.ctx.request({
+          method: 'GET',
+          url: this.url(`/cdn_api/req_status/${encodeURIComponent(task.id)}`),
+          headers: { Accept: 'application/json', 'X-Auth-Token': this.token }
+        })
+      } catch (err) {
+        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, true)
+        throw err
+      }
+      const auth = this.authFailure(res)
+      if (auth) throw auth
+      if (res.status === 404) {
+        // "task id can not found": the provider lost or never kept it; it cannot succeed.
+        for (const item of task.items) out.push({ taskId: task.id, url: item.url, state: 'failure', detail: errorText(res) })
+        continue
+      }
+      if (res.status < 200 || res.status >= 300) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${errorText(res)}`, true)
+      const word = record(record(parseJsonBody(res, what))?.task)?.taskStatus
+      if (typeof word !== 'string') throw new ProviderError(`${what}: answer has no task.taskStatus`, true)
+      // The status is per task: every URL of the task shares it.
+      const state = mapStatus(word)
+      for (const item of task.items) out.push({ taskId: task.id, url: item.url, state, detail: word })
+    }
+    return out
+  }
+}
+
+export const ztgame: ProviderDefinition = {
+  name: 'ztgame',
+  defaultEndpoint: 'http://cdnapi.ztgame.com.cn',
+  limits,
+  checkCredentials(c) {
+    if (c.token !== '') return
+    if (c.username !== '' && c.password !== '') return
+    if (c.username !== '' || c.password !== '') {
+      throw new InputError(c.username === '' ? 'username' : 'password', 'ztgame needs both username and password to obtain a token (or give token instead)')
+    }
+    throw new InputError('token', 'ztgame needs a token (X-Auth-Token), or username and password to obtain one; store it as a repository secret and pass it as token: ${{ secrets.ZTGAME_TOKEN }}')
+  },
+  create: (ctx) => new ZtgameClient(ctx)
+}

@@ -1,0 +1,37 @@
+import type { ItemResult } from '../model.js'
+import type { Report } from './report.js'
+
+/** Rows shown in one table before the rest is only counted. */
+export const MAX_ROWS = 500
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\|/g, '&#124;')
+
+function itemTable(items: readonly ItemResult[]): string {
+  const rows = items
+    .slice(0, MAX_ROWS)
+    .map((i) => `<tr><td>${escapeHtml(i.url)}</td><td>${i.kind}</td><td>${i.state}</td><td>${escapeHtml(i.taskId ?? '')}</td><td>${escapeHtml(i.message)}</td></tr>`)
+  const more = items.length > MAX_ROWS ? `\n<p>…and ${items.length - MAX_ROWS} more (see the report file).</p>` : ''
+  return `<table><tr><th>URL</th><th>kind</th><th>status</th><th>task</th><th>detail</th></tr>\n${rows.join('\n')}\n</table>${more}`
+}
+
+/** The job summary as Markdown with HTML tables; item lists fold into <details>. */
+export function renderSummary(report: Report): string {
+  const lines: string[] = []
+  const verdict = report.dryRun ? '🔎 Dry run: nothing was sent' : report.passed ? '✅ Passed' : '❌ Failed'
+  lines.push(`## CDN ${report.mode} (${report.provider})`, '')
+  lines.push(`**${verdict}** — success rate ${report.successRate}% (minimum ${report.minSuccessRate}%)`, '')
+  lines.push('| items | succeeded | failed | tasks |', '|---:|---:|---:|---:|')
+  lines.push(`| ${report.totals.items} | ${report.totals.succeeded} | ${report.totals.failed} | ${report.taskIds.length} |`, '')
+  if (report.items.length === 0) {
+    lines.push('No URL was mapped from the changed files, so nothing was sent.')
+    return lines.join('\n') + '\n'
+  }
+  for (const op of ['purge', 'prefetch'] as const) {
+    const items = report.items.filter((i) => i.op === op)
+    if (items.length === 0) continue
+    const failed = items.filter((i) => !['success', 'submitted', 'planned'].includes(i.state)).length
+    lines.push(`<details${failed > 0 ? ' open' : ''}><summary>${op}: ${items.length} items, ${failed} failed</summary>`, '', itemTable(items), '', '</details>', '')
+  }
+  return lines.join('\n')
+}
