@@ -159,11 +159,11 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
     githubToken
   }
-  if (settings.rules === '' && settings.urls === '' ) {
-    throw new InputError(Inputs.rules, 'give rules (to map changed files to URLs) or urls (to submit as they are); with neither there is nothing to send')
-  }
   if (settings.rules === '' && settings.files.length > 0) {
     throw new InputError(Inputs.rules, 'files were given but no rules map them to URLs; add rules, or use urls for URLs as they are')
+  }
+  if (settings.rules === '' && settings.urls === '') {
+    throw new InputError(Inputs.rules, 'give rules (to map changed files to URLs) or urls (to submit as they are); with neither there is nothing to send')
   }
   if (!settings.dryRun) provider.checkCredentials(credentials)
   return settings

@@ -1,0 +1,151 @@
+import { describe, expect, it } from '@jest/globals'
+import { executePlan, type ExecuteEvents } from '../../src/engine/execute.js'
+import { pollUntilDone } from '../../src/engine/poll.js'
+import { submitBatches } from '../../src/engine/submit.js'
+import { makeSpacer, mapConcurrent } from '../../src/engine/clock.js'
+import { ProviderError } from '../../src/providers/provider.js'
+import { FakeProvider, fakeClock, testLimits } from '../../__fixtures__/fake-provider.js'
+
+const quiet: ExecuteEvents = { batches: () => {}, submitted: () => {}, round: () => {} }
+const plan = (purge: string[], prefetch: string[] = []) => ({ purgeUrls: purge, purgeDirs: [], prefetchUrls: prefetch })
+
+describe('pollUntilDone', () => {
+  it('asks only about unfinished tasks, at most statusIdsPerCall per call, and backs off to the interval', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { finishAfterMs: 5000, stallUrls: ['http://a/stall'] })
+    const tasks = [
+      { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 },
+      { id: 'y', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/2' }], submittedAt: 0 },
+      { id: 'z', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/stall' }], submittedAt: 0 }
+    ]
+    const rounds: string[] = []
+    const result = await pollUntilDone(p, tasks, { deadline: 20_000, intervalMs: 4000, firstDelayMs: 500, concurrency: 1 }, clock, (r) => rounds.push(`${r.done}/${r.total}`))
+    expect(clock.sleeps.slice(0, 5)).toEqual([500, 1000, 2000, 4000, 4000])
+    expect(p.statusCalls.slice(0, 2)).toEqual([['x', 'y'], ['z']])
+    // once x and y are final, only z is asked about
+    expect(p.statusCalls.slice(-1)).toEqual([['z']])
+    expect(p.statusCalls.every((ids) => ids.length <= testLimits.statusIdsPerCall)).toBe(true)
+    expect(rounds).toContain('2/3')
+    expect(result.get('z\u0000http://a/stall')?.state).toBe('pending')
+    expect(clock.now()).toBeLessThanOrEqual(20_000)
+  })
+
+  it('stops as soon as everything is final', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { finishAfterMs: 0 })
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    await pollUntilDone(p, [task], { deadline: 60_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 2 }, clock)
+    expect(p.statusCalls).toHaveLength(1)
+    expect(clock.now()).toBe(1000)
+  })
+
+  it('ends items failed when a status error cannot be helped by asking again', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { statusError: new ProviderError('token rejected', false) })
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    const res = await pollUntilDone(p, [task], { deadline: 60_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 1 }, clock)
+    expect(res.get('x\u0000http://a/1')).toMatchObject({ state: 'failure', detail: 'token rejected' })
+    expect(p.statusCalls).toHaveLength(1)
+  })
+
+  it('keeps items pending through retryable status errors until the deadline', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { statusError: new ProviderError('HTTP 503', true) })
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    const warnings: string[] = []
+    const res = await pollUntilDone(p, [task], { deadline: 10_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 1 }, clock, (r) => warnings.push(...r.warnings))
+    expect(res.get('x\u0000http://a/1')?.state).toBe('pending')
+    expect(warnings[0]).toBe('HTTP 503')
+    expect(p.statusCalls.length).toBeGreaterThan(2)
+  })
+})
+
+describe('executePlan', () => {
+  it('purges, waits for every purge task, then prefetches (purge-prefetch)', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { finishAfterMs: 3000 })
+    const order: string[] = []
+    const original = p.submit.bind(p)
+    p.submit = async (b) => {
+      order.push(`${b.op}@${clock.now()}`)
+      return original(b)
+    }
+    const res = await executePlan(p, plan(['http://a/1', 'http://a/2'], ['http://a/1']), { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency: 2 }, clock, quiet)
+    expect(order[0]).toBe('purge@0')
+    const prefetchAt = Number(order[1].split('@')[1])
+    expect(prefetchAt).toBeGreaterThanOrEqual(3000)
+    expect(res.items.map((i) => [i.op, i.state])).toEqual([
+      ['purge', 'success'],
+      ['purge', 'success'],
+      ['prefetch', 'success']
+    ])
+    expect(res.taskIds).toEqual(['t1', 't2'])
+  })
+
+  it('counts rejected batches, failed and timed-out items, each with its message', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { failUrls: ['http://b/bad'], stallUrls: ['http://c/stall'], rejectUrls: ['http://d/x'] })
+    const res = await executePlan(p, plan(['http://a/ok', 'http://b/bad', 'http://c/stall', 'http://d/x']), { mode: 'purge', wait: true, deadline: 30_000, pollSeconds: 5, concurrency: 1 }, clock, quiet)
+    const byUrl = Object.fromEntries(res.items.map((i) => [i.url, i]))
+    expect(byUrl['http://a/ok'].state).toBe('success')
+    expect(byUrl['http://b/bad'].state).toBe('failure')
+    expect(byUrl['http://c/stall']).toMatchObject({ state: 'timeout', message: expect.stringContaining('running') })
+    expect(byUrl['http://d/x']).toMatchObject({ state: 'submit-failed', taskId: null, message: 'rejected by fake' })
+    expect(res.items).toHaveLength(4)
+  })
+
+  it('with wait: false submits and does not poll', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock)
+    const res = await executePlan(p, plan(['http://a/1']), { mode: 'purge', wait: false, deadline: 60_000, pollSeconds: null, concurrency: 1 }, clock, quiet)
+    expect(p.statusCalls).toHaveLength(0)
+    expect(res.items[0].state).toBe('submitted')
+  })
+
+  it('gives the same results whatever the concurrency', async () => {
+    const urls = Array.from({ length: 40 }, (_, i) => `http://h${i % 3}/${i}`)
+    const run = async (concurrency: number) => {
+      const clock = fakeClock()
+      const p = new FakeProvider(clock, testLimits, { finishAfterMs: 2000, failUrls: [urls[5]] })
+      const res = await executePlan(p, plan(urls, urls.slice(0, 9)), { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency }, clock, quiet)
+      return res.items.map((i) => [i.op, i.url, i.state])
+    }
+    expect(await run(8)).toEqual(await run(1))
+  })
+})
+
+describe('concurrency helpers', () => {
+  it('mapConcurrent never runs more than the limit at once and keeps order', async () => {
+    let active = 0
+    let peak = 0
+    const out = await mapConcurrent([1, 2, 3, 4, 5, 6], 2, async (n) => {
+      active++
+      peak = Math.max(peak, active)
+      await new Promise((r) => setTimeout(r, 5))
+      active--
+      return n * 10
+    })
+    expect(out).toEqual([10, 20, 30, 40, 50, 60])
+    expect(peak).toBe(2)
+  })
+
+  it('makeSpacer spaces call starts by the interval', async () => {
+    const clock = fakeClock()
+    const space = makeSpacer(clock, 10_000)
+    const starts: number[] = []
+    for (let i = 0; i < 3; i++) {
+      await space()
+      starts.push(clock.now())
+    }
+    expect(starts).toEqual([0, 10_000, 20_000])
+  })
+
+  it('submitBatches honours the provider minimum submit interval', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, { ...testLimits, minSubmitIntervalMs: { prefetch: 10_000 } })
+    const batches = [1, 2, 3].map((n) => ({ op: 'prefetch' as const, host: 'a', items: [{ kind: 'url' as const, url: `http://a/${n}` }] }))
+    const outcomes = await submitBatches(p, batches, 3, clock)
+    expect(outcomes.every((o) => o.task)).toBe(true)
+    expect(clock.now()).toBe(20_000)
+  })
+})
