@@ -1,0 +1,32 @@
+/** The git runner: no shell, exit codes instead of exceptions. */
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { makeGitRunner } from '../../src/changes/git.js'
+import { TempDirs } from './git-fixture.js'
+
+const temp = new TempDirs()
+afterEach(() => temp.cleanup())
+
+describe('makeGitRunner', () => {
+  it('hands arguments to git as they are, with no shell to expand them', async () => {
+    const git = makeGitRunner(await temp.make('runner-'))
+    const args = ['$(id)', '`id`', 'a;b', "it's", '*', '-rf', 'new\nline']
+    const result = await git(['rev-parse', '--sq-quote', ...args])
+    expect(result.code).toBe(0)
+    // --sq-quote echoes each argument single-quoted: they arrived untouched.
+    expect(result.stdout).toBe(" '$(id)' '`id`' 'a;b' 'it'\\''s' '*' '-rf' 'new\nline'\n")
+  })
+
+  it('resolves with the exit code and stderr when git fails', async () => {
+    const git = makeGitRunner(await temp.make('runner-'))
+    const result = await git(['rev-parse', '--verify', 'no-such-ref'])
+    expect(result.code).toBe(128)
+    expect(result.stderr).toMatch(/fatal/)
+  })
+
+  it('resolves (never rejects) when git cannot even start in the directory', async () => {
+    const git = makeGitRunner('/nonexistent/dir/for/sure')
+    const result = await git(['--version'])
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).not.toBe('')
+  })
+})

@@ -1,0 +1,432 @@
+/**
+ * Works out which files a run should purge, from the `files` input, the `base` input or the
+ * event. Precedence: `urls` (handled by the caller, which then skips this stage) → `files` →
+ * `base` → the event; except that a push deleting a branch always yields nothing to purge.
+ *
+ * Ways to a list, in the order they are tried:
+ *
+ * - Two known commits (push `before..after`, pull_request `synchronize`, `base..GITHUB_SHA`):
+ *   1. local git, after fetching a missing commit with `git fetch --depth=1 origin <sha>` (a tree
+ *      diff needs no history, so this works in actions/checkout's default depth-1 clone);
+ *   2. the GitHub compare API, asked both ways, since it compares from the merge base: after a
+ *      force push `before` is not an ancestor of `after`, and files the push reverted show up
+ *      only in `after...before`. Each answer holds at most 300 files; a full one fails the run.
+ * - A new branch (all-zero `before`): the merge base with the default branch —
+ *   1. local git, when the checkout has history (not shallow) and holds the default branch;
+ *   2. the compare API `<default>...<after>`, which diffs from exactly that merge base;
+ *   and when there is no merge base (an orphan branch, the default branch itself, no default
+ *   branch in the payload) every tracked file counts as added.
+ * - A pull request's files (`opened`, `reopened` and every other action but `synchronize`):
+ *   1. local git `base...head`, when the checkout has history and holds both commits: no token
+ *      needed, no cap on the number of files, no network;
+ *   2. the pull request files API (at most 3000 files; a full list fails the run).
+ *   History is not fetched on demand here: a merge base needs all of it.
+ *
+ * Every fallback is logged, and ChangeSet.source says which way was taken and why.
+ */
+import { lstat } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { ChangeDetectionError, InputError } from '../errors.js'
+import type { ChangedFile, ChangeSet } from '../model.js'
+import {
+  diffTrees,
+  fetchCommit,
+  inspectCheckout,
+  isFullSha,
+  isSafeRevision,
+  isZeroSha,
+  listTrackedFiles,
+  mergeBase,
+  resolveCommit,
+  type CheckoutInfo,
+  type GitRunner
+} from './git.js'
+import { COMPARE_FILE_LIMIT, NoCommonAncestorError, PULL_FILES_LIMIT, type ApiFileList, type ChangesApi } from './github-api.js'
+
+export type { GitRunner } from './git.js'
+export type { ChangesApi } from './github-api.js'
+
+export interface DetectInput {
+  /** GITHUB_EVENT_NAME. */
+  eventName: string
+  /** The parsed JSON of GITHUB_EVENT_PATH (read defensively: fields may be missing). */
+  payload: any
+  /** GITHUB_SHA. */
+  sha: string
+  /** The `files` input, split into repository-relative paths; empty when not given. */
+  files: string[]
+  /** The `base` input (a commit, branch or tag); empty when not given. */
+  base: string
+  /** GITHUB_WORKSPACE: the checkout, where git runs. */
+  workspace: string
+}
+
+export interface DetectDeps {
+  git: GitRunner
+  /** The API client, created on first use; null when no `github-token` was given. */
+  api: () => Promise<ChangesApi | null>
+  log: (line: string) => void
+}
+
+/** What to tell the user when only a full history (or another input) can give a reliable list. */
+const FIX_HISTORY =
+  "check out with full history (actions/checkout with 'fetch-depth: 0') so git can diff locally, or give 'files' or 'urls'"
+
+export async function detectChanges(input: DetectInput, deps: DetectDeps): Promise<ChangeSet> {
+  if (input.files.length > 0) {
+    if (input.base !== '') deps.log("'files' is given, so 'base' is not used")
+    return changesFromFilesInput(input.files, input.workspace)
+  }
+  return new ChangeDetector(input, deps).detect()
+}
+
+/**
+ * Checks and normalises the `files` input: strips a leading `./`; rejects absolute paths, `..`
+ * segments and backslashes, which cannot name a file in the repository the way git does.
+ */
+export function normaliseFilesInput(files: string[]): string[] {
+  const seen = new Set<string>()
+  for (const given of files) {
+    if (given.includes('\\')) {
+      throw new InputError('files', `'${given}' contains a backslash; write repository paths with '/', e.g. 'docs/index.html'`)
+    }
+    if (isAbsolute(given) || /^[A-Za-z]:/.test(given)) {
+      throw new InputError('files', `'${given}' is an absolute path; give paths relative to the repository root, e.g. 'docs/index.html'`)
+    }
+    let path = given
+    while (path.startsWith('./')) path = path.slice(2)
+    if (path.split('/').includes('..')) {
+      throw new InputError('files', `'${given}' has a '..' segment; give paths inside the repository, relative to its root`)
+    }
+    if (path === '' || path === '.') throw new InputError('files', `'${given}' names no file`)
+    seen.add(path)
+  }
+  return [...seen]
+}
+
+/**
+ * The `files` input as a change list: every file counts as modified, except that in a git checkout
+ * a file that is not in the workspace counts as deleted (purged, never prefetched).
+ */
+async function changesFromFilesInput(given: string[], workspace: string): Promise<ChangeSet> {
+  const paths = normaliseFilesInput(given)
+  const isCheckout = await exists(join(workspace, '.git'))
+  const files: ChangedFile[] = []
+  for (const path of paths) {
+    const deleted = isCheckout && !(await exists(join(workspace, path)))
+    files.push({ path, status: deleted ? 'deleted' : 'modified' })
+  }
+  const deletedCount = files.filter((f) => f.status === 'deleted').length
+  const note = isCheckout
+    ? deletedCount > 0
+      ? `; ${deletedCount} not in the checkout, counted as deleted`
+      : ''
+    : '; the workspace is not a git checkout, so all count as modified'
+  return { files, source: `'files' input: ${files.length} file(s)${note}` }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The tree diff `base..head` from GitHub's two merge-base compares: `forward` is `base...head`
+ * (merge base → head), `backward` is `head...base` (merge base → base). A path listed on either
+ * side may differ between base and head; whether it exists on each side follows from the lists.
+ * When base is an ancestor of head (a normal push) `backward` is empty and this is `forward`.
+ */
+export function treeDiffFromCompares(forward: ChangedFile[], backward: ChangedFile[]): ChangedFile[] {
+  const toHead = new Map(forward.map((f) => [f.path, f.status]))
+  const toBase = new Map(backward.map((f) => [f.path, f.status]))
+  const paths = new Set([...toHead.keys(), ...toBase.keys()])
+  const files: ChangedFile[] = []
+  for (const path of paths) {
+    const headSide = toHead.get(path)
+    const baseSide = toBase.get(path)
+    const inMergeBase = headSide !== undefined ? headSide !== 'added' : baseSide !== 'added'
+    const inHead = headSide !== undefined ? headSide !== 'deleted' : inMergeBase
+    const inBase = baseSide !== undefined ? baseSide !== 'deleted' : inMergeBase
+    if (inHead && inBase) files.push({ path, status: 'modified' })
+    else if (inHead) files.push({ path, status: 'added' })
+    else if (inBase) files.push({ path, status: 'deleted' })
+    // Neither side has it (both deleted it): nothing to purge.
+  }
+  return files
+}
+
+function short(rev: string): string {
+  return isFullSha(rev) ? rev.slice(0, 7) : rev
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** A commit present locally, or why it is not. */
+type LocalCommit = { sha: string } | { missing: string }
+
+class ChangeDetector {
+  private checkout: CheckoutInfo | undefined
+  private apiClient: Promise<ChangesApi | null> | undefined
+
+  constructor(
+    private readonly input: DetectInput,
+    private readonly deps: DetectDeps
+  ) {}
+
+  async detect(): Promise<ChangeSet> {
+    const { eventName, base, payload } = this.input
+    // A deleted branch has no deployment left to refresh, whatever else was asked.
+    if (eventName === 'push' && (payload?.deleted === true || isZeroSha(payload?.after))) {
+      return { files: [], source: `push deleted ${text(payload?.ref) || 'a branch'}: nothing to purge` }
+    }
+    if (base !== '') return this.fromBaseInput(base)
+    switch (eventName) {
+      case 'push':
+        return this.fromPush()
+      case 'pull_request':
+      case 'pull_request_target':
+        return this.fromPullRequest()
+      default:
+        throw new InputError(
+          'base',
+          `the '${eventName}' event carries no list of changed files. Give 'files' (the paths to purge), ` +
+            `'urls', or 'base' (a commit, branch or tag to diff GITHUB_SHA against).`
+        )
+    }
+  }
+
+  private head(): string {
+    if (!isFullSha(this.input.sha)) {
+      throw new ChangeDetectionError(`GITHUB_SHA '${this.input.sha}' is not a commit SHA`)
+    }
+    return this.input.sha
+  }
+
+  private async fromBaseInput(base: string): Promise<ChangeSet> {
+    if (!isSafeRevision(base)) {
+      throw new InputError(
+        'base',
+        `'${base}' is not a single commit: give a SHA, branch or tag (no leading '-', spaces, '..' or ':')`
+      )
+    }
+    const head = this.head()
+    return this.diffCommits(base, head, `'base' input ${short(base)}..${short(head)}`)
+  }
+
+  private async fromPush(): Promise<ChangeSet> {
+    const payload = this.input.payload ?? {}
+    const ref = text(payload.ref)
+    const after = isFullSha(payload.after) ? payload.after : this.head()
+    if (isZeroSha(payload.before)) return this.fromNewBranch(ref, after)
+    if (!isFullSha(payload.before)) {
+      throw new ChangeDetectionError(
+        `the push event has no 'before' commit to diff against; give 'base' (a commit to diff against) or 'files'`
+      )
+    }
+    return this.diffCommits(payload.before, after, `push ${short(payload.before)}..${short(after)}`)
+  }
+
+  private async fromPullRequest(): Promise<ChangeSet> {
+    const payload = this.input.payload ?? {}
+    const action = text(payload.action)
+    const number = Number(payload.number ?? payload.pull_request?.number)
+    const label = `${this.input.eventName} #${Number.isInteger(number) ? number : '?'} (${action || 'no action'})`
+    if (action === 'synchronize') {
+      // What this push to the PR branch changed, so a preview purges only what was redeployed.
+      if (isFullSha(payload.before) && isFullSha(payload.after) && !isZeroSha(payload.before)) {
+        return this.diffCommits(payload.before, payload.after, `${label} ${short(payload.before)}..${short(payload.after)}`)
+      }
+      this.deps.log(`${label}: the event has no before/after commits; using all of the pull request's files`)
+    }
+    return this.pullRequestFiles(label, number)
+  }
+
+  /** All files of the pull request: local git when history is there, else the API. */
+  private async pullRequestFiles(label: string, number: number): Promise<ChangeSet> {
+    const pr = this.input.payload?.pull_request ?? {}
+    const baseSha: unknown = pr.base?.sha
+    const headSha: unknown = pr.head?.sha
+    const checkout = await this.checkoutInfo()
+    let whyNotGit: string
+    if (!checkout.isRepository) whyNotGit = 'the workspace is not a git checkout'
+    else if (checkout.isShallow) whyNotGit = 'the checkout is shallow, so git cannot find the merge base'
+    else if (!isFullSha(baseSha) || !isFullSha(headSha)) whyNotGit = 'the event names no base and head commits'
+    else {
+      const base = await resolveCommit(this.deps.git, baseSha)
+      const head = await resolveCommit(this.deps.git, headSha)
+      const common = base && head ? await mergeBase(this.deps.git, base, head) : null
+      if (base && head && common) {
+        const files = await diffTrees(this.deps.git, common, head)
+        return { files, source: `${label}: the pull request's files, git diff ${short(base)}...${short(head)}` }
+      }
+      whyNotGit =
+        base && head ? `${short(base)} and ${short(head)} share no history` : 'its base or head commit is not in the checkout'
+    }
+    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub API for the pull request's files`)
+    const api = await this.requireApi(label, whyNotGit)
+    if (!Number.isInteger(number) || number <= 0) {
+      throw new ChangeDetectionError(`${label}: the event carries no pull request number`)
+    }
+    const list = await this.callApi(label, () => api.pullFiles(number))
+    if (list.mayBeTruncated) {
+      throw new ChangeDetectionError(
+        `${label}: the GitHub API lists at most ${PULL_FILES_LIMIT} files of a pull request and this one ` +
+          `reached that limit, so the list may be incomplete. To purge reliably, ${FIX_HISTORY}.`
+      )
+    }
+    return { files: list.files, source: `${label}: the pull request's files from the GitHub API (${whyNotGit})` }
+  }
+
+  /** A branch was created: what it changed since it left the default branch. */
+  private async fromNewBranch(ref: string, after: string): Promise<ChangeSet> {
+    const branch = ref.replace(/^refs\/heads\//, '') || 'a branch'
+    const label = `push created ${branch}`
+    const defaultBranch = text(this.input.payload?.repository?.default_branch)
+    if (defaultBranch === '') return this.allTrackedFiles(`${label}; the event names no default branch to compare with`)
+    if (defaultBranch === branch) return this.allTrackedFiles(`${label}, the default branch: there is nothing to compare with`)
+    if (!isSafeRevision(defaultBranch)) {
+      throw new ChangeDetectionError(`${label}: the default branch name '${defaultBranch}' is not usable`)
+    }
+
+    const checkout = await this.checkoutInfo()
+    let whyNotGit: string
+    if (!checkout.isRepository) whyNotGit = 'the workspace is not a git checkout'
+    else if (checkout.isShallow) whyNotGit = 'the checkout is shallow, so git cannot find the merge base'
+    else {
+      const head = await resolveCommit(this.deps.git, after)
+      const target =
+        (await resolveCommit(this.deps.git, `refs/remotes/origin/${defaultBranch}`)) ??
+        (await resolveCommit(this.deps.git, `refs/heads/${defaultBranch}`))
+      if (head && target) {
+        const common = await mergeBase(this.deps.git, target, head)
+        if (!common) return this.allTrackedFiles(`${label}, which shares no history with ${defaultBranch}`)
+        const files = await diffTrees(this.deps.git, common, head)
+        return {
+          files,
+          source: `${label}: git diff from its merge base with ${defaultBranch}, ${short(common)}..${short(head)}`
+        }
+      }
+      whyNotGit = head ? `${defaultBranch} is not in the checkout` : `${short(after)} is not in the checkout`
+    }
+
+    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API for the merge base with ${defaultBranch}`)
+    const api = await this.requireApi(label, whyNotGit)
+    let list: ApiFileList
+    try {
+      list = await this.callApi(label, () => api.compare(defaultBranch, after))
+    } catch (error) {
+      if (error instanceof NoCommonAncestorError) {
+        return this.allTrackedFiles(`${label}, which shares no history with ${defaultBranch}`)
+      }
+      throw error
+    }
+    this.failIfTruncated(label, list)
+    return {
+      files: list.files,
+      source: `${label}: GitHub compare API ${defaultBranch}...${short(after)}, from its merge base with ${defaultBranch} (${whyNotGit})`
+    }
+  }
+
+  private async allTrackedFiles(why: string): Promise<ChangeSet> {
+    this.deps.log(`${why}; every tracked file counts as added`)
+    const paths = await listTrackedFiles(this.deps.git).catch((error: unknown) => {
+      throw new ChangeDetectionError(`${why}, so every tracked file counts as added, but ${errorMessage(error)}`)
+    })
+    return {
+      files: paths.map((path) => ({ path, status: 'added' })),
+      source: `${why}: all ${paths.length} tracked file(s) count as added`
+    }
+  }
+
+  /** The tree diff between two commits: local git (fetching what is missing), else the compare API. */
+  private async diffCommits(base: string, head: string, label: string): Promise<ChangeSet> {
+    const localBase = await this.localCommit(base)
+    const localHead = 'sha' in localBase ? await this.localCommit(head) : localBase
+    if ('sha' in localBase && 'sha' in localHead) {
+      const files = await diffTrees(this.deps.git, localBase.sha, localHead.sha)
+      return { files, source: `${label}: git diff ${short(localBase.sha)}..${short(localHead.sha)}` }
+    }
+    const whyNotGit = 'missing' in localBase ? localBase.missing : (localHead as { missing: string }).missing
+    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
+    const api = await this.requireApi(label, whyNotGit)
+    let forward: ApiFileList
+    let backward: ApiFileList
+    try {
+      forward = await this.callApi(label, () => api.compare(base, head))
+      this.failIfTruncated(label, forward)
+      backward = await this.callApi(label, () => api.compare(head, base))
+      this.failIfTruncated(label, backward)
+    } catch (error) {
+      if (error instanceof NoCommonAncestorError) {
+        throw new ChangeDetectionError(
+          `${label}: ${short(base)} and ${short(head)} share no history, so the GitHub compare API cannot diff them; ${FIX_HISTORY}`
+        )
+      }
+      throw error
+    }
+    const files = treeDiffFromCompares(forward.files, backward.files)
+    return { files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
+  }
+
+  /** Finds a commit locally, fetching it alone from origin when it is missing. */
+  private async localCommit(rev: string): Promise<LocalCommit> {
+    const checkout = await this.checkoutInfo()
+    if (!checkout.isRepository) return { missing: 'the workspace is not a git checkout' }
+    const present = await resolveCommit(this.deps.git, rev)
+    if (present) return { sha: present }
+    this.deps.log(`${short(rev)} is not in the checkout; fetching it: git fetch --depth=1 origin ${rev}`)
+    const fetched = await fetchCommit(this.deps.git, rev)
+    if ('error' in fetched) {
+      this.deps.log(`git fetch of ${short(rev)} failed: ${fetched.error}`)
+      return { missing: `${short(rev)} is not in the checkout and could not be fetched` }
+    }
+    // A SHA resolves to itself; a branch or tag to what the fetch brought (FETCH_HEAD).
+    const sha = isFullSha(rev) ? await resolveCommit(this.deps.git, rev) : fetched.sha
+    return sha ? { sha } : { missing: `${short(rev)} is still not in the checkout after fetching it` }
+  }
+
+  private async checkoutInfo(): Promise<CheckoutInfo> {
+    this.checkout ??= await inspectCheckout(this.deps.git)
+    return this.checkout
+  }
+
+  private async requireApi(label: string, whyNotGit: string): Promise<ChangesApi> {
+    this.apiClient ??= this.deps.api()
+    const api = await this.apiClient
+    if (!api) {
+      throw new ChangeDetectionError(
+        `${label}: ${whyNotGit}, and without 'github-token' the GitHub API cannot be asked. ` +
+          `Give 'github-token', or ${FIX_HISTORY}.`
+      )
+    }
+    return api
+  }
+
+  private async callApi(label: string, call: () => Promise<ApiFileList>): Promise<ApiFileList> {
+    try {
+      return await call()
+    } catch (error) {
+      if (error instanceof ChangeDetectionError) throw error
+      throw new ChangeDetectionError(`${label}: the GitHub API request failed: ${errorMessage(error)}`)
+    }
+  }
+
+  private failIfTruncated(label: string, list: ApiFileList): void {
+    if (list.mayBeTruncated) {
+      throw new ChangeDetectionError(
+        `${label}: the GitHub compare API lists at most ${COMPARE_FILE_LIMIT} files and this comparison ` +
+          `reached that limit, so the list may be incomplete. To purge reliably, ${FIX_HISTORY}.`
+      )
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Local git: a runner that never goes through a shell, the pure parsers for its `-z` output, and
+ * the handful of commands change detection needs. Every revision handed to git here has been
+ * checked by `isSafeRevision` (or is a hex SHA), and every command ends its revisions with `--`,
+ * so no user data can be read as an option or a path.
+ */
+import { execFile } from 'node:child_process'
+import { ChangeDetectionError } from '../errors.js'
+import type { ChangedFile } from '../model.js'
+
+export interface GitResult {
+  stdout: string
+  code: number
+  stderr: string
+}
+
+/** Runs `git <args>` in the workspace, without a shell. Resolves (never rejects) with the exit code. */
+export interface GitRunner {
+  (args: string[]): Promise<GitResult>
+}
+
+/** Output limit for one git command (`ls-files` of a large repository can be big). */
+const MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+
+/** `execFile('git', args, { cwd })`: arguments go to git as they are, nothing is interpreted. */
+export function makeGitRunner(cwd: string): GitRunner {
+  return (args) =>
+    new Promise((resolve) => {
+      execFile(
+        'git',
+        args,
+        {
+          cwd,
+          encoding: 'utf8',
+          maxBuffer: MAX_OUTPUT_BYTES,
+          // A fetch must fail, not wait for a password nobody will type.
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }
+        },
+        (error, stdout, stderr) => {
+          if (!error) {
+            resolve({ stdout, stderr, code: 0 })
+            return
+          }
+          // A non-zero exit carries a numeric code; a failed spawn (git missing, bad cwd) a string one.
+          const code = typeof error.code === 'number' ? error.code : -1
+          resolve({ stdout: stdout ?? '', stderr: stderr || error.message, code })
+        }
+      )
+    })
+}
+
+/** How git reports a status letter, mapped onto the model (anything unexpected counts as modified). */
+function statusFromLetter(letter: string): ChangedFile['status'] {
+  switch (letter) {
+    case 'A':
+      return 'added'
+    case 'D':
+      return 'deleted'
+    default:
+      // M, T (type change), U, X, B and anything newer: the path exists and may differ.
+      return 'modified'
+  }
+}
+
+/**
+ * Parses `git diff --name-status -z` output: `<status>\0<path>\0` per file, where a rename or copy
+ * (`R<score>`/`C<score>`, only without `--no-renames`) carries two paths. Paths come back
+ * byte-for-byte as git wrote them. Throws ChangeDetectionError on anything malformed rather than
+ * guessing, since a misread list would purge the wrong URLs.
+ */
+export function parseNameStatus(output: string): ChangedFile[] {
+  if (output === '') return []
+  if (!output.endsWith('\0')) {
+    throw new ChangeDetectionError('Unexpected git diff output: it does not end with a NUL byte (truncated?)')
+  }
+  const fields = output.slice(0, -1).split('\0')
+  const files: ChangedFile[] = []
+  let i = 0
+  const takePath = (status: string): string => {
+    const path = fields[i++]
+    if (path === undefined || path === '') {
+      throw new ChangeDetectionError(`Unexpected git diff output: status '${status}' is not followed by a path`)
+    }
+    return path
+  }
+  while (i < fields.length) {
+    const status = fields[i++]
+    if (!/^[A-Z][0-9]{0,3}$/.test(status)) {
+      throw new ChangeDetectionError(`Unexpected git diff output: '${status.slice(0, 40)}' is not a status letter`)
+    }
+    const letter = status[0]
+    if (letter === 'R' || letter === 'C') {
+      const from = takePath(status)
+      const to = takePath(status)
+      if (letter === 'R') files.push({ path: from, status: 'deleted' })
+      files.push({ path: to, status: 'added' })
+    } else {
+      files.push({ path: takePath(status), status: statusFromLetter(letter) })
+    }
+  }
+  return files
+}
+
+/** Splits NUL-terminated output (`ls-files -z`) into its entries. */
+export function parseNulList(output: string): string[] {
+  if (output === '') return []
+  if (!output.endsWith('\0')) {
+    throw new ChangeDetectionError('Unexpected git output: it does not end with a NUL byte (truncated?)')
+  }
+  return output.slice(0, -1).split('\0')
+}
+
+/** An all-zero SHA marks a branch that did not exist before (`before`) or no longer exists (`after`). */
+export function isZeroSha(sha: unknown): boolean {
+  return typeof sha === 'string' && /^0+$/.test(sha)
+}
+
+/** A full commit SHA (SHA-1 or SHA-256) as event payloads carry them. */
+export function isFullSha(sha: unknown): sha is string {
+  return typeof sha === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)
+}
+
+/**
+ * A revision from user input that git can only read as a revision: no leading `-` (an option),
+ * no whitespace or control characters, no `..` (a range), no `:` (a path inside a tree).
+ */
+export function isSafeRevision(rev: string): boolean {
+  return rev !== '' && !rev.startsWith('-') && !/[\s\x00-\x1f\x7f:]/.test(rev) && !rev.includes('..')
+}
+
+/** The first line of git's complaint, for a log line. */
+export function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? ''
+}
+
+/** What kind of checkout the workspace holds. */
+export interface CheckoutInfo {
+  isRepository: boolean
+  /** Cloned with a depth (actions/checkout's default is 1): history is cut off. */
+  isShallow: boolean
+}
+
+export async function inspectCheckout(git: GitRunner): Promise<CheckoutInfo> {
+  const result = await git(['rev-parse', '--is-shallow-repository'])
+  if (result.code !== 0) return { isRepository: false, isShallow: false }
+  return { isRepository: true, isShallow: result.stdout.trim() === 'true' }
+}
+
+/** The full SHA of a commit that is present locally, or null. `rev` must pass `isSafeRevision`. */
+export async function resolveCommit(git: GitRunner, rev: string): Promise<string | null> {
+  const result = await git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])
+  const sha = result.stdout.trim()
+  return result.code === 0 && sha !== '' ? sha : null
+}
+
+/**
+ * Fetches one commit (or ref) from origin without history: a tree diff needs none. Resolves to the
+ * fetched commit's SHA, or to the reason it failed.
+ */
+export async function fetchCommit(git: GitRunner, rev: string): Promise<{ sha: string } | { error: string }> {
+  const result = await git(['fetch', '--depth=1', '--no-tags', '--no-recurse-submodules', 'origin', rev])
+  if (result.code !== 0) return { error: firstLine(result.stderr) || `git fetch exited with ${result.code}` }
+  const sha = await resolveCommit(git, 'FETCH_HEAD')
+  return sha ? { sha } : { error: 'git fetch succeeded but FETCH_HEAD is not a commit' }
+}
+
+/** The merge base of two local commits, or null when they share no history (as far as it is present). */
+export async function mergeBase(git: GitRunner, a: string, b: string): Promise<string | null> {
+  const result = await git(['merge-base', a, b, '--'])
+  if (result.code === 1) return null
+  if (result.code !== 0) throw new ChangeDetectionError(`git merge-base ${a} ${b} failed: ${firstLine(result.stderr)}`)
+  return result.stdout.trim()
+}
+
+/** Files that differ between two local commits' trees (renames as a deletion plus an addition). */
+export async function diffTrees(git: GitRunner, base: string, head: string): Promise<ChangedFile[]> {
+  const result = await git(['diff', '--name-status', '-z', '--no-renames', '--no-color', '--no-ext-diff', base, head, '--'])
+  if (result.code !== 0) {
+    throw new ChangeDetectionError(`git diff ${base} ${head} failed: ${firstLine(result.stderr)}`)
+  }
+  return parseNameStatus(result.stdout)
+}
+
+/** Every tracked file, with repository-relative paths. */
+export async function listTrackedFiles(git: GitRunner): Promise<string[]> {
+  const result = await git(['ls-files', '-z', '--full-name'])
+  if (result.code !== 0) throw new ChangeDetectionError(`git ls-files failed: ${firstLine(result.stderr)}`)
+  return parseNulList(result.stdout)
+}

@@ -1,0 +1,139 @@
+/**
+ * The GitHub REST API as a source of changed files, for when local git cannot answer.
+ * `@actions/github` is imported only inside `makeChangesApi`, so runs that never need the API
+ * never load the client.
+ */
+import type { getOctokit } from '@actions/github'
+import { ChangeDetectionError } from '../errors.js'
+import type { ChangedFile } from '../model.js'
+
+/** A list of changed files from the API, which caps how many it returns. */
+export interface ApiFileList {
+  files: ChangedFile[]
+  /** The list reached the API's cap, so files may be missing: never treat it as complete. */
+  mayBeTruncated: boolean
+}
+
+export interface ChangesApi {
+  /**
+   * Files changed from the merge base of `base` and `head` to `head` (GitHub's `base...head`
+   * compare; at most 300 files). Throws NoCommonAncestorError when the two share no history.
+   */
+  compare(base: string, head: string): Promise<ApiFileList>
+  /** Files of pull request `n` (at most 3000). */
+  pullFiles(n: number): Promise<ApiFileList>
+}
+
+/** The compare API found no merge base (GitHub answers 404 "No common ancestor between ..."). */
+export class NoCommonAncestorError extends ChangeDetectionError {
+  constructor(base: string, head: string) {
+    super(`${base} and ${head} share no history`)
+    this.name = 'NoCommonAncestorError'
+  }
+}
+
+/** The compare API lists at most this many files. */
+export const COMPARE_FILE_LIMIT = 300
+/** The pull request files API lists at most this many files. */
+export const PULL_FILES_LIMIT = 3000
+
+/** The part of a file entry in compare and pull request file responses that we read. */
+export interface ApiFile {
+  filename: string
+  status: string
+  previous_filename?: string
+}
+
+/**
+ * Maps one API file entry onto the model. A rename becomes a deletion of the old name plus an
+ * addition of the new one; `unchanged` yields nothing; an unknown status counts as modified.
+ */
+export function mapApiFile(file: ApiFile): ChangedFile[] {
+  switch (file.status) {
+    case 'added':
+    case 'copied':
+      return [{ path: file.filename, status: 'added' }]
+    case 'removed':
+      return [{ path: file.filename, status: 'deleted' }]
+    case 'renamed':
+      return file.previous_filename
+        ? [
+            { path: file.previous_filename, status: 'deleted' },
+            { path: file.filename, status: 'added' }
+          ]
+        : [{ path: file.filename, status: 'added' }]
+    case 'unchanged':
+      return []
+    default:
+      // 'modified', 'changed' and anything GitHub adds later.
+      return [{ path: file.filename, status: 'modified' }]
+  }
+}
+
+type Octokit = ReturnType<typeof getOctokit>
+
+/**
+ * One entry per path. The API can name a path twice (`a` renamed to `b` while `b` was renamed to
+ * `c` leaves `b` both added and deleted): the path exists on both sides then, so it is modified.
+ */
+export function collapseDuplicates(files: ChangedFile[]): ChangedFile[] {
+  const byPath = new Map<string, ChangedFile>()
+  for (const file of files) {
+    const seen = byPath.get(file.path)
+    if (!seen) byPath.set(file.path, { ...file })
+    else if (seen.status !== file.status) seen.status = 'modified'
+  }
+  return [...byPath.values()]
+}
+
+/** The two calls we make, so tests can hand in a fake client. */
+export interface ChangesOctokit {
+  compareFiles(basehead: string): Promise<ApiFile[]>
+  pullFiles(pullNumber: number): Promise<ApiFile[]>
+}
+
+function isNoCommonAncestor(error: unknown): boolean {
+  const e = error as { status?: unknown; message?: unknown }
+  return e?.status === 404 && typeof e.message === 'string' && /no common ancestor/i.test(e.message)
+}
+
+/** ChangesApi over any client that can make the two calls. */
+export function changesApiFrom(client: ChangesOctokit): ChangesApi {
+  return {
+    async compare(base, head) {
+      let raw: ApiFile[]
+      try {
+        raw = await client.compareFiles(`${base}...${head}`)
+      } catch (error) {
+        if (isNoCommonAncestor(error)) throw new NoCommonAncestorError(base, head)
+        throw error
+      }
+      return { files: collapseDuplicates(raw.flatMap(mapApiFile)), mayBeTruncated: raw.length >= COMPARE_FILE_LIMIT }
+    },
+    async pullFiles(n) {
+      const raw = await client.pullFiles(n)
+      return { files: collapseDuplicates(raw.flatMap(mapApiFile)), mayBeTruncated: raw.length >= PULL_FILES_LIMIT }
+    }
+  }
+}
+
+/** The two calls over a real Octokit. */
+export function octokitChanges(octokit: Octokit, owner: string, repo: string): ChangesOctokit {
+  return {
+    async compareFiles(basehead) {
+      // With paging parameters the files come only on the first page, all of them (up to 300);
+      // per_page: 1 keeps the commit list we do not read small.
+      const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1 })
+      return response.data.files ?? []
+    },
+    async pullFiles(pullNumber) {
+      return octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 })
+    }
+  }
+}
+
+/** Loads the API client (only now) and binds it to one repository. Honours GITHUB_API_URL (GHES). */
+export async function makeChangesApi(token: string, owner: string, repo: string): Promise<ChangesApi> {
+  const github = await import('@actions/github')
+  return changesApiFrom(octokitChanges(github.getOctokit(token), owner, repo))
+}
