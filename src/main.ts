@@ -19,6 +19,8 @@ import { computeVerdict, isSuccess } from './report/verdict.js'
 
 /** Failed items named in the failure message and annotations before the rest is counted. */
 const NAMED_FAILURES = 10
+/** Plan entries listed in the log before the rest is counted. */
+const PLAN_LINES = 200
 
 async function readEvent(): Promise<{ name: string; payload: Record<string, unknown> }> {
   const name = process.env.GITHUB_EVENT_NAME ?? ''
@@ -72,9 +74,9 @@ async function makePlan(settings: Settings): Promise<Plan> {
     for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${hit.files} files matched`)
     if (changes.files.length > 0) core.info(`${unmatched} changed files matched no rule`)
     core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
-    for (const url of plan.purgeUrls) core.info(`purge ${url}`)
-    for (const url of plan.purgeDirs) core.info(`purge dir ${url}`)
-    for (const url of plan.prefetchUrls) core.info(`prefetch ${url}`)
+    const lines = [...plan.purgeUrls.map((u) => `purge ${u}`), ...plan.purgeDirs.map((u) => `purge dir ${u}`), ...plan.prefetchUrls.map((u) => `prefetch ${u}`)]
+    for (const line of lines.slice(0, PLAN_LINES)) core.info(line)
+    if (lines.length > PLAN_LINES) core.info(`…and ${lines.length - PLAN_LINES} more (all in the report)`)
     return plan
   })
 }
@@ -140,7 +142,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     const report = buildReport({ provider: settings.provider.name, mode: settings.mode, dryRun: settings.dryRun, waited: settings.wait, verdict, taskIds, items })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
     core.setOutput(Outputs.successRate, String(verdict.rate))
-    core.setOutput(Outputs.urls, JSON.stringify(items.map((i) => i.url)))
+    core.setOutput(Outputs.urls, JSON.stringify([...new Set(items.map((i) => i.url))]))
     core.setOutput(Outputs.taskIds, JSON.stringify(taskIds))
     core.setOutput(Outputs.report, reportPath)
     await core.summary.addRaw(renderSummary(report)).write().catch((err: Error) => core.warning(`job summary not written: ${err.message}`))

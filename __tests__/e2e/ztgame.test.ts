@@ -1,0 +1,181 @@
+/**
+ * End-to-end: dist/index.js run as the runner runs it, against the ztgame emulator.
+ * Rebuild dist/ (`npm run package`) before running these after a change to src/.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { runAction } from '../../emulators/runner.js'
+import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
+
+const rules = `- files: 'public/**'
+  strip: 'public/'
+  urls: 'https://www.example.com/{path}'
+  index: 'index.html'
+`
+const W = 'https://www.example.com'
+
+let push: DemoPush
+let emulator: ZtgameEmulator | null = null
+beforeAll(async () => {
+  push = await makeDemoPush()
+})
+afterAll(async () => {
+  await push.cleanup()
+})
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+
+async function start(options: Parameters<typeof startZtgameEmulator>[0] = {}): Promise<ZtgameEmulator> {
+  emulator = await startZtgameEmulator({ tokens: ['e2e-token'], completeAfterMs: 150, ...options })
+  return emulator
+}
+
+function runPush(inputs: Record<string, string>) {
+  return runAction({
+    inputs: { provider: 'ztgame', endpoint: emulator!.url, token: 'e2e-token', rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
+    eventName: 'push',
+    event: push.event,
+    workspace: push.dir,
+    sha: push.after
+  })
+}
+
+const submittedUrls = (e: ZtgameEmulator, path: string) =>
+  e.requests.filter((r) => r.path === path).flatMap((r) => {
+    const b = JSON.parse(r.body)
+    return [...(b.urls ?? []), ...(b.dirs ?? [])]
+  })
+
+describe('ztgame end to end', () => {
+  it('purge: purges added, modified, deleted and both sides of a rename, percent-encoded', async () => {
+    const e = await start()
+    const r = await runPush({ mode: 'purge' })
+    expect(r.code).toBe(0)
+    const expected = [
+      `${W}/`,
+      `${W}/index.html`,
+      `${W}/about%20us.html`,
+      `${W}/caf%C3%A9/men%C3%BC.html`,
+      `${W}/img/logo.png`,
+      `${W}/js/new-name.js`,
+      `${W}/js/old-name.js`
+    ]
+    expect(submittedUrls(e, '/cdn_api/purge').sort()).toEqual(expected.sort())
+    expect(submittedUrls(e, '/cdn_api/prefetch')).toEqual([])
+    expect(r.outputs['success-rate']).toBe('100')
+    expect(JSON.parse(r.outputs.urls).sort()).toEqual(expected.sort())
+    expect(JSON.parse(r.outputs['task-ids'])).toEqual([...e.tasks.keys()])
+    expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
+    expect(r.summary).toContain('Passed')
+    expect(r.stdout).toContain('::group::Changed files')
+  })
+
+  it('prefetch: never prefetches a deleted file', async () => {
+    const e = await start()
+    const r = await runPush({ mode: 'prefetch' })
+    expect(r.code).toBe(0)
+    const sent = submittedUrls(e, '/cdn_api/prefetch')
+    expect(sent).toContain(`${W}/js/new-name.js`)
+    expect(sent).not.toContain(`${W}/img/logo.png`)
+    expect(sent).not.toContain(`${W}/js/old-name.js`)
+    expect(submittedUrls(e, '/cdn_api/purge')).toEqual([])
+  })
+
+  it('purge-prefetch: prefetches only after every purge task is final', async () => {
+    const e = await start({ completeAfterMs: 300 })
+    const r = await runPush({ mode: 'purge-prefetch' })
+    expect(r.code).toBe(0)
+    const purgeDone = Math.max(...[...e.tasks.values()].filter((t) => t.type !== '2').map((t) => t.createdAt + 300))
+    const firstPrefetch = e.requests.find((q) => q.path === '/cdn_api/prefetch')!
+    expect(firstPrefetch.at).toBeGreaterThanOrEqual(purgeDone)
+    expect(r.report.items.filter((i: { op: string }) => i.op === 'prefetch')).toHaveLength(5)
+  })
+
+  describe('min-success-rate', () => {
+    const files = Array.from({ length: 10 }, (_, i) => `public/f${i}.txt`).join('\n')
+    // One host, ten URLs in one call: fail one call's worth by failing one URL of a
+    // single-item batch is impossible (status is per task), so use two hosts.
+    const twoHostRules = `- files: 'public/f0.txt'
+  strip: 'public/'
+  urls: 'https://bad.example.com/{path}'
+- files: ['public/**', '!public/f0.txt']
+  strip: 'public/'
+  urls: 'https://www.example.com/{path}'
+`
+    it('passes at 90 with one of ten items failed', async () => {
+      await start({ failUrls: ['https://bad.example.com/f0.txt'] })
+      const r = await runPush({ files, rules: twoHostRules, 'min-success-rate': '90' })
+      expect(r.code).toBe(0)
+      expect(r.outputs['success-rate']).toBe('90')
+      expect(r.stdout).toContain('::error title=CDN item failed::purge https://bad.example.com/f0.txt')
+    })
+    it('fails at 100, naming the rate, the threshold and the failed item', async () => {
+      await start({ failUrls: ['https://bad.example.com/f0.txt'] })
+      const r = await runPush({ files, rules: twoHostRules })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(/::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/bad\.example\.com\/f0\.txt \(failure: FAILURE\)/)
+      expect(r.summary).toContain('Failed')
+    })
+  })
+
+  it('counts a stalled task as failed when the timeout runs out', async () => {
+    await start({ stallUrls: [`${W}/index.html`] })
+    const r = await runPush({ mode: 'purge', timeout: '1', 'min-success-rate': '0' })
+    expect(r.code).toBe(0)
+    const stalled = r.report.items.find((i: { url: string }) => i.url === `${W}/index.html`)
+    expect(stalled.state).toBe('timeout')
+  })
+
+  it('dry run: prints the plan and sends nothing', async () => {
+    const e = await start()
+    const r = await runPush({ 'dry-run': 'true', token: '' })
+    expect(r.code).toBe(0)
+    expect(e.requests).toHaveLength(0)
+    expect(JSON.parse(r.outputs.urls)).toContain(`${W}/about%20us.html`)
+    expect(r.report.items.every((i: { state: string }) => i.state === 'planned')).toBe(true)
+    expect(r.summary).toContain('Dry run')
+  })
+
+  it('urls input: submits URLs and directories as given, without change detection', async () => {
+    const e = await start()
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: e.url, token: 'e2e-token', urls: `${W}/a.css\n${W}/img/\n`, 'poll-interval': '0.1' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    expect(e.requests.filter((q) => q.path === '/cdn_api/purge').map((q) => JSON.parse(q.body))).toEqual([{ urls: [`${W}/a.css`] }, { dirs: [`${W}/img/`] }])
+  })
+
+  it('obtains a token with username and password', async () => {
+    const e = await start({ users: { deploy: 'pw-123' } })
+    const r = await runPush({ token: '', username: 'deploy', password: 'pw-123' })
+    expect(r.code).toBe(0)
+    expect(e.requests[0].path).toBe('/cdn_api/tokens')
+    expect(r.stdout).toContain('::add-mask::e2e-token')
+  })
+
+  it('a push that maps nothing succeeds with rate 100 and says so', async () => {
+    const e = await start()
+    const r = await runPush({ rules: `- files: 'nothing/**'\n  urls: 'https://x.example/{path}'\n` })
+    expect(r.code).toBe(0)
+    expect(r.outputs['success-rate']).toBe('100')
+    expect(r.stdout).toContain('Nothing to send')
+    expect(e.requests).toHaveLength(0)
+  })
+
+  it.each([
+    [{ provider: 'akamai' }, /Input 'provider': 'akamai' is not supported; use one of: ztgame/],
+    [{ rules: '- files: [unclosed' }, /Input 'rules': /],
+    [{ rules: "- files: 'public/**'\n" }, /Input 'rules': rule 1: .*urls/],
+    [{ token: '' }, /Input 'token': ztgame needs a token/],
+    [{ 'min-success-rate': '150' }, /Input 'min-success-rate': '150' is not a percentage \(0–100\)/]
+  ])('bad input %j: clear error, exit 1, zero requests', async (inputs, message) => {
+    const e = await start()
+    const r = await runPush(inputs)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(message)
+    expect(e.requests).toHaveLength(0)
+  })
+})
