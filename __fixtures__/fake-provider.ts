@@ -20,7 +20,7 @@ export const testLimits: ProviderLimits = {
   oneHostPerCall: true,
   mixedKindsPerCall: false,
   directories: true,
-  statusIdsPerCall: 2,
+  statusIdsPerCall: { purge: 2, prefetch: 2 },
   defaultPollSeconds: { purge: 4, prefetch: 4 },
   defaultConcurrency: 2
 }
@@ -46,7 +46,7 @@ export class FakeProvider implements CdnProvider {
   }
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     this.statusCalls.push(tasks.map((t) => t.id))
-    if (tasks.length > this.limits.statusIdsPerCall) throw new Error('too many ids in one status call')
+    if (tasks.length > this.limits.statusIdsPerCall[tasks[0].op]) throw new Error('too many ids in one status call')
     if (this.opts.statusError) throw this.opts.statusError
     return tasks.flatMap((t) =>
       t.items.map((i): ItemStatus => {

@@ -43,7 +43,7 @@ describe('readSettings', () => {
   })
 
   it.each([
-    [{ provider: 'akamai' }, 'provider', /'akamai' is not supported; use one of: ztgame/],
+    [{ provider: 'akamai' }, 'provider', /'akamai' is not supported; use one of: ztgame, cdnetworks, ucloud/],
     [{ provider: '' }, 'provider', /is required; use one of/],
     [{ mode: 'refresh' }, 'mode', /use one of: purge, prefetch, purge-prefetch/],
     [{ 'min-success-rate': '101' }, 'min-success-rate', /0–100/],

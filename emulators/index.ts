@@ -1,4 +1,6 @@
+import { startCdnetworksEmulator } from './cdnetworks.js'
 import type { RunningEmulator } from './server.js'
+import { startUcloudEmulator } from './ucloud.js'
 import { startZtgameEmulator } from './ztgame.js'
 
 /** An emulator plus the action inputs that authenticate against it. */
@@ -6,15 +8,31 @@ export interface DemoEmulator extends RunningEmulator {
   credentials: Record<string, string>
 }
 
-export const demoProviders = ['ztgame']
+export interface DemoEmulatorOptions {
+  completeAfterMs?: number
+  latencyMs?: number
+  port?: number
+}
+
+export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud']
 
 /** Starts the named provider's emulator with demo credentials. */
-export async function startDemoEmulator(provider: string, options: { completeAfterMs?: number; latencyMs?: number; port?: number } = {}): Promise<DemoEmulator> {
+export async function startDemoEmulator(provider: string, options: DemoEmulatorOptions = {}): Promise<DemoEmulator> {
+  const common = { completeAfterMs: options.completeAfterMs ?? 1500, latencyMs: options.latencyMs, port: options.port }
   switch (provider) {
     case 'ztgame': {
       const token = 'demo-token'
-      const emulator = await startZtgameEmulator({ tokens: [token], completeAfterMs: options.completeAfterMs ?? 1500, latencyMs: options.latencyMs, port: options.port })
-      return Object.assign(emulator, { credentials: { token } })
+      return Object.assign(await startZtgameEmulator({ ...common, tokens: [token] }), { credentials: { token } })
+    }
+    case 'cdnetworks': {
+      const username = 'demo'
+      const apiKey = 'demo-api-key'
+      return Object.assign(await startCdnetworksEmulator({ ...common, users: { [username]: apiKey } }), { credentials: { username, 'api-key': apiKey } })
+    }
+    case 'ucloud': {
+      const publicKey = 'demo-public-key'
+      const privateKey = 'demo-private-key'
+      return Object.assign(await startUcloudEmulator({ ...common, keys: { [publicKey]: privateKey } }), { credentials: { 'public-key': publicKey, 'private-key': privateKey } })
     }
     default:
       throw new Error(`no emulator for provider '${provider}'`)

@@ -114,7 +114,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
         request: transport.request,
         mask: (secret) => core.setSecret(secret),
         log: (line) => core.info(line),
-        now: () => clock.now()
+        now: () => clock.now(),
+        sleep: (ms) => clock.sleep(ms)
       })
       const deadline = clock.now() + settings.timeoutSeconds * 1000
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0

@@ -166,7 +166,7 @@ describe('ztgame end to end', () => {
   })
 
   it.each([
-    [{ provider: 'akamai' }, /Input 'provider': 'akamai' is not supported; use one of: ztgame/],
+    [{ provider: 'akamai' }, /Input 'provider': 'akamai' is not supported; use one of: ztgame, cdnetworks, ucloud/],
     [{ rules: '- files: [unclosed' }, /Input 'rules': /],
     [{ rules: "- files: 'public/**'\n" }, /Input 'rules': rule 1: .*urls/],
     [{ token: '' }, /Input 'token': ztgame needs a token/],

@@ -24,7 +24,7 @@ describe('pollUntilDone', () => {
     expect(p.statusCalls.slice(0, 2)).toEqual([['x', 'y'], ['z']])
     // once x and y are final, only z is asked about
     expect(p.statusCalls.slice(-1)).toEqual([['z']])
-    expect(p.statusCalls.every((ids) => ids.length <= testLimits.statusIdsPerCall)).toBe(true)
+    expect(p.statusCalls.every((ids) => ids.length <= testLimits.statusIdsPerCall.purge)).toBe(true)
     expect(rounds).toContain('2/3')
     expect(result.get('z\u0000http://a/stall')?.state).toBe('pending')
     expect(clock.now()).toBeLessThanOrEqual(20_000)

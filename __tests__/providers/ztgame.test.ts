@@ -22,7 +22,8 @@ function client(creds: Partial<Credentials>, masked: string[] = []): CdnProvider
     request: transport.request,
     mask: (s) => masked.push(s),
     log: () => {},
-    now: Date.now
+    now: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms))
   })
 }
 

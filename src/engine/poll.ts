@@ -43,8 +43,8 @@ export async function pollUntilDone(
   }
   const total = statuses.size
   let open = tasks.slice()
-  const perCall = Math.max(1, provider.limits.statusIdsPerCall)
   const op = tasks[0]?.op ?? 'purge'
+  const perCall = Math.max(1, provider.limits.statusIdsPerCall[op])
   const space = makeSpacer(clock, provider.limits.minStatusIntervalMs?.[op] ?? 0)
   let delay = Math.min(options.firstDelayMs, options.intervalMs)
   let done = 0

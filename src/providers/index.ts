@@ -1,9 +1,11 @@
 import { InputError } from '../errors.js'
 import type { ProviderDefinition } from './provider.js'
+import { cdnetworks } from './cdnetworks.js'
+import { ucloud } from './ucloud.js'
 import { ztgame } from './ztgame.js'
 
 /** Every supported CDN, by the name the `provider` input takes. */
-const providers: readonly ProviderDefinition[] = [ztgame]
+const providers: readonly ProviderDefinition[] = [ztgame, cdnetworks, ucloud]
 
 export const providerNames = providers.map((p) => p.name)
 

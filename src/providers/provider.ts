@@ -11,8 +11,8 @@ export interface ProviderLimits {
   mixedKindsPerCall: boolean
   /** Directory purges are supported. */
   directories: boolean
-  /** How many tasks one status call can ask about. */
-  statusIdsPerCall: number
+  /** How many tasks one status call can ask about (per operation). */
+  statusIdsPerCall: Record<Operation, number>
   /** Default seconds between status rounds (per operation). */
   defaultPollSeconds: Record<Operation, number>
   /** Least time between two submit calls of one operation, if documented. */
@@ -103,6 +103,8 @@ export interface ProviderContext {
   mask: (secret: string) => void
   log: (line: string) => void
   now: () => number
+  /** Waits (e.g. before retrying a rate-limited call); tests pass a fake. */
+  sleep: (ms: number) => Promise<void>
 }
 
 /** One CDN: its static facts and how to build a client. */

@@ -18,7 +18,7 @@ const limits: ProviderLimits = {
   oneHostPerCall: true,
   mixedKindsPerCall: false,
   directories: true,
-  statusIdsPerCall: 1,
+  statusIdsPerCall: { purge: 1, prefetch: 1 },
   defaultPollSeconds: { purge: 5, prefetch: 5 },
   defaultConcurrency: 4
 }

@@ -1,0 +1,23 @@
+// Placeholder: being written (issue 3).
+import { InputError } from '../errors.js'
+import type { ProviderDefinition } from './provider.js'
+
+export const ucloud: ProviderDefinition = {
+  name: 'ucloud',
+  defaultEndpoint: 'https://api.ucloud.cn',
+  limits: {
+    itemsPerCall: { purge: 500, prefetch: 400 },
+    oneHostPerCall: false,
+    mixedKindsPerCall: true,
+    directories: true,
+    statusIdsPerCall: { purge: 1, prefetch: 1 },
+    defaultPollSeconds: { purge: 10, prefetch: 300 },
+    defaultConcurrency: 2
+  },
+  checkCredentials() {
+    throw new InputError('provider', 'ucloud is not available yet')
+  },
+  create() {
+    throw new Error('ucloud is not available yet')
+  }
+}
