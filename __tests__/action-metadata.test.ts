@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { Inputs, Outputs } from '../src/inputs.js'
+
+const action = parse(readFileSync('action.yml', 'utf8')) as {
+  runs: { using: string; main: string }
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>
+  outputs: Record<string, { description: string }>
+}
+const readme = readFileSync('README.md', 'utf8')
+
+/** Names in the first column of the README table under `heading`. */
+function readmeTableNames(heading: string): string[] {
+  const section = readme.split(`\n## ${heading}\n`)[1].split('\n## ')[0]
+  return section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .flatMap((l) => [...l.split('|')[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]))
+}
+
+describe('action.yml', () => {
+  it('runs dist/index.js on node24', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+
+  it('declares exactly the inputs the code reads', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort())
+  })
+
+  it('declares exactly the outputs the code sets', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort())
+  })
+
+  it('requires only provider, and documents every input and output', () => {
+    const required = Object.entries(action.inputs).filter(([, v]) => v.required === true).map(([k]) => k)
+    expect(required).toEqual(['provider'])
+    for (const v of [...Object.values(action.inputs), ...Object.values(action.outputs)]) expect(v.description.length).toBeGreaterThan(10)
+  })
+
+  it('has the documented defaults', () => {
+    expect(action.inputs.mode.default).toBe('purge')
+    expect(action.inputs['min-success-rate'].default).toBe('100')
+    expect(action.inputs.wait.default).toBe('true')
+    expect(action.inputs.timeout.default).toBe('600')
+    expect(action.inputs['dry-run'].default).toBe('false')
+    expect(action.inputs['github-token'].default).toBe('${{ github.token }}')
+  })
+})
+
+describe('README', () => {
+  it('lists every input of action.yml in its Inputs table, and no other', () => {
+    expect(readmeTableNames('Inputs').sort()).toEqual(Object.keys(action.inputs).sort())
+  })
+  it('lists every output of action.yml in its Outputs table, and no other', () => {
+    expect(readmeTableNames('Outputs').sort()).toEqual(Object.keys(action.outputs).sort())
+  })
+})
