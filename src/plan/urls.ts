@@ -1,0 +1,338 @@
+/**
+ * Turning one changed file into CDN URLs: URL templates, RFC 3986 path encoding, the guard that
+ * keeps every mapped URL under its template's base, and the `urls` action input.
+ */
+import { posix } from 'node:path'
+import { InputError } from '../errors.js'
+import type { CompiledRule } from './rules.js'
+
+/** The placeholders a `urls` template may use. */
+export type Placeholder = 'path' | 'dir' | 'name' | 'stem' | 'ext'
+export const PLACEHOLDERS: readonly Placeholder[] = ['path', 'dir', 'name', 'stem', 'ext']
+const PLACEHOLDER_LIST = '{path}, {dir}, {name}, {stem} or {ext}'
+
+/** A `urls` template, split once at its placeholders. */
+export interface UrlTemplate {
+  /** As written in the rule. */
+  readonly text: string
+  /**
+   * The text around the placeholders (`literals.length === placeholders.length + 1`); the
+   * scheme and host of `literals[0]` are normalised (`HTTPS://CDN.Example.com:443` becomes
+   * `https://cdn.example.com`).
+   */
+  readonly literals: readonly string[]
+  readonly placeholders: readonly Placeholder[]
+  /** `scheme://host[:port]`, e.g. `https://cdn.example.com`; every mapped URL keeps it. */
+  readonly origin: string
+  /** The path before the first placeholder, cut back to its last `/`, e.g. `/assets/`. */
+  readonly basePath: string
+}
+
+/** What each placeholder expands to for one file (all already percent-encoded). */
+export type PlaceholderValues = Record<Placeholder, string>
+
+/** Characters RFC 3986 allows unencoded in a path segment (`pchar` minus `%`). */
+const PCHAR_ONLY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/
+/** The same, plus `/`: a path whose segments need no encoding. */
+const PCHAR_PATH_ONLY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/
+/** Sub-delimiters `encodeURIComponent` escapes although RFC 3986 allows them in a segment. */
+const KEPT_SUB_DELIMS: Record<string, string> = {
+  '%24': '$',
+  '%26': '&',
+  '%2B': '+',
+  '%2C': ',',
+  '%3B': ';',
+  '%3D': '=',
+  '%3A': ':',
+  '%40': '@'
+}
+const ESCAPED_SUB_DELIM = /%(?:24|26|2B|2C|3B|3D|3A|40)/g
+
+/**
+ * Percent-encodes one path segment per RFC 3986: `A-Za-z0-9-._~!$&'()*+,;=:@` stay, every other
+ * UTF-8 byte becomes `%XX` with uppercase hex (space `%20`, `#` `%23`, `?` `%3F`, `%` `%25`,
+ * `é` `%C3%A9`). `decodeURIComponent` gives the segment back. Throws `URIError` on a lone
+ * surrogate, which no UTF-8 file name can produce.
+ */
+export function encodePathSegment(segment: string): string {
+  if (PCHAR_ONLY.test(segment)) return segment
+  return encodeURIComponent(segment).replace(ESCAPED_SUB_DELIM, (escape) => KEPT_SUB_DELIMS[escape])
+}
+
+/** Encodes each `/`-separated segment of a path, keeping the slashes. */
+export function encodePath(path: string): string {
+  if (PCHAR_PATH_ONLY.test(path)) return path
+  return path.split('/').map(encodePathSegment).join('/')
+}
+
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Why a repository path cannot be turned into a URL safely, or null when it can. A safe path is
+ * relative, uses `/` only, and has no empty, `.` or `..` segment and no control character.
+ */
+export function unsafePathReason(path: string): string | null {
+  if (path === '') return 'it is empty'
+  if (path.charCodeAt(0) === 47) return 'it starts with "/"; paths must be relative to the repository root'
+  if (path.includes('\\')) return 'it contains a backslash; paths must use "/" only'
+  if (CONTROL_CHAR.test(path)) return 'it contains a control character'
+  if (LONE_SURROGATE.test(path)) return 'it is not valid Unicode (lone surrogate)'
+  let start = 0
+  while (start <= path.length) {
+    let end = path.indexOf('/', start)
+    if (end < 0) end = path.length
+    const length = end - start
+    if (length === 0) return 'it has an empty segment ("//" or a trailing "/")'
+    if (length <= 2 && path.charCodeAt(start) === 46 && (length === 1 || path.charCodeAt(start + 1) === 46)) {
+      return `it has a "${path.slice(start, end)}" segment`
+    }
+    start = end + 1
+  }
+  return null
+}
+
+const DOT_SEGMENTS = new Set(['.', '..', '%2e', '.%2e', '%2e.', '%2e%2e'])
+
+/** Whether the path part of `url` (from index `from` to its query or fragment) has a dot segment. */
+function hasDotSegment(url: string, from: number): boolean {
+  let stop = url.length
+  const query = url.indexOf('?', from)
+  if (query >= 0) stop = query
+  const fragment = url.indexOf('#', from)
+  if (fragment >= 0 && fragment < stop) stop = fragment
+  let start = from
+  while (start < stop) {
+    let end = url.indexOf('/', start)
+    if (end < 0 || end > stop) end = stop
+    const length = end - start
+    if (length > 0 && length <= 6) {
+      const first = url.charCodeAt(start)
+      if ((first === 46 || first === 37) && DOT_SEGMENTS.has(url.slice(start, end).toLowerCase())) return true
+    }
+    start = end + 1
+  }
+  return false
+}
+
+/** Why `url`, made from `template`, is not acceptable, or null when it is. */
+function mappedUrlProblem(template: UrlTemplate, url: string): string | null {
+  if (hasDotSegment(url, template.origin.length)) {
+    return 'has a "." or ".." path segment, which would move it out of the template\'s path'
+  }
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'is not a valid URL'
+  }
+  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.hostname === '') {
+    return 'is not an http(s) URL with a host'
+  }
+  if (parsed.origin !== template.origin || !parsed.pathname.startsWith(template.basePath)) {
+    return `leaves the template's base ${template.origin}${template.basePath}`
+  }
+  return null
+}
+
+/** Expands `template` with `values`; an empty `{dir}` drops the `/` right after it. */
+export function renderTemplate(template: UrlTemplate, values: PlaceholderValues): string {
+  const { literals, placeholders } = template
+  let url = literals[0]
+  for (let i = 0; i < placeholders.length; i++) {
+    const value = values[placeholders[i]]
+    const next = literals[i + 1]
+    url += value === '' && placeholders[i] === 'dir' && next.charCodeAt(0) === 47 ? value + next.slice(1) : value + next
+  }
+  return url
+}
+
+/** The placeholder values for `path` (already stripped): `a/b/c.min.js` -> dir `a/b`, stem `c.min`. */
+export function placeholderValues(path: string): PlaceholderValues {
+  const encoded = encodePath(path)
+  const cut = encoded.lastIndexOf('/')
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  const ext = posix.extname(name)
+  return {
+    path: encoded,
+    dir: cut < 0 ? '' : encoded.slice(0, cut),
+    name: encoded.slice(cut + 1),
+    stem: encodePathSegment(name.slice(0, name.length - ext.length)),
+    ext: encodePathSegment(ext)
+  }
+}
+
+function templateError(rule: number, text: string, problem: string): InputError {
+  return new InputError('rules', `rule ${rule}: urls template ${JSON.stringify(text)} ${problem}`)
+}
+
+/** Sample values used to check a template once, when the rules are parsed. */
+const SAMPLE_VALUES: PlaceholderValues = { path: 'a/b.c', dir: 'a', name: 'b.c', stem: 'b', ext: '.c' }
+
+/**
+ * Splits and checks one `urls` template: only the five placeholders, at least one of them, an
+ * http(s) URL with a host, and every placeholder after the host. Throws an `InputError` on
+ * `rules` naming the rule (1-based `rule`) and the template.
+ */
+export function compileTemplate(text: string, rule: number): UrlTemplate {
+  if (/[\s\u0000-\u001f\u007f]/.test(text)) {
+    throw templateError(rule, text, 'contains a space or control character; percent-encode it (a space is %20)')
+  }
+  if (text.includes('#')) {
+    throw templateError(rule, text, 'has a "#" fragment, which browsers never send to a CDN; remove it (a literal # is %23)')
+  }
+  const literals: string[] = []
+  const placeholders: Placeholder[] = []
+  let literal = ''
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (char === '}') {
+      throw templateError(rule, text, 'has a "}" without "{"; write a literal brace as %7D')
+    }
+    if (char !== '{') {
+      literal += char
+      continue
+    }
+    const close = text.indexOf('}', i)
+    const open = text.indexOf('{', i + 1)
+    if (close < 0 || (open >= 0 && open < close)) {
+      throw templateError(rule, text, 'has a "{" without "}"; write a literal brace as %7B')
+    }
+    const name = text.slice(i + 1, close)
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      throw templateError(rule, text, `has an unknown placeholder {${name}}; use ${PLACEHOLDER_LIST}`)
+    }
+    literals.push(literal)
+    placeholders.push(name as Placeholder)
+    literal = ''
+    i = close
+  }
+  literals.push(literal)
+  if (placeholders.length === 0) {
+    throw templateError(
+      rule,
+      text,
+      `has no placeholder, so every file would map to this one URL; add ${PLACEHOLDER_LIST}, e.g. https://cdn.example.com/{path}`
+    )
+  }
+  const scheme = /^https?:\/\//i.exec(text)
+  if (scheme === null) {
+    throw templateError(rule, text, 'must start with http:// or https://, e.g. https://cdn.example.com/{path}')
+  }
+  const head = literals[0]
+  const authorityEnd = head.slice(scheme[0].length).search(/[/?]/)
+  if (authorityEnd < 0) {
+    throw templateError(
+      rule,
+      text,
+      'has a placeholder in its scheme, host or port; put placeholders after the host and a "/", e.g. https://cdn.example.com/{path}'
+    )
+  }
+  if (authorityEnd === 0) throw templateError(rule, text, 'has no host, e.g. https://cdn.example.com/{path}')
+  const originText = head.slice(0, scheme[0].length + authorityEnd)
+  if (originText.includes('@')) {
+    throw templateError(rule, text, 'carries a user name or password; CDN URLs must not contain credentials')
+  }
+  let origin: string
+  try {
+    const parsed = new URL(`${originText}/`)
+    if (parsed.hostname === '') throw new TypeError('no host')
+    origin = parsed.origin
+  } catch {
+    throw templateError(rule, text, `has no valid host in ${JSON.stringify(originText)}`)
+  }
+  const rest = head.slice(originText.length)
+  let basePath = '/'
+  if (rest.startsWith('/')) {
+    const pathEnd = rest.indexOf('?')
+    const staticPath = pathEnd < 0 ? rest : rest.slice(0, pathEnd)
+    basePath = new URL(staticPath.slice(0, staticPath.lastIndexOf('/') + 1), origin).pathname
+  }
+  literals[0] = origin + rest
+  const template: UrlTemplate = { text, literals, placeholders, origin, basePath }
+  const sample = renderTemplate(template, SAMPLE_VALUES)
+  const problem = mappedUrlProblem(template, sample)
+  if (problem !== null) throw templateError(rule, text, `is not usable: a file would map to ${sample}, which ${problem}`)
+  return template
+}
+
+function fileError(rule: CompiledRule, path: string, problem: string): InputError {
+  return new InputError('rules', `rule ${rule.index}: file ${JSON.stringify(path)} ${problem}`)
+}
+
+/**
+ * The URLs `rule` maps the repository file `path` to, one per template in order, each followed
+ * by its page URL when the file is the rule's `index` file. The caller has already checked that
+ * the rule matches the path. Throws an `InputError` on `rules` naming the rule and the file when
+ * the path is unsafe, does not start with `strip`, or maps to an unacceptable URL.
+ */
+export function mapPathToUrls(rule: CompiledRule, path: string): string[] {
+  const unsafe = unsafePathReason(path)
+  if (unsafe !== null) throw fileError(rule, path, `cannot be mapped to a URL: ${unsafe}`)
+  if (!path.startsWith(rule.strip)) {
+    throw fileError(
+      rule,
+      path,
+      `matched but does not start with strip ${JSON.stringify(rule.strip)}; narrow "files" to paths under ${JSON.stringify(rule.strip)} or fix "strip"`
+    )
+  }
+  const stripped = rule.strip === '' ? path : path.slice(rule.strip.length)
+  const values = placeholderValues(stripped)
+  const isIndex = rule.indexFile !== null && stripped.slice(stripped.lastIndexOf('/') + 1) === rule.indexFile
+  const urls: string[] = []
+  for (const template of rule.templates) {
+    const url = renderTemplate(template, values)
+    const problem = mappedUrlProblem(template, url)
+    if (problem !== null) throw fileError(rule, path, `maps to ${JSON.stringify(url)}, which ${problem}`)
+    urls.push(url)
+    if (isIndex && url.endsWith(values.name) && url.charCodeAt(url.length - values.name.length - 1) === 47) {
+      urls.push(url.slice(0, url.length - values.name.length))
+    }
+  }
+  return urls
+}
+
+/** The `urls` input, split into page URLs and directories (ending in `/`). */
+export interface UrlList {
+  urls: string[]
+  dirs: string[]
+}
+
+/**
+ * Parses a newline-separated list of absolute http(s) URLs (the `urls` input). Lines are trimmed,
+ * blank lines skipped, duplicates dropped (first-seen order kept). A URL ending in `/` (with no
+ * query or fragment) is a directory. URLs are kept exactly as written, not re-encoded.
+ */
+export function parseUrlList(text: string, input = 'urls'): UrlList {
+  const urls = new Set<string>()
+  const dirs = new Set<string>()
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const value = lines[i].trim()
+    if (value === '') continue
+    const problem = urlLineProblem(value)
+    if (problem !== null) {
+      throw new InputError(
+        input,
+        `line ${i + 1}: ${JSON.stringify(value)} is not an http(s) URL (${problem}); write one absolute URL per line, e.g. https://cdn.example.com/path/file.js`
+      )
+    }
+    if (value.endsWith('/') && !/[?#]/.test(value)) dirs.add(value)
+    else urls.add(value)
+  }
+  return { urls: [...urls], dirs: [...dirs] }
+}
+
+function urlLineProblem(value: string): string | null {
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) return 'it contains a space or control character; encode it, e.g. %20'
+  if (!/^https?:\/\/[^/?#]/i.test(value)) return 'it must start with http:// or https:// and a host'
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    return 'the URL parser rejects it'
+  }
+  if (parsed.hostname === '') return 'it has no host'
+  if (parsed.username !== '' || parsed.password !== '') return 'it must not carry a user name or password'
+  return null
+}
