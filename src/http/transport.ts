@@ -1,3 +1,6 @@
+import { getProxyUrl } from '@actions/http-client/lib/proxy'
+import { HttpProxyAgent } from 'http-proxy-agent'
+import { HttpsProxyAgent } from 'https-proxy-agent'
 import http from 'node:http'
 import https from 'node:https'
 import fetch, { FetchError, type RequestInit } from 'node-fetch'
@@ -93,6 +96,19 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
     http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
     https: new https.Agent({ keepAlive: true, maxSockets: 16 })
   }
+  const proxyAgents = new Map<string, http.Agent>()
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY as @actions/http-client reads them (loopback bypasses). */
+  function agentFor(url: URL): http.Agent {
+    const proxy = getProxyUrl(url)
+    if (!proxy) return url.protocol === 'http:' ? agents.http : agents.https
+    const key = `${url.protocol}${proxy.href}`
+    let agent = proxyAgents.get(key)
+    if (!agent) {
+      agent = url.protocol === 'http:' ? new HttpProxyAgent(proxy.href, { keepAlive: true }) : new HttpsProxyAgent(proxy.href, { keepAlive: true })
+      proxyAgents.set(key, agent)
+    }
+    return agent
+  }
   let budgetLeft = opts.retryBudgetMs
 
   async function attempt(req: HttpRequest): Promise<HttpResponse> {
@@ -104,7 +120,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
       body: req.body,
       redirect: 'manual',
       signal: controller.signal,
-      agent: (url) => (url.protocol === 'http:' ? agents.http : agents.https),
+      agent: agentFor,
       compress: true
     }
     try {
@@ -178,6 +194,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
     close() {
       agents.http.destroy()
       agents.https.destroy()
+      for (const agent of proxyAgents.values()) agent.destroy()
     }
   }
 }
