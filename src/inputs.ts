@@ -27,7 +27,8 @@ export const Inputs = {
   pollInterval: 'poll-interval',
   concurrency: 'concurrency',
   dryRun: 'dry-run',
-  githubToken: 'github-token'
+  githubToken: 'github-token',
+  allowForkCredentials: 'allow-fork-credentials'
 } as const
 
 /** Every output name, as action.yml spells it. */
@@ -72,6 +73,8 @@ export interface Settings {
   concurrency: number
   dryRun: boolean
   githubToken: string
+  /** Send credentials on pull_request_target runs whose head comes from a fork. */
+  allowForkCredentials: boolean
 }
 
 export type GetInput = (name: string) => string
@@ -157,7 +160,8 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     pollSeconds: pollRaw === '' ? null : parseNumber(Inputs.pollInterval, pollRaw, 0.1, 3600, false, 'a number of seconds'),
     concurrency: concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
-    githubToken
+    githubToken,
+    allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false)
   }
   if (settings.rules === '' && settings.files.length > 0) {
     throw new InputError(Inputs.rules, 'files were given but no rules map them to URLs; add rules, or use urls for URLs as they are')

@@ -22,19 +22,41 @@ const NAMED_FAILURES = 10
 /** Plan entries listed in the log before the rest is counted. */
 const PLAN_LINES = 200
 
-async function readEvent(): Promise<{ name: string; payload: Record<string, unknown> }> {
+interface GitHubEvent {
+  name: string
+  payload: Record<string, any>
+}
+
+async function readEvent(): Promise<GitHubEvent> {
   const name = process.env.GITHUB_EVENT_NAME ?? ''
   const file = process.env.GITHUB_EVENT_PATH ?? ''
   if (file === '') return { name, payload: {} }
   try {
-    return { name, payload: JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> }
+    return { name, payload: JSON.parse(await readFile(file, 'utf8')) as Record<string, any> }
   } catch (err) {
     throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`)
   }
 }
 
-async function findChanges(settings: Settings): Promise<ChangeSet> {
-  const event = await readEvent()
+/**
+ * On pull_request_target the workflow runs with the base repository's secrets; when the
+ * head comes from a fork, the changed files (and so the URLs) are chosen by whoever
+ * opened the pull request. Refuse to send credentials for them unless the user opted in.
+ */
+export function forkRefusal(eventName: string, payload: Record<string, any>, allowed: boolean): string | null {
+  if (eventName !== 'pull_request_target' || allowed) return null
+  const pr = payload.pull_request
+  const head = pr?.head?.repo?.full_name ?? null
+  const base = pr?.base?.repo?.full_name ?? payload.repository?.full_name ?? null
+  if (head !== null && head === base) return null
+  return (
+    `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${head ?? '(deleted repository)'}, ` +
+    `so its changed files and URLs are chosen by the fork's author while the run holds this repository's secrets. ` +
+    `Use the pull_request event for forks, or set allow-fork-credentials: true if you have reviewed the pull request and accept the risk.`
+  )
+}
+
+async function findChanges(settings: Settings, event: GitHubEvent): Promise<ChangeSet> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
   return detectChanges(
@@ -52,14 +74,14 @@ async function findChanges(settings: Settings): Promise<ChangeSet> {
 }
 
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
-async function makePlan(settings: Settings): Promise<Plan> {
+async function makePlan(settings: Settings, event: GitHubEvent): Promise<Plan> {
   // Parse everything the user wrote before touching git or the network.
   const rules = settings.rules === '' ? [] : parseRules(settings.rules)
   const extra = parseUrlList(settings.urls, Inputs.urls)
   let changes: ChangeSet = { files: [], source: `only the urls input (${extra.urls.length + extra.dirs.length} entries); no change detection` }
   if (settings.files.length > 0 || settings.urls === '') {
     changes = await core.group('Changed files', async () => {
-      const found = await findChanges(settings)
+      const found = await findChanges(settings, event)
       core.info(found.source)
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
@@ -92,8 +114,13 @@ export async function run(clock: Clock = realClock): Promise<void> {
   const transport = createTransport({ debug: (line) => core.debug(line) })
   try {
     const settings = readSettings((name) => core.getInput(name), (secret) => core.setSecret(secret))
+    const event = await readEvent()
+    if (!settings.dryRun) {
+      const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
+      if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
+    }
     core.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
-    const plan = await makePlan(settings)
+    const plan = await makePlan(settings, event)
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
     let items: ItemResult[]

@@ -11,6 +11,8 @@ export interface HttpRequest {
   url: string
   headers?: Record<string, string>
   body?: string
+  /** Safe to send twice (a query, a token request); defaults to true for GET only. */
+  idempotent?: boolean
 }
 
 export interface HttpResponse {
@@ -162,7 +164,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
   }
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
-    const idempotent = req.method === 'GET'
+    const idempotent = req.idempotent ?? req.method === 'GET'
     for (let attemptNo = 1; ; attemptNo++) {
       let retryAfterMs: number | null = null
       let failure: HttpError

@@ -86,7 +86,8 @@ class ZtgameClient implements CdnProvider {
       method: 'POST',
       url: this.url('/cdn_api/tokens'),
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body
+      body,
+      idempotent: true
     })
     if (res.status < 200 || res.status >= 300) {
       throw new ProviderError(`ztgame token request failed (HTTP ${res.status}: ${errorText(res)}); check the username and password inputs`)

@@ -1,0 +1,90 @@
+/** Security behaviour of dist/index.js as the runner runs it (ztgame emulator). */
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { runAction, type ActionRun } from '../../emulators/runner.js'
+import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
+
+let emulator: ZtgameEmulator | null = null
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+
+/** Every place a secret could leak to, except the ::add-mask:: commands that hide it. */
+function everything(r: ActionRun): string {
+  const stdout = r.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n')
+  return [stdout, r.stderr, JSON.stringify(r.outputs), r.summary, JSON.stringify(r.report)].join('\n')
+}
+
+const forms = (secret: string) => [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), encodeURIComponent(secret)]
+
+describe('secrets', () => {
+  it('never shows the token or password, in debug mode, with failures everywhere', async () => {
+    const token = 'tok-Zq81-secret'
+    const password = 'pw-9931-secret'
+    emulator = await startZtgameEmulator({ tokens: [token], users: { deploy: password }, hosts: ['www.example.com'], failUrls: ['https://www.example.com/b'], completeAfterMs: 50 })
+    // the token request meets a 500 first (retried: asking for a token twice is safe)
+    emulator.injectFaults([{ status: 500, body: '{"error":"boom"}' }])
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, username: 'deploy', password, urls: 'https://www.example.com/a\nhttps://other.example.com/b\nhttps://www.example.com/b', 'poll-interval': '0.1', 'min-success-rate': '100' },
+      eventName: 'workflow_dispatch',
+      env: { RUNNER_DEBUG: '1' }
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('::add-mask::' + password)
+    expect(r.stdout).toContain('::add-mask::' + token)
+    const all = everything(r)
+    for (const secret of [token, password]) for (const form of forms(secret)) expect(all).not.toContain(form)
+  })
+})
+
+describe('pull_request_target from a fork', () => {
+  const event = {
+    action: 'opened',
+    number: 7,
+    pull_request: { number: 7, head: { sha: 'a'.repeat(40), repo: { full_name: 'mallory/site' } }, base: { sha: 'b'.repeat(40), repo: { full_name: 'octo/site' } } },
+    repository: { full_name: 'octo/site', default_branch: 'main' }
+  }
+  it('refuses to send credentials, explaining why, with zero requests', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'] })
+    const r = await runAction({ inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a' }, eventName: 'pull_request_target', event })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Refusing to send CDN credentials: .*fork mallory\/site.*allow-fork-credentials: true/)
+    expect(emulator.requests).toHaveLength(0)
+  })
+  it('goes ahead when the user opts in', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a', 'allow-fork-credentials': 'true', 'poll-interval': '0.1' },
+      eventName: 'pull_request_target',
+      event
+    })
+    expect(r.code).toBe(0)
+    expect(emulator.requests.length).toBeGreaterThan(0)
+  })
+})
+
+describe('file names are data', () => {
+  it('a changed file named with a workflow command, $(id) or a leading - produces no command and runs nothing', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
+    const files = ['public/x\n::set-output name=pwned::1', 'public/$(id).html', 'public/;id', 'public/-rf'].join('\n')
+    const r = await runAction({
+      inputs: {
+        provider: 'ztgame',
+        endpoint: emulator.url,
+        token: 't',
+        files,
+        rules: "- files: 'public/**'\n  strip: 'public/'\n  urls: 'https://www.example.com/{path}'\n",
+        'poll-interval': '0.1'
+      },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toMatch(/^::set-output/m)
+    expect(r.outputs.pwned).toBeUndefined()
+    const sent = emulator.requests.filter((q) => q.path === '/cdn_api/purge').flatMap((q) => JSON.parse(q.body).urls)
+    expect(sent.sort()).toEqual(['https://www.example.com/x', 'https://www.example.com/$(id).html', 'https://www.example.com/-rf', 'https://www.example.com/;id'].sort())
+  })
+})
