@@ -131,7 +131,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
         const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
         if (batches.length > 0) core.info(`dry run: ${op} would take ${batches.length} calls`)
         for (const batch of batches) {
-          for (const item of batch.items) items.push({ op, kind: item.kind, url: item.url, host: new URL(item.url).host, taskId: null, state: 'planned', message: 'dry run: not sent' })
+          for (const item of batch.items) items.push({ op, kind: item.kind, url: item.url, host: new URL(item.url).host, taskId: null, state: 'planned', message: 'dry run: not sent', seconds: null })
         }
       }
     } else {
@@ -153,7 +153,17 @@ export async function run(clock: Clock = realClock): Promise<void> {
         { mode: settings.mode, wait: settings.wait, deadline, pollSeconds: settings.pollSeconds, concurrency: settings.concurrency },
         clock,
         {
-          batches: (op, count, hosts) => core.info(`${op}: ${count} calls across ${hosts} host(s)`),
+          batches: (op, batches) => {
+            const perHost = new Map<string, { calls: number; items: number }>()
+            for (const b of batches) {
+              const entry = perHost.get(b.host) ?? { calls: 0, items: 0 }
+              entry.calls++
+              entry.items += b.items.length
+              perHost.set(b.host, entry)
+            }
+            core.info(`${op}: ${batches.length} calls`)
+            for (const [host, e] of perHost) core.info(`${op} ${host || '(any host)'}: ${e.items} items in ${e.calls} calls`)
+          },
           submitted: (o) =>
             o.task ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${o.batch.items.length} items${o.batch.host ? ` on ${o.batch.host}` : ''}`) : core.warning(`${o.batch.op}: ${o.error}`),
           round: (op, p) => {

@@ -49,4 +49,6 @@ export interface ItemResult extends PlanItem {
   state: ItemState
   /** Provider status text or error message; never carries credentials. */
   message: string
+  /** Seconds from submission until the item was seen final; null when it never was. */
+  seconds: number | null
 }

@@ -68,7 +68,10 @@ describe('ztgame end to end', () => {
     expect(JSON.parse(r.outputs.urls).sort()).toEqual(expected.sort())
     expect(JSON.parse(r.outputs['task-ids'])).toEqual([...e.tasks.keys()])
     expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
+    expect(r.report.items.every((i: { seconds: number }) => i.seconds >= 0.1 && i.seconds < 30)).toBe(true)
     expect(r.summary).toContain('Passed')
+    expect(r.summary).toContain('<th>time</th>')
+    expect(r.stdout).toContain('purge www.example.com: 7 items in 1 calls')
     expect(r.stdout).toContain('::group::Changed files')
   })
 

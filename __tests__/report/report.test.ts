@@ -4,7 +4,7 @@ import { buildReport } from '../../src/report/report.js'
 import { MAX_ROWS, renderSummary } from '../../src/report/summary.js'
 import { computeVerdict } from '../../src/report/verdict.js'
 
-const item = (state: ItemState, url = 'https://a.example/x', op: 'purge' | 'prefetch' = 'purge'): ItemResult => ({ op, kind: 'url', url, host: 'a.example', taskId: 't1', state, message: '' })
+const item = (state: ItemState, url = 'https://a.example/x', op: 'purge' | 'prefetch' = 'purge'): ItemResult => ({ op, kind: 'url', url, host: 'a.example', taskId: 't1', state, message: '', seconds: state === 'success' ? 1.5 : null })
 
 describe('computeVerdict', () => {
   it.each([

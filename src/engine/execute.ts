@@ -1,5 +1,5 @@
 import type { ItemResult, Mode, Operation, Plan } from '../model.js'
-import type { CdnProvider, Task } from '../providers/provider.js'
+import type { Batch, CdnProvider, Task } from '../providers/provider.js'
 import { batchForProvider, itemsFor } from './batch.js'
 import type { Clock } from './clock.js'
 import { itemKey, pollUntilDone, type PollProgress } from './poll.js'
@@ -16,7 +16,7 @@ export interface ExecuteOptions {
 }
 
 export interface ExecuteEvents {
-  batches(op: Operation, count: number, hosts: number): void
+  batches(op: Operation, batches: Batch[]): void
   submitted(outcome: SubmitOutcome): void
   round(op: Operation, progress: PollProgress): void
 }
@@ -45,7 +45,7 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
   for (const [index, op] of ops.entries()) {
     const batches = batchForProvider(op, itemsFor(plan, op), provider.limits)
     if (batches.length === 0) continue
-    events.batches(op, batches.length, new Set(batches.map((b) => b.host)).size)
+    events.batches(op, batches)
     const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted)
     const tasks: Task[] = []
     for (const outcome of outcomes) {
@@ -54,7 +54,7 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
         taskIds.push(outcome.task.id)
       } else {
         for (const item of outcome.batch.items) {
-          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: null, state: 'submit-failed', message: outcome.error })
+          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: null, state: 'submit-failed', message: outcome.error, seconds: null })
         }
       }
     }
@@ -62,7 +62,7 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     if (!mustWait) {
       for (const task of tasks) {
         for (const item of task.items) {
-          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: task.id, state: 'submitted', message: 'accepted; not polled (wait: false)' })
+          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: task.id, state: 'submitted', message: 'accepted; not polled (wait: false)', seconds: null })
         }
       }
       continue
@@ -86,7 +86,8 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
           host: hostOf(item.url),
           taskId: task.id,
           state: state === 'pending' ? 'timeout' : state,
-          message: state === 'pending' ? `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})` : (status?.detail ?? '')
+          message: state === 'pending' ? `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})` : (status?.detail ?? ''),
+          seconds: status?.at === undefined ? null : Math.round((status.at - task.submittedAt) / 100) / 10
         })
       }
     }

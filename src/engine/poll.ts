@@ -63,7 +63,7 @@ export async function pollUntilDone(
       try {
         for (const status of await provider.status(chunk)) {
           const key = itemKey(status.taskId, status.url)
-          if (statuses.has(key)) statuses.set(key, status)
+          if (statuses.has(key)) statuses.set(key, status.state === 'pending' ? status : { ...status, at: clock.now() })
         }
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err
@@ -73,7 +73,7 @@ export async function pollUntilDone(
         for (const task of chunk) {
           for (const item of task.items) {
             const key = itemKey(task.id, item.url)
-            if (statuses.get(key)?.state === 'pending') statuses.set(key, { taskId: task.id, url: item.url, state: 'failure', detail: err.message })
+            if (statuses.get(key)?.state === 'pending') statuses.set(key, { taskId: task.id, url: item.url, state: 'failure', detail: err.message, at: clock.now() })
           }
         }
       }

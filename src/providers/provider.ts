@@ -53,6 +53,8 @@ export interface ItemStatus {
   state: ItemStatusState
   /** The provider's own status word, shown in the report. */
   detail: string
+  /** Set by the poller: clock time the item was first seen final. */
+  at?: number
 }
 
 /** A submit or status call the provider refused or that failed in transport. */

@@ -10,9 +10,9 @@ const escapeHtml = (text: string): string =>
 function itemTable(items: readonly ItemResult[]): string {
   const rows = items
     .slice(0, MAX_ROWS)
-    .map((i) => `<tr><td>${escapeHtml(i.url)}</td><td>${i.kind}</td><td>${i.state}</td><td>${escapeHtml(i.taskId ?? '')}</td><td>${escapeHtml(i.message)}</td></tr>`)
+    .map((i) => `<tr><td>${escapeHtml(i.url)}</td><td>${i.kind}</td><td>${i.state}</td><td>${escapeHtml(i.taskId ?? '')}</td><td>${i.seconds === null ? '' : `${i.seconds} s`}</td><td>${escapeHtml(i.message)}</td></tr>`)
   const more = items.length > MAX_ROWS ? `\n<p>…and ${items.length - MAX_ROWS} more (see the report file).</p>` : ''
-  return `<table><tr><th>URL</th><th>kind</th><th>status</th><th>task</th><th>detail</th></tr>\n${rows.join('\n')}\n</table>${more}`
+  return `<table><tr><th>URL</th><th>kind</th><th>status</th><th>task</th><th>time</th><th>detail</th></tr>\n${rows.join('\n')}\n</table>${more}`
 }
 
 /** The job summary as Markdown with HTML tables; item lists fold into <details>. */
