@@ -1,23 +1,334 @@
-// Placeholder: being written (issue 3).
+import { createHash } from 'node:crypto'
 import { InputError } from '../errors.js'
-import type { ProviderDefinition } from './provider.js'
+import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
+import type { Operation } from '../model.js'
+import {
+  ProviderError,
+  type Batch,
+  type CdnProvider,
+  type ItemStatus,
+  type ItemStatusState,
+  type ProviderContext,
+  type ProviderDefinition,
+  type ProviderLimits,
+  type Task
+} from './provider.js'
+
+/** One request parameter as UCloud signs it. */
+export type UcloudParamValue = string | number | boolean
+export type UcloudParams = Record<string, UcloudParamValue>
+
+const paramText = (value: UcloudParamValue): string => (typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value))
+
+/**
+ * UCloud's API signature: every parameter but `Signature` (PublicKey, ProjectId and the
+ * flattened `UrlList.N` included), keys in byte order (`UrlList.10` before `UrlList.2`),
+ * `key + value` concatenated with no separator and no encoding, the private key appended,
+ * then plain SHA-1 (not HMAC) as lowercase hex.
+ */
+export function signUcloudParams(params: UcloudParams, privateKey: string): string {
+  const keys = Object.keys(params)
+    .filter((key) => key !== 'Signature')
+    .sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')))
+  let text = ''
+  for (const key of keys) text += key + paramText(params[key])
+  return createHash('sha1')
+    .update(text + privateKey, 'utf8')
+    .digest('hex')
+}
+
+/**
+ * What the UCDN API allows, in one place; the engine batches and polls by these alone.
+ * - ≤ 100 `UrlList.N` per refresh (older docs: 30), ≤ 1,000 per prefetch (documented).
+ * - One `Type` (file or dir) per refresh call (documented).
+ * - The New* actions take no DomainId, so one call may carry URLs of several domains
+ *   (inferred: no document says otherwise).
+ * - Describe* takes many `TaskId.N`; no cap is documented, 100 is our choice (inferred).
+ * - At most one prefetch call per 10 s (documented).
+ * - Polling: one Describe call covers up to 100 tasks, so a round is cheap; refreshes
+ *   usually finish within minutes, prefetches (an origin fetch per URL per node) take
+ *   longer, so prefetch is polled less often.
+ */
+const limits: ProviderLimits = {
+  itemsPerCall: { purge: 100, prefetch: 1000 },
+  oneHostPerCall: false,
+  mixedKindsPerCall: false,
+  directories: true,
+  statusIdsPerCall: { purge: 100, prefetch: 100 },
+  defaultPollSeconds: { purge: 10, prefetch: 30 },
+  minSubmitIntervalMs: { prefetch: 10_000 },
+  defaultConcurrency: 2
+}
+
+const SUBMIT_ACTION: Record<Operation, string> = { purge: 'RefreshNewUcdnDomainCache', prefetch: 'PrefetchNewUcdnDomainCache' }
+const STATUS_ACTION: Record<Operation, string> = { purge: 'DescribeNewUcdnRefreshCacheTask', prefetch: 'DescribeNewUcdnPrefetchCacheTask' }
+
+/** RetCode 153: rate limited. Retried in place after a pause, this many attempts in all. */
+export const UCLOUD_RATE_LIMITED = 153
+export const UCLOUD_MAX_ATTEMPTS = 4
+/** First pause after a 153 (doubling); a prefetch submit waits its documented interval instead. */
+const RATE_LIMIT_BASE_PAUSE_MS = 2_000
+/** Transient service errors: timeout, gateway/auth service error, service unavailable. */
+const TRANSIENT_CODES = new Set([110, 130, 150, UCLOUD_RATE_LIMITED])
+/** Describe pages read per status call before giving up on the rest (a server that pages oddly). */
+const MAX_STATUS_PAGES = 50
+
+/**
+ * Per-URL status words: success / failure are final; unknow, wait, process and any word we
+ * do not know are pending. Compared case-insensitively.
+ */
+function mapStatus(word: string): ItemStatusState {
+  switch (word.trim().toLowerCase()) {
+    case 'success':
+      return 'success'
+    case 'failure':
+    case 'failed':
+    case 'fail':
+      return 'failure'
+    default:
+      return 'pending'
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}
+
+/** A RetCode as a number; tolerates a numeric string. */
+function retCodeOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isInteger(value)) return value
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
+/** An id the provider returned (string, or tolerantly a number). */
+function idOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return ''
+}
+
+/** The same URL as the server may spell it (host case, default port, percent-encoding). */
+function normalizeUrl(url: string): string {
+  try {
+    return new URL(url).href
+  } catch {
+    return url
+  }
+}
+
+class UcloudClient implements CdnProvider {
+  readonly name = 'ucloud'
+  readonly limits = limits
+  /** Signatures already registered for masking (a poll round repeats the same call). */
+  private readonly masked = new Set<string>()
+
+  constructor(private readonly ctx: ProviderContext) {}
+
+  private get url(): string {
+    return this.ctx.endpoint.replace(/\/+$/, '') + '/'
+  }
+
+  /** Removes anything secret a server message could echo (the private key, a signature). */
+  private scrub(text: string): string {
+    let out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
+    const { privateKey } = this.ctx.credentials
+    if (privateKey !== '') out = out.split(privateKey).join('***')
+    out = out.trim().replace(/\s+/g, ' ')
+    return out.length > 300 ? `${out.slice(0, 300)}…` : out
+  }
+
+  private bodyText(res: HttpResponse): string {
+    const text = this.scrub(res.text)
+    return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
+  }
+
+  /** The error for a non-zero RetCode; the messages name the input to fix. */
+  private retCodeError(what: string, code: number, message: string, attempts: number): ProviderError {
+    const said = message === '' ? `RetCode ${code}` : `RetCode ${code}: ${message}`
+    switch (code) {
+      case 171:
+        return new ProviderError(`${what}: UCloud rejected the signature (${said}); check the private-key input (it must be the private key of the public-key given)`)
+      case 172:
+        return new ProviderError(`${what}: UCloud does not know this public key (${said}); check the public-key input`)
+      case 174:
+        return new ProviderError(`${what}: UCloud rejected the credentials (${said}); check the public-key and private-key inputs`)
+      case 170:
+        return new ProviderError(`${what}: UCloud saw no signature (${said}); check the endpoint input (a proxy may be dropping parameters)`)
+      case 160:
+      case 161:
+        return new ProviderError(`${what}: the API at this endpoint does not offer the action (${said}); check the endpoint input`)
+      case 292:
+        return new ProviderError(`${what}: UCloud does not know this project (${said}); check the project-id input`)
+      case 294:
+        return new ProviderError(`${what}: UCloud refused the runner's IP address (${said}); allow it for this API key, or run on a runner it allows`)
+      case 299:
+        return new ProviderError(`${what}: UCloud IAM denied the call (${said}); give the key's user UCDN refresh/prefetch permission, and check the project-id input`)
+      default: {
+        // No RetCode for "quota exceeded" is published: recognise it by its words (inferred).
+        const hint = /quota|exceed/i.test(message)
+          ? ' (a daily per-domain quota of UCloud: by default 700 file and 20 directory refreshes and 500 prefetches a day; it resets the next day)'
+          : ''
+        const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
+        return new ProviderError(`${what} failed${tries}: ${said}${hint}`, TRANSIENT_CODES.has(code))
+      }
+    }
+  }
+
+  /**
+   * Signs and sends one action; returns the answer when RetCode is 0. RetCode 153 (rate
+   * limited) is retried after a pause, up to UCLOUD_MAX_ATTEMPTS calls in all.
+   * `idempotent`: asking again is harmless (status), so transport failures are retryable.
+   */
+  private async call(action: string, params: UcloudParams, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
+    const { publicKey, privateKey, projectId } = this.ctx.credentials
+    const signed: UcloudParams = { Action: action, ...params, PublicKey: publicKey }
+    if (projectId !== '') signed.ProjectId = projectId
+    const signature = signUcloudParams(signed, privateKey)
+    if (!this.masked.has(signature)) {
+      this.masked.add(signature)
+      this.ctx.mask(signature)
+    }
+    signed.Signature = signature
+    const body = JSON.stringify(signed)
+
+    for (let attempt = 1; ; attempt++) {
+      let res: HttpResponse
+      try {
+        res = await this.ctx.request({ method: 'POST', url: this.url, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body })
+      } catch (err) {
+        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null)
+        throw err
+      }
+      if (res.status < 200 || res.status >= 300) {
+        throw new ProviderError(`${what} failed: HTTP ${res.status}: ${this.bodyText(res)}`, res.status === 429 || res.status >= 500)
+      }
+      let data: Record<string, unknown> | null
+      try {
+        data = record(parseJsonBody(res, what))
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err
+        // A 2xx we cannot read is never a success; a submit may still have been acted on.
+        throw new ProviderError(`${err.message}${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent)
+      }
+      const code = retCodeOf(data?.RetCode)
+      if (data === null || code === null) {
+        throw new ProviderError(`${what}: answer has no RetCode (HTTP ${res.status}, ${res.text.length} bytes)${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent)
+      }
+      if (code === 0) return data
+      const message = typeof data.Message === 'string' ? this.scrub(data.Message) : ''
+      if (code === UCLOUD_RATE_LIMITED && attempt < UCLOUD_MAX_ATTEMPTS) {
+        const pause = action === SUBMIT_ACTION.prefetch ? (limits.minSubmitIntervalMs?.prefetch ?? 10_000) : RATE_LIMIT_BASE_PAUSE_MS * 2 ** (attempt - 1)
+        this.ctx.log(`ucloud: ${action} rate limited (RetCode 153); pausing ${pause / 1000} s before attempt ${attempt + 1} of ${UCLOUD_MAX_ATTEMPTS}`)
+        await this.ctx.sleep(pause)
+        continue
+      }
+      throw this.retCodeError(what, code, message, attempt)
+    }
+  }
+
+  async submit(batch: Batch): Promise<Task> {
+    const kind = batch.items[0]?.kind ?? 'url'
+    const count = batch.items.length
+    const noun = kind === 'dir' ? (count === 1 ? 'directory' : 'directories') : count === 1 ? 'URL' : 'URLs'
+    const what = `ucloud ${batch.op} of ${count} ${noun}`
+    if (batch.items.length === 0) throw new ProviderError(`${what}: nothing to send`)
+    if (batch.items.some((item) => item.kind !== kind)) throw new ProviderError(`${what}: files and directories need separate calls (one Type per call)`)
+    if (batch.op === 'prefetch' && kind === 'dir') throw new ProviderError(`${what}: UCloud cannot prefetch directories`)
+    const params: UcloudParams = {}
+    if (batch.op === 'purge') params.Type = kind === 'dir' ? 'dir' : 'file'
+    batch.items.forEach((item, i) => {
+      params[`UrlList.${i}`] = item.url
+    })
+    const data = await this.call(SUBMIT_ACTION[batch.op], params, what, false)
+    const id = idOf(data.TaskId)
+    if (id === '') throw new ProviderError(`${what}: answer has RetCode 0 but no TaskId; UCloud may or may not have accepted it`)
+    return { id, op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+  }
+
+  /**
+   * One Describe call for all `tasks` (TaskId.0…N), reading further pages when the answer
+   * says TotalCount is larger than what it listed. No BeginTime/EndTime is sent: the
+   * server's default window (the last day, by its own clock) covers any run, whatever the
+   * runner's clock says.
+   */
+  async status(tasks: Task[]): Promise<ItemStatus[]> {
+    if (tasks.length === 0) return []
+    const op = tasks[0].op
+    const action = STATUS_ACTION[op]
+    const ids = [...new Set(tasks.map((t) => t.id))]
+    const what = `ucloud ${op} status of ${ids.length} task${ids.length === 1 ? '' : 's'}`
+    const found = new Map<string, Record<string, unknown>>()
+    let offset = 0
+    for (let page = 1; page <= MAX_STATUS_PAGES; page++) {
+      const params: UcloudParams = { Offset: offset, Limit: ids.length }
+      ids.forEach((id, i) => {
+        params[`TaskId.${i}`] = id
+      })
+      const data = await this.call(action, params, what, true)
+      // An answer with nothing to list may leave TaskList out; any other must carry it.
+      const list = data.TaskList === undefined && data.TotalCount === 0 ? [] : data.TaskList
+      if (!Array.isArray(list)) throw new ProviderError(`${what}: answer has no TaskList`, true)
+      for (const entry of list) {
+        const task = record(entry)
+        const id = idOf(task?.TaskId)
+        if (task && id !== '') found.set(id, task)
+      }
+      const total = typeof data.TotalCount === 'number' ? data.TotalCount : list.length
+      offset += list.length
+      if (list.length === 0 || offset >= total || ids.every((id) => found.has(id))) break
+    }
+
+    const out: ItemStatus[] = []
+    for (const task of tasks) {
+      const entry = found.get(task.id)
+      if (!entry) {
+        // Just after submission a task may not be listed yet: ask again next round.
+        for (const item of task.items) out.push({ taskId: task.id, url: item.url, state: 'pending', detail: `not listed by ${action} yet` })
+        continue
+      }
+      const byUrl = new Map<string, Record<string, unknown>>()
+      for (const raw of Array.isArray(entry.UrlLists) ? entry.UrlLists : []) {
+        const u = record(raw)
+        if (u && typeof u.Url === 'string') {
+          byUrl.set(u.Url, u)
+          byUrl.set(normalizeUrl(u.Url), u)
+        }
+      }
+      const taskWord = typeof entry.Status === 'string' ? entry.Status : ''
+      for (const item of task.items) {
+        const u = byUrl.get(item.url) ?? byUrl.get(normalizeUrl(item.url))
+        const word = u && typeof u.Status === 'string' ? u.Status : ''
+        if (word !== '') {
+          const state = mapStatus(word)
+          const progress = typeof u?.Progress === 'number' && state === 'pending' ? ` ${u.Progress}%` : ''
+          out.push({ taskId: task.id, url: item.url, state, detail: `${word}${progress}` })
+        } else if (taskWord !== '') {
+          // The URL is not in UrlLists: take the task's status (tolerant; inferred).
+          out.push({ taskId: task.id, url: item.url, state: mapStatus(taskWord), detail: `${taskWord} (task)` })
+        } else {
+          out.push({ taskId: task.id, url: item.url, state: 'pending', detail: 'no status in the answer' })
+        }
+      }
+    }
+    return out
+  }
+}
 
 export const ucloud: ProviderDefinition = {
   name: 'ucloud',
   defaultEndpoint: 'https://api.ucloud.cn',
-  limits: {
-    itemsPerCall: { purge: 500, prefetch: 400 },
-    oneHostPerCall: false,
-    mixedKindsPerCall: true,
-    directories: true,
-    statusIdsPerCall: { purge: 1, prefetch: 1 },
-    defaultPollSeconds: { purge: 10, prefetch: 300 },
-    defaultConcurrency: 2
+  limits,
+  checkCredentials(c) {
+    if (c.publicKey === '') {
+      throw new InputError('public-key', 'ucloud needs the API public key (UCloud console, API keys); pass it as public-key: ${{ secrets.UCLOUD_PUBLIC_KEY }}')
+    }
+    if (c.privateKey === '') {
+      throw new InputError('private-key', 'ucloud needs the API private key that signs every request; store it as a repository secret and pass it as private-key: ${{ secrets.UCLOUD_PRIVATE_KEY }}')
+    }
+    if (/\s/.test(c.publicKey)) throw new InputError('public-key', 'contains white space; paste the key exactly as the console shows it')
+    if (/\s/.test(c.privateKey)) throw new InputError('private-key', 'contains white space; paste the key exactly as the console shows it')
+    if (/\s/.test(c.projectId)) throw new InputError('project-id', 'contains white space; give one project id, e.g. org-abc123, or leave it empty for the default project')
   },
-  checkCredentials() {
-    throw new InputError('provider', 'ucloud is not available yet')
-  },
-  create() {
-    throw new Error('ucloud is not available yet')
-  }
+  create: (ctx) => new UcloudClient(ctx)
 }
