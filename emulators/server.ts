@@ -17,11 +17,41 @@ export interface EmulatorResponse {
   headers?: Record<string, string>
 }
 
-/** A fault served instead of the real answer to one upcoming request. */
-export interface Fault {
-  status: number
-  body?: string
-  headers?: Record<string, string>
+/**
+ * A fault for one upcoming request. A plain `{status}` is served instead of the real
+ * answer (the request is not acted on). The `kind`s below act on the request first and
+ * then spoil the answer, except `reset-before-headers` and `redirect`, which do not act.
+ */
+export type Fault =
+  | { kind?: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  | { kind: 'reset-before-headers' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'reset-mid-body' }
+  | { kind: 'stall-after-headers' }
+  | { kind: 'truncated-json' }
+  | { kind: 'drip'; byteEveryMs: number }
+
+export type FaultKind = NonNullable<Fault['kind']>
+
+/** Faults drawn at random for every request, reproducibly from `seed`. */
+export interface RandomFaults {
+  seed: number
+  /** Probability (0–1) that a request meets a fault. */
+  rate: number
+  /** The faults to draw from, equally likely. */
+  faults: Fault[]
+}
+
+/** mulberry32: a small seeded PRNG, enough to make fault runs repeatable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
 
 export type Handler = (req: RecordedRequest) => EmulatorResponse | Promise<EmulatorResponse>
@@ -34,6 +64,10 @@ export interface RunningEmulator {
   counts(): Record<string, number>
   /** Serves these faults, in order, to the next requests. */
   injectFaults(faults: Fault[]): void
+  /** Draws a fault for every request from now on (null stops it). */
+  setRandomFaults(config: RandomFaults | null): void
+  /** Faults served so far, by kind. */
+  faultCounts(): Record<string, number>
   /** Milliseconds added before every answer. */
   setLatency(ms: number): void
   close(): Promise<void>
@@ -43,6 +77,8 @@ export interface RunningEmulator {
 export async function startServer(handler: Handler, options: { latencyMs?: number; port?: number } = {}): Promise<RunningEmulator> {
   const requests: RecordedRequest[] = []
   const faults: Fault[] = []
+  let random: { config: RandomFaults; next: () => number } | null = null
+  const served: Record<string, number> = {}
   let latencyMs = options.latencyMs ?? 0
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -58,19 +94,73 @@ export async function startServer(handler: Handler, options: { latencyMs?: numbe
         at: Date.now()
       }
       requests.push(recorded)
-      const answer = async (): Promise<EmulatorResponse> => {
-        const fault = faults.shift()
-        if (fault) return { status: fault.status, body: fault.body ?? '', headers: fault.headers }
-        return handler(recorded)
+      const drawFault = (): Fault | undefined => {
+        const queued = faults.shift()
+        if (queued) return queued
+        if (random && random.next() < random.config.rate) return random.config.faults[Math.floor(random.next() * random.config.faults.length)]
+        return undefined
       }
-      const send = (r: EmulatorResponse): void => {
+      const encode = (r: EmulatorResponse) => {
         const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
         const type = typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'
-        res.writeHead(r.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...r.headers })
+        return { text, headers: { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(text)), ...r.headers } }
+      }
+      const send = (r: EmulatorResponse): void => {
+        const { text, headers } = encode(r)
+        res.writeHead(r.status, headers)
         res.end(text)
       }
+      const fail = (err: Error) => send({ status: 500, body: { error: `emulator bug: ${err.message}` } })
       setTimeout(() => {
-        answer().then(send, (err: Error) => send({ status: 500, body: { error: `emulator bug: ${err.message}` } }))
+        const fault = drawFault()
+        const kind = fault?.kind ?? (fault ? 'status' : null)
+        if (kind) served[kind] = (served[kind] ?? 0) + 1
+        if (!fault) return void Promise.resolve(handler(recorded)).then(send, fail)
+        switch (fault.kind) {
+          case undefined:
+          case 'status':
+            return send({ status: fault.status, body: fault.body ?? '', headers: fault.headers })
+          case 'reset-before-headers':
+            return void req.socket.destroy()
+          case 'redirect':
+            return send({ status: 302, body: '', headers: { Location: fault.location } })
+        }
+        // The rest act on the request, then spoil the answer.
+        Promise.resolve(handler(recorded)).then((r) => {
+          const { text, headers } = encode(r)
+          const bytes = Buffer.from(text)
+          switch (fault.kind) {
+            case 'reset-mid-body':
+              res.writeHead(r.status, headers)
+              res.write(bytes.subarray(0, Math.floor(bytes.length / 2)))
+              setTimeout(() => req.socket.destroy(), 5)
+              return
+            case 'stall-after-headers':
+              res.writeHead(r.status, headers)
+              res.flushHeaders()
+              return // the client's deadline ends it
+            case 'truncated-json': {
+              const cut = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)))
+              res.writeHead(r.status, { ...headers, 'Content-Length': String(cut.length) })
+              res.end(cut)
+              return
+            }
+            case 'drip': {
+              res.writeHead(r.status, headers)
+              let i = 0
+              const timer = setInterval(() => {
+                if (res.destroyed || i >= bytes.length) {
+                  clearInterval(timer)
+                  if (!res.destroyed) res.end()
+                  return
+                }
+                res.write(bytes.subarray(i, i + 1))
+                i++
+              }, fault.byteEveryMs)
+              return
+            }
+          }
+        }, fail)
       }, latencyMs)
     })
   })
@@ -86,6 +176,10 @@ export async function startServer(handler: Handler, options: { latencyMs?: numbe
       return out
     },
     injectFaults: (list) => faults.push(...list),
+    setRandomFaults: (config) => {
+      random = config ? { config, next: seededRandom(config.seed) } : null
+    },
+    faultCounts: () => ({ ...served }),
     setLatency: (ms) => {
       latencyMs = ms
     },

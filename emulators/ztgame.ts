@@ -17,6 +17,8 @@ export interface ZtgameEmulatorOptions {
   stallUrls?: Iterable<string>
   /** `upper` (vendor page: RUN/SUCCESS) or `lower` (server code: run/success). */
   statusCase?: 'upper' | 'lower'
+  /** Rewrites a status word before it is sent (e.g. to answer an unknown status now and then). */
+  statusWord?: (task: ZtgameTask, word: string) => string
   latencyMs?: number
   port?: number
 }
@@ -101,7 +103,7 @@ export async function startZtgameEmulator(options: ZtgameEmulatorOptions = {}): 
         taskCreateAt: null,
         taskDoneAt: null,
         taskId: task.id,
-        taskStatus: word(done ? task.outcome : 'run'),
+        taskStatus: options.statusWord ? options.statusWord(task, word(done ? task.outcome : 'run')) : word(done ? task.outcome : 'run'),
         taskType: task.type,
         taskUser: 'admin'
       }

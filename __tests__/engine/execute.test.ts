@@ -149,3 +149,43 @@ describe('concurrency helpers', () => {
     expect(clock.now()).toBe(20_000)
   })
 })
+
+describe('ambiguous submits (one batch, at most one task)', () => {
+  const batch = { op: 'purge' as const, host: 'a', items: [{ kind: 'url' as const, url: 'http://a/1' }] }
+  function flaky(clock: ReturnType<typeof fakeClock>, lookup: 'found' | 'none' | 'absent') {
+    const p = new FakeProvider(clock)
+    let calls = 0
+    const real = p.submit.bind(p)
+    p.submit = async (b) => {
+      calls++
+      const task = await real(b)
+      if (calls === 1) throw new ProviderError('answer cut', false, true)
+      return task
+    }
+    if (lookup !== 'absent') {
+      ;(p as any).findSubmitted = async () => (lookup === 'found' ? { id: 't1', op: 'purge', items: batch.items, submittedAt: 0 } : null)
+    }
+    return { p, calls: () => calls }
+  }
+  it('takes the task the provider lists instead of sending again', async () => {
+    const clock = fakeClock()
+    const { p, calls } = flaky(clock, 'found')
+    const [outcome] = await submitBatches(p, [batch], 1, clock)
+    expect(outcome.task?.id).toBe('t1')
+    expect(calls()).toBe(1)
+  })
+  it('sends again when the provider proves no task was made', async () => {
+    const clock = fakeClock()
+    const { p, calls } = flaky(clock, 'none')
+    const [outcome] = await submitBatches(p, [batch], 1, clock)
+    expect(outcome.task?.id).toBe('t2')
+    expect(calls()).toBe(2)
+  })
+  it('does not send again when the provider has no task list', async () => {
+    const clock = fakeClock()
+    const { p, calls } = flaky(clock, 'absent')
+    const [outcome] = await submitBatches(p, [batch], 1, clock)
+    expect(outcome.error).toMatch(/answer cut; .* no task list to check, so the batch was not sent again/)
+    expect(calls()).toBe(1)
+  })
+})

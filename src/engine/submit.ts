@@ -2,6 +2,39 @@ import type { Batch, CdnProvider, Task } from '../providers/provider.js'
 import { ProviderError } from '../providers/provider.js'
 import { makeSpacer, mapConcurrent, type Clock } from './clock.js'
 
+/**
+ * One batch makes at most one task: after an ambiguous failure (the answer was lost after
+ * sending), the provider's task list is checked before the batch is sent again; without a
+ * task list it is not sent again and its items count as failed.
+ */
+async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Promise<void>, clock: Clock): Promise<SubmitOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    await space()
+    const startedAt = clock.now()
+    try {
+      return { batch, task: await provider.submit(batch) }
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err
+      if (!err.ambiguous) return { batch, error: err.message }
+      if (!provider.findSubmitted) {
+        return { batch, error: `${err.message}; the answer was lost after sending and ${provider.name} has no task list to check, so the batch was not sent again` }
+      }
+      let found: Task | null
+      try {
+        found = await provider.findSubmitted(batch, startedAt)
+      } catch (lookupErr) {
+        if (!(lookupErr instanceof ProviderError)) throw lookupErr
+        return { batch, error: `${err.message}; checking the task list failed too (${lookupErr.message}), so the batch was not sent again` }
+      }
+      if (found) return { batch, task: found }
+      if (attempt >= MAX_SUBMIT_ATTEMPTS) return { batch, error: `${err.message}; no task was made after ${attempt} attempts` }
+    }
+  }
+}
+
+/** Attempts per batch when the provider can prove an ambiguous submit made no task. */
+const MAX_SUBMIT_ATTEMPTS = 3
+
 export type SubmitOutcome = { batch: Batch; task: Task; error?: undefined } | { batch: Batch; task?: undefined; error: string }
 
 /**
@@ -19,14 +52,7 @@ export async function submitBatches(
   const op = batches[0]?.op ?? 'purge'
   const space = makeSpacer(clock, provider.limits.minSubmitIntervalMs?.[op] ?? 0)
   return mapConcurrent(batches, concurrency, async (batch) => {
-    await space()
-    let outcome: SubmitOutcome
-    try {
-      outcome = { batch, task: await provider.submit(batch) }
-    } catch (err) {
-      if (!(err instanceof ProviderError)) throw err
-      outcome = { batch, error: err.message }
-    }
+    const outcome = await submitOnce(provider, batch, space, clock)
     onSubmitted(outcome)
     return outcome
   })

@@ -62,7 +62,9 @@ export class ProviderError extends Error {
   constructor(
     message: string,
     /** True when trying again later may succeed (rate limits, 5xx). */
-    readonly retryable = false
+    readonly retryable = false,
+    /** The request may have been acted on although no answer came back (a submit may have made a task). */
+    readonly ambiguous = false
   ) {
     super(message)
     this.name = 'ProviderError'
@@ -76,6 +78,12 @@ export interface CdnProvider {
   prepare?(): Promise<void>
   /** Submits one batch; throws ProviderError when the provider rejects it. */
   submit(batch: Batch): Promise<Task>
+  /**
+   * After an ambiguous submit failure: the task this batch made since `since` (ms), if
+   * the provider lists tasks; null when it made none. Providers without a task list
+   * leave this out, and the batch is then not sent again.
+   */
+  findSubmitted?(batch: Batch, since: number): Promise<Task | null>
   /**
    * Current state of every item of `tasks` (at most `statusIdsPerCall`, one operation).
    * Items missing from the answer are taken as still pending.

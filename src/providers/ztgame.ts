@@ -119,15 +119,25 @@ class ZtgameClient implements CdnProvider {
         body: JSON.stringify({ [key]: batch.items.map((item) => item.url) })
       })
     } catch (err) {
-      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null)
+      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null, err.ambiguous)
       throw err
     }
     const auth = this.authFailure(res)
     if (auth) throw auth
     if (res.status < 200 || res.status >= 300) {
-      throw new ProviderError(`${what} failed: HTTP ${res.status}: ${errorText(res)}`, res.status === 429 || res.status >= 500)
+      // 429 and 503 say the request was not acted on; other 5xx may have made a task.
+      const acted = res.status >= 500 && res.status !== 503
+      throw new ProviderError(`${what} failed: HTTP ${res.status}: ${errorText(res)}`, res.status === 429 || res.status >= 500, acted)
     }
-    const api = record(record(parseJsonBody(res, what))?.zt_api)
+    let body: unknown
+    try {
+      body = parseJsonBody(res, what)
+    } catch (err) {
+      // A 2xx whose body is cut or garbled: the task may exist, but its id is lost.
+      if (err instanceof HttpError) throw new ProviderError(err.message, false, true)
+      throw err
+    }
+    const api = record(record(body)?.zt_api)
     if (!api || typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
     if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
     if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
@@ -157,7 +167,14 @@ class ZtgameClient implements CdnProvider {
         continue
       }
       if (res.status < 200 || res.status >= 300) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${errorText(res)}`, true)
-      const word = record(record(parseJsonBody(res, what))?.task)?.taskStatus
+      let body: unknown
+      try {
+        body = parseJsonBody(res, what)
+      } catch (err) {
+        if (err instanceof HttpError) throw new ProviderError(err.message, true)
+        throw err
+      }
+      const word = record(record(body)?.task)?.taskStatus
       if (typeof word !== 'string') throw new ProviderError(`${what}: answer has no task.taskStatus`, true)
       // The status is per task: every URL of the task shares it.
       const state = mapStatus(word)

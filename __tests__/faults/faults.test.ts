@@ -1,0 +1,125 @@
+/**
+ * Fault injection: the ztgame client, the engine and the transport against an emulator
+ * that spoils requests at random (seeded), with short deadlines and back-off.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { seededRandom, type Fault } from '../../emulators/server.js'
+import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
+import { realClock } from '../../src/engine/clock.js'
+import { executePlan } from '../../src/engine/execute.js'
+import { createTransport } from '../../src/http/transport.js'
+import type { Credentials } from '../../src/providers/provider.js'
+import { ztgame } from '../../src/providers/ztgame.js'
+import { computeVerdict } from '../../src/report/verdict.js'
+
+const creds: Credentials = { token: 't', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const quiet = { batches: () => {}, submitted: () => {}, round: () => {} }
+
+let unhandled = 0
+const onUnhandled = () => void unhandled++
+beforeAll(() => void process.on('unhandledRejection', onUnhandled))
+afterAll(() => void process.off('unhandledRejection', onUnhandled))
+
+let emulator: ZtgameEmulator | null = null
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+
+const everyFault: Fault[] = [
+  { status: 500, body: '{"error":"internal"}' },
+  { status: 502 },
+  { status: 503, headers: { 'Retry-After': '0' } },
+  { status: 504 },
+  { status: 429, headers: { 'Retry-After': '0' } },
+  { kind: 'reset-before-headers' },
+  { kind: 'reset-mid-body' },
+  { kind: 'stall-after-headers' },
+  { kind: 'truncated-json' },
+  { kind: 'drip', byteEveryMs: 15 },
+  { kind: 'redirect', location: 'http://elsewhere.example.net/cdn_api' }
+]
+
+describe('30% seeded faults on every call', () => {
+  it.each([7, 1234])('seed %d: 1,000 URLs reach a final state and the rate equals what the emulator recorded', async (seed) => {
+    unhandled = 0
+    const rng = seededRandom(seed + 1)
+    const urls = Array.from({ length: 1000 }, (_, i) => `https://h${i % 5}.example.com/f/${i}.js`)
+    const failUrls = urls.filter((_, i) => i % 37 === 0)
+    emulator = await startZtgameEmulator({
+      tokens: ['t'],
+      completeAfterMs: 80,
+      failUrls,
+      // now and then the provider answers a status word nobody documented
+      statusWord: (_task, word) => (rng() < 0.1 ? 'MYSTERY' : word)
+    })
+    emulator.setRandomFaults({ seed, rate: 0.3, faults: everyFault })
+    const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
+    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    const result = await executePlan(
+      provider,
+      { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
+      { mode: 'purge', wait: true, deadline: Date.now() + 60_000, pollSeconds: 0.05, concurrency: 4 },
+      realClock,
+      quiet
+    )
+    transport.close()
+
+    // every URL exactly once, every one final (no timeout)
+    expect(result.items.map((i) => i.url).sort()).toEqual([...urls].sort())
+    expect(result.items.filter((i) => i.state === 'timeout')).toEqual([])
+    // ground truth: a URL succeeded when a task the client learned of holds it and ended SUCCESS
+    const known = new Set(result.taskIds)
+    const truth = new Map<string, boolean>()
+    for (const task of emulator.tasks.values()) for (const u of task.urls) if (known.has(task.id)) truth.set(u, task.outcome === 'success')
+    const expected = (urls.filter((u) => truth.get(u) === true).length * 100) / urls.length
+    expect(computeVerdict(result.items, 100).rate).toBeCloseTo(expected, 2)
+    for (const item of result.items) expect(item.state === 'success').toBe(truth.get(item.url) === true)
+    // each batch made at most one task: no URL sits in two tasks
+    const seen = new Map<string, number>()
+    for (const task of emulator.tasks.values()) for (const u of task.urls) seen.set(u, (seen.get(u) ?? 0) + 1)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+    // the faults really happened, every kind of them
+    expect(Object.keys(emulator.faultCounts()).sort()).toEqual(['drip', 'redirect', 'reset-before-headers', 'reset-mid-body', 'stall-after-headers', 'status', 'truncated-json'])
+    expect(unhandled).toBe(0)
+  }, 90_000)
+})
+
+describe('a 429 storm', () => {
+  it('is ridden out without any request earlier than Retry-After allows (seconds and HTTP-date)', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
+    // the third answer comes about 2 s after this, so the date is then about 2 s ahead
+    const inTwoSeconds = () => new Date(Date.now() + 4000).toUTCString()
+    emulator.injectFaults([
+      { status: 429, headers: { 'Retry-After': '1' } },
+      { status: 429, headers: { 'Retry-After': '1' } },
+      { status: 429, headers: { 'Retry-After': inTwoSeconds() } }
+    ])
+    const transport = createTransport({ backoffBaseMs: 1, backoffCapMs: 5 })
+    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    const task = await provider.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'https://a.example.com/x' }] })
+    transport.close()
+    expect(task.id).toBeTruthy()
+    const at = emulator.requests.map((r) => r.at)
+    expect(at).toHaveLength(4)
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000)
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(1000)
+    // an HTTP-date has one-second resolution: at least 1 s, and not the tiny back-off
+    expect(at[3] - at[2]).toBeGreaterThanOrEqual(1000)
+    expect(emulator.tasks.size).toBe(1)
+  }, 20_000)
+})
+
+describe('ambiguous submits', () => {
+  it('a submit whose answer is cut after the task was made is not sent again (no task list) and counts failed', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
+    emulator.injectFaults([{ kind: 'truncated-json' }])
+    const transport = createTransport({ backoffBaseMs: 1 })
+    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    const result = await executePlan(provider, { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] }, { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 }, realClock, quiet)
+    transport.close()
+    expect(emulator.tasks.size).toBe(1)
+    expect(emulator.requests.filter((r) => r.path === '/cdn_api/purge')).toHaveLength(1)
+    expect(result.items[0]).toMatchObject({ state: 'submit-failed', message: expect.stringContaining('not sent again') })
+  })
+})
