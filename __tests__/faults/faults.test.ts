@@ -123,3 +123,70 @@ describe('ambiguous submits', () => {
     expect(result.items[0]).toMatchObject({ state: 'submit-failed', message: expect.stringContaining('not sent again') })
   })
 })
+
+describe('30% seeded faults on ucloud, which can look a lost task up', () => {
+  it('reaches a final state for every URL, never makes two tasks for one batch, and reports what the emulator recorded', async () => {
+    unhandled = 0
+    const { startUcloudEmulator } = await import('../../emulators/ucloud.js')
+    const { ucloud } = await import('../../src/providers/ucloud.js')
+    const urls = Array.from({ length: 1000 }, (_, i) => `https://h${i % 5}.example.com/u/${i}.css`)
+    const failUrls = new Set(urls.filter((_, i) => i % 41 === 0))
+    const e = await startUcloudEmulator({ keys: { pub: 'priv' }, completeAfterMs: 80, failUrls })
+    e.setRandomFaults({ seed: 99, rate: 0.3, faults: everyFault })
+    const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
+    const provider = ucloud.create({
+      endpoint: e.url,
+      credentials: { ...creds, token: '', publicKey: 'pub', privateKey: 'priv' },
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: (ms) => realClock.sleep(Math.min(ms, 20))
+    })
+    try {
+      const result = await executePlan(
+        provider,
+        { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
+        { mode: 'purge', wait: true, deadline: Date.now() + 60_000, pollSeconds: 0.05, concurrency: 2 },
+        realClock,
+        quiet
+      )
+      expect(result.items.map((i) => i.url).sort()).toEqual([...urls].sort())
+      expect(result.items.filter((i) => i.state === 'timeout')).toEqual([])
+      const known = new Set(result.taskIds)
+      const seen = new Map<string, number>()
+      for (const task of e.tasks.values()) for (const u of task.urls) seen.set(u, (seen.get(u) ?? 0) + 1)
+      expect([...seen.values()].every((n) => n === 1)).toBe(true)
+      for (const item of result.items) {
+        const inKnownTask = [...e.tasks.values()].some((t) => known.has(t.id) && t.urls.includes(item.url))
+        expect(item.state === 'success').toBe(inKnownTask && !failUrls.has(item.url))
+      }
+      // lost answers were looked up in the task list (BeginTime/EndTime queries)
+      expect(e.requests.filter((r) => r.body.includes('"BeginTime"')).length).toBeGreaterThan(0)
+      expect(unhandled).toBe(0)
+    } finally {
+      transport.close()
+      await e.close()
+    }
+  }, 90_000)
+})
+
+describe('ambiguous submits on ucloud', () => {
+  it('a submit whose answer is cut is found in the task list and not sent again', async () => {
+    const { startUcloudEmulator } = await import('../../emulators/ucloud.js')
+    const { ucloud } = await import('../../src/providers/ucloud.js')
+    const e = await startUcloudEmulator({ keys: { pub: 'priv' }, completeAfterMs: 0 })
+    e.injectFaults([{ kind: 'reset-mid-body' }])
+    const transport = createTransport({ backoffBaseMs: 1 })
+    const provider = ucloud.create({ endpoint: e.url, credentials: { ...creds, publicKey: 'pub', privateKey: 'priv' }, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    try {
+      const result = await executePlan(provider, { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] }, { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 }, realClock, quiet)
+      expect(e.tasks.size).toBe(1)
+      expect(result.taskIds).toEqual([...e.tasks.keys()])
+      expect(result.items[0].state).toBe('success')
+    } finally {
+      transport.close()
+      await e.close()
+    }
+  })
+})

@@ -197,11 +197,13 @@ class UcloudClient implements CdnProvider {
       try {
         res = await this.ctx.request({ method: 'POST', url: this.url, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null)
+        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
         throw err
       }
       if (res.status < 200 || res.status >= 300) {
-        throw new ProviderError(`${what} failed: HTTP ${res.status}: ${this.bodyText(res)}`, res.status === 429 || res.status >= 500)
+        // 429 and 503 were not acted on; another 5xx may have made a task.
+        const maybeActed = !idempotent && res.status >= 500 && res.status !== 503
+        throw new ProviderError(`${what} failed: HTTP ${res.status}: ${this.bodyText(res)}`, res.status === 429 || res.status >= 500, maybeActed)
       }
       let data: Record<string, unknown> | null
       try {
@@ -209,11 +211,11 @@ class UcloudClient implements CdnProvider {
       } catch (err) {
         if (!(err instanceof HttpError)) throw err
         // A 2xx we cannot read is never a success; a submit may still have been acted on.
-        throw new ProviderError(`${err.message}${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent)
+        throw new ProviderError(`${err.message}${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent, !idempotent)
       }
       const code = retCodeOf(data?.RetCode)
       if (data === null || code === null) {
-        throw new ProviderError(`${what}: answer has no RetCode (HTTP ${res.status}, ${res.text.length} bytes)${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent)
+        throw new ProviderError(`${what}: answer has no RetCode (HTTP ${res.status}, ${res.text.length} bytes)${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent, !idempotent)
       }
       if (code === 0) return data
       const message = typeof data.Message === 'string' ? this.scrub(data.Message) : ''
@@ -242,8 +244,36 @@ class UcloudClient implements CdnProvider {
     })
     const data = await this.call(SUBMIT_ACTION[batch.op], params, what, false)
     const id = idOf(data.TaskId)
-    if (id === '') throw new ProviderError(`${what}: answer has RetCode 0 but no TaskId; UCloud may or may not have accepted it`)
+    if (id === '') throw new ProviderError(`${what}: answer has RetCode 0 but no TaskId; UCloud may or may not have accepted it`, false, true)
     return { id, op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+  }
+
+  /**
+   * After an ambiguous submit: lists this operation's tasks created since `since` (a minute
+   * of slack for clock skew) and returns the one holding exactly the batch's URLs.
+   */
+  async findSubmitted(batch: Batch, since: number): Promise<Task | null> {
+    const action = STATUS_ACTION[batch.op]
+    const what = `ucloud ${batch.op} task lookup`
+    const wanted = new Set(batch.items.map((i) => normalizeUrl(i.url)))
+    const begin = Math.floor(since / 1000) - 60
+    const end = Math.floor(this.ctx.now() / 1000) + 60
+    let offset = 0
+    for (let page = 1; page <= MAX_STATUS_PAGES; page++) {
+      const data = await this.call(action, { BeginTime: begin, EndTime: end, Offset: offset, Limit: 100 }, what, true)
+      const list = Array.isArray(data.TaskList) ? data.TaskList : []
+      for (const entry of list) {
+        const task = record(entry)
+        const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => record(u)?.Url).filter((u): u is string => typeof u === 'string')
+        if (urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
+          return { id: idOf(task?.TaskId), op: batch.op, items: batch.items, submittedAt: since }
+        }
+      }
+      const total = typeof data.TotalCount === 'number' ? data.TotalCount : list.length
+      offset += list.length
+      if (list.length === 0 || offset >= total) break
+    }
+    return null
   }
 
   /**
