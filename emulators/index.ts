@@ -27,7 +27,11 @@ export async function startDemoEmulator(provider: string, options: DemoEmulatorO
     case 'cdnetworks': {
       const username = 'demo'
       const apiKey = 'demo-api-key'
-      return Object.assign(await startCdnetworksEmulator({ ...common, users: { [username]: apiKey } }), { credentials: { username, 'api-key': apiKey } })
+      // Prefetch status is limited to one call per 5 minutes: a prefetch not final at the
+      // first round (~1 s after submitting) would hold the demo for 5 minutes, so it is final at once.
+      return Object.assign(await startCdnetworksEmulator({ ...common, prefetchCompleteAfterMs: 0, users: { [username]: apiKey } }), {
+        credentials: { username, 'api-key': apiKey }
+      })
     }
     case 'ucloud': {
       const publicKey = 'demo-public-key'

@@ -26,6 +26,7 @@ export const Inputs = {
   timeout: 'timeout',
   pollInterval: 'poll-interval',
   concurrency: 'concurrency',
+  dirThreshold: 'dir-threshold',
   dryRun: 'dry-run',
   githubToken: 'github-token',
   allowForkCredentials: 'allow-fork-credentials'
@@ -71,6 +72,8 @@ export interface Settings {
   pollSeconds: number | null
   /** Calls in flight at once. */
   concurrency: number
+  /** Purge a directory instead of this many or more files in it; null = never. */
+  dirThreshold: number | null
   dryRun: boolean
   githubToken: string
   /** Send credentials on pull_request_target runs whose head comes from a fork. */
@@ -145,6 +148,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
 
   const pollRaw = read(Inputs.pollInterval)
   const concurrencyRaw = read(Inputs.concurrency)
+  const dirThresholdRaw = read(Inputs.dirThreshold)
   const settings: Settings = {
     provider,
     endpoint,
@@ -159,6 +163,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     timeoutSeconds: parseNumber(Inputs.timeout, read(Inputs.timeout) || '600', 1, MAX_TIMEOUT_SECONDS, true, 'a whole number of seconds'),
     pollSeconds: pollRaw === '' ? null : parseNumber(Inputs.pollInterval, pollRaw, 0.1, 3600, false, 'a number of seconds'),
     concurrency: concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
+    dirThreshold: dirThresholdRaw === '' ? null : parseNumber(Inputs.dirThreshold, dirThresholdRaw, 2, 100_000, true, 'a whole number of files'),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
     githubToken,
     allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false)
@@ -168,6 +173,9 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   }
   if (settings.rules === '' && settings.urls === '') {
     throw new InputError(Inputs.rules, 'give rules (to map changed files to URLs) or urls (to submit as they are); with neither there is nothing to send')
+  }
+  if (settings.dirThreshold !== null && !provider.limits.directories) {
+    throw new InputError(Inputs.dirThreshold, `${provider.name} cannot purge directories; leave dir-threshold empty`)
   }
   if (!settings.dryRun) provider.checkCredentials(credentials)
   return settings

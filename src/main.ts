@@ -10,6 +10,7 @@ import { InputError } from './errors.js'
 import { createTransport } from './http/transport.js'
 import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
 import type { ChangeSet, ItemResult, Plan } from './model.js'
+import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
 import { parseRules } from './plan/rules.js'
 import { parseUrlList } from './plan/urls.js'
@@ -74,7 +75,7 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
 }
 
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
-async function makePlan(settings: Settings, event: GitHubEvent): Promise<Plan> {
+async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
   // Parse everything the user wrote before touching git or the network.
   const rules = settings.rules === '' ? [] : parseRules(settings.rules)
   const extra = parseUrlList(settings.urls, Inputs.urls)
@@ -92,14 +93,21 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<Plan> {
     core.info(changes.source)
   }
   return core.group('URL plan', async () => {
-    const { plan, ruleHits, unmatched } = buildPlan(changes.files, rules, settings.mode, extra)
+    const built = buildPlan(changes.files, rules, settings.mode, extra)
+    const { ruleHits, unmatched } = built
+    let plan = built.plan
+    let collapsedDirs: CollapsedDir[] = []
+    if (settings.dirThreshold !== null) {
+      ;({ plan, collapsed: collapsedDirs } = collapseDirectories(plan, settings.dirThreshold))
+      for (const c of collapsedDirs) core.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${c.files} changed files`)
+    }
     for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${hit.files} files matched`)
     if (changes.files.length > 0) core.info(`${unmatched} changed files matched no rule`)
     core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
     const lines = [...plan.purgeUrls.map((u) => `purge ${u}`), ...plan.purgeDirs.map((u) => `purge dir ${u}`), ...plan.prefetchUrls.map((u) => `prefetch ${u}`)]
     for (const line of lines.slice(0, PLAN_LINES)) core.info(line)
     if (lines.length > PLAN_LINES) core.info(`…and ${lines.length - PLAN_LINES} more (all in the report)`)
-    return plan
+    return { plan, collapsedDirs }
   })
 }
 
@@ -120,7 +128,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
     }
     core.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
-    const plan = await makePlan(settings, event)
+    const { plan, collapsedDirs } = await makePlan(settings, event)
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
     let items: ItemResult[]
@@ -177,7 +185,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     }
 
     const verdict = computeVerdict(items, settings.minSuccessRate)
-    const report = buildReport({ provider: settings.provider.name, mode: settings.mode, dryRun: settings.dryRun, waited: settings.wait, verdict, taskIds, items })
+    const report = buildReport({ provider: settings.provider.name, mode: settings.mode, dryRun: settings.dryRun, waited: settings.wait, verdict, taskIds, items, collapsedDirs })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
     core.setOutput(Outputs.successRate, String(verdict.rate))
     core.setOutput(Outputs.urls, JSON.stringify([...new Set(items.map((i) => i.url))]))

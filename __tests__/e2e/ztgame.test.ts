@@ -182,3 +182,24 @@ describe('ztgame end to end', () => {
     expect(e.requests).toHaveLength(0)
   })
 })
+
+describe('dir-threshold', () => {
+  it('purges a directory instead of the files in it, and says so in the log, summary and report', async () => {
+    const e = await startZtgameEmulator({ tokens: ['e2e-token'], completeAfterMs: 0 })
+    try {
+      const files = ['public/img/a.png', 'public/img/b.png', 'public/img/c.png', 'public/app.js'].join('\n')
+      const r = await runAction({
+        inputs: { provider: 'ztgame', endpoint: e.url, token: 'e2e-token', rules, files, 'dir-threshold': '3', 'poll-interval': '0.1' },
+        eventName: 'workflow_dispatch'
+      })
+      expect(r.code).toBe(0)
+      const bodies = e.requests.filter((q) => q.path === '/cdn_api/purge').map((q) => JSON.parse(q.body))
+      expect(bodies).toEqual([{ urls: [`${W}/app.js`] }, { dirs: [`${W}/img/`] }])
+      expect(r.stdout).toContain(`dir-threshold 3: purging ${W}/img/ instead of its 3 changed files`)
+      expect(r.report.collapsedDirs).toEqual([{ dir: `${W}/img/`, files: 3 }])
+      expect(r.summary).toContain('Purged 1 directories instead of the files in them')
+    } finally {
+      await e.close()
+    }
+  })
+})

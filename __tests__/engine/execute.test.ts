@@ -189,3 +189,15 @@ describe('ambiguous submits (one batch, at most one task)', () => {
     expect(calls()).toBe(1)
   })
 })
+
+describe('documented status intervals and the deadline', () => {
+  it('never makes a status call after the deadline, even when the interval is longer than the timeout', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, { ...testLimits, minStatusIntervalMs: { purge: 300_000 } }, { stallUrls: ['http://a/1'] })
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    const res = await pollUntilDone(p, [task], { deadline: 10_000, intervalMs: 300_000, firstDelayMs: 1000, concurrency: 1 }, clock)
+    expect(p.statusCalls).toHaveLength(1)
+    expect(clock.now()).toBeLessThanOrEqual(10_000)
+    expect(res.get('x\u0000http://a/1')?.state).toBe('pending')
+  })
+})

@@ -23,14 +23,19 @@ export async function mapConcurrent<T, R>(inputs: readonly T[], limit: number, w
   return results
 }
 
-/** Spaces calls at least `intervalMs` apart (by start time), whatever the concurrency. */
-export function makeSpacer(clock: Clock, intervalMs: number): () => Promise<void> {
+/**
+ * Spaces calls at least `intervalMs` apart (by start time), whatever the concurrency.
+ * Resolves false, without waiting or taking the slot, when the next slot is after `deadline`.
+ */
+export function makeSpacer(clock: Clock, intervalMs: number): (deadline?: number) => Promise<boolean> {
   let nextStart = 0
-  return async () => {
-    if (intervalMs <= 0) return
+  return async (deadline = Infinity) => {
+    if (intervalMs <= 0) return true
     const now = clock.now()
     const start = Math.max(now, nextStart)
+    if (start > deadline) return false
     nextStart = start + intervalMs
     if (start > now) await clock.sleep(start - now)
+    return true
   }
 }

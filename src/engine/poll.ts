@@ -59,7 +59,8 @@ export async function pollUntilDone(
     for (let i = 0; i < open.length; i += perCall) chunks.push(open.slice(i, i + perCall))
     const warnings: string[] = []
     await mapConcurrent(chunks, options.concurrency, async (chunk) => {
-      await space()
+      // a documented call interval that would end after the deadline: leave these pending
+      if (!(await space(options.deadline))) return
       try {
         for (const status of await provider.status(chunk)) {
           const key = itemKey(status.taskId, status.url)

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ItemResult, Mode } from '../model.js'
+import type { CollapsedDir } from '../plan/collapse.js'
 import type { Verdict } from './verdict.js'
 
 /** The JSON written to the `report` output's path (schema version 1). */
@@ -15,10 +16,21 @@ export interface Report {
   passed: boolean
   totals: { items: number; succeeded: number; failed: number }
   taskIds: string[]
+  /** Directories purged in place of the files in them (`dir-threshold`). */
+  collapsedDirs: CollapsedDir[]
   items: ItemResult[]
 }
 
-export function buildReport(fields: { provider: string; mode: Mode; dryRun: boolean; waited: boolean; verdict: Verdict; taskIds: string[]; items: ItemResult[] }): Report {
+export function buildReport(fields: {
+  provider: string
+  mode: Mode
+  dryRun: boolean
+  waited: boolean
+  verdict: Verdict
+  taskIds: string[]
+  items: ItemResult[]
+  collapsedDirs?: CollapsedDir[]
+}): Report {
   const { verdict } = fields
   return {
     schemaVersion: 1,
@@ -31,6 +43,7 @@ export function buildReport(fields: { provider: string; mode: Mode; dryRun: bool
     passed: verdict.passed,
     totals: { items: verdict.total, succeeded: verdict.succeeded, failed: verdict.failed },
     taskIds: fields.taskIds,
+    collapsedDirs: fields.collapsedDirs ?? [],
     items: fields.items
   }
 }

@@ -27,6 +27,11 @@ export function renderSummary(report: Report): string {
     lines.push('No URL was mapped from the changed files, so nothing was sent.')
     return lines.join('\n') + '\n'
   }
+  if (report.collapsedDirs.length > 0) {
+    lines.push(`Purged ${report.collapsedDirs.length} directories instead of the files in them (dir-threshold):`, '')
+    for (const c of report.collapsedDirs) lines.push(`- ${escapeHtml(c.dir)} (${c.files} files)`)
+    lines.push('')
+  }
   for (const op of ['purge', 'prefetch'] as const) {
     const items = report.items.filter((i) => i.op === op)
     if (items.length === 0) continue

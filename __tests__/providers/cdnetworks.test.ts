@@ -1,0 +1,314 @@
+import { createHmac } from 'node:crypto'
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulatorOptions } from '../../emulators/cdnetworks.js'
+import { InputError } from '../../src/errors.js'
+import { createTransport } from '../../src/http/transport.js'
+import { apiKeyAuthorization, apiKeyPassword, cdnetworks, field, formatGmt8, parseGmt8, signAksk } from '../../src/providers/cdnetworks.js'
+import { ProviderError, type Batch, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
+
+const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const creds = { username: 'alice', apiKey: 'alice-api-key' }
+
+let emulator: CdnetworksEmulator | null = null
+const transport = createTransport({ maxAttempts: 1 })
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+afterAll(() => transport.close())
+
+/** One clock for the emulator and the client, so tests can move time without waiting. */
+function testClock(start = Date.now()) {
+  let t = start
+  return { now: () => t, advance: (ms: number) => void (t += ms) }
+}
+
+async function start(options: CdnetworksEmulatorOptions = {}): Promise<CdnetworksEmulator> {
+  emulator = await startCdnetworksEmulator({ users: { alice: 'alice-api-key' }, accessKeys: { AK1: 'SK1-secret' }, ...options })
+  return emulator
+}
+
+function client(c: Partial<Credentials> = creds, now: () => number = Date.now, logs: string[] = []): CdnProvider {
+  return cdnetworks.create({
+    endpoint: emulator!.url,
+    credentials: { ...noCreds, ...c },
+    request: transport.request,
+    mask: () => {},
+    log: (line) => logs.push(line),
+    now,
+    sleep: async () => {}
+  })
+}
+
+const urlItems = (urls: string[]): BatchItem[] => urls.map((url) => ({ kind: 'url', url }))
+const batch = (op: Batch['op'], items: BatchItem[]): Batch => ({ op, host: '', items })
+const W = 'https://www.example.com'
+const bodyOf = (i: number) => JSON.parse(emulator!.requests[i].body)
+
+describe('cdnetworks signing', () => {
+  it('API key: the known answer from providers.md', () => {
+    const date = 'Thu, 17 May 2012 19:37:58 GMT'
+    expect(apiKeyPassword('secret', date)).toBe('fHQIc80DuK2DLazL2aG7vDONSSg=')
+    expect(apiKeyAuthorization('user', 'secret', date)).toBe('Basic dXNlcjpmSFFJYzgwRHVLMkRMYXpMMmFHN3ZET05TU2c9')
+  })
+
+  it('AK/SK: canonical request, string to sign and signature (vector computed with openssl)', () => {
+    const body = '{"urls":["https://www.example.com/a.js"]}'
+    const signed = signAksk(
+      { method: 'post', path: '/ccm/purge/ItemIdReceiver', query: '', contentType: 'Application/JSON', host: 'API.cdnetworks.com', body },
+      'ak-test',
+      'sk-test',
+      '1700000000'
+    )
+    const bodyHash = '0b378463cecc742f802af5262fe12fc80fa7eabd3e373c3766e4911b74669f81'
+    expect(signed.canonicalRequest).toBe(`POST\n/ccm/purge/ItemIdReceiver\n\ncontent-type:application/json\nhost:api.cdnetworks.com\n\ncontent-type;host\n${bodyHash}`)
+    expect(signed.stringToSign).toBe('CNC-HMAC-SHA256\n1700000000\n013dbc0532d40c63c7d122057c1d8ea1692faae352d01d4898b237ce88d3197b')
+    expect(signed.signature).toBe('964b8da15f2eef06913a9ba9b98608950443237b51a4f6fcb2dc98407b623c11')
+    expect(signed.authorization).toBe(`CNC-HMAC-SHA256 Credential=ak-test, SignedHeaders=content-type;host, Signature=${signed.signature}`)
+  })
+
+  it('reads GMT+8 times both ways and fields in any letter case', () => {
+    const ms = Date.UTC(2017, 0, 11, 8, 17, 3)
+    expect(formatGmt8(ms)).toBe('2017-01-11 16:17:03')
+    expect(parseGmt8('2017-01-11 16:17:03')).toBe(ms)
+    expect(parseGmt8('11/01/2017')).toBeNull()
+    expect(field({ message: 'a' }, 'Message')).toBe('a')
+    expect(field({ CODE: 1 }, 'Code')).toBe(1)
+  })
+})
+
+describe('cdnetworks provider against its emulator', () => {
+  it('purges URLs and directories in one signed call and keeps the itemId', async () => {
+    const e = await start()
+    const logs: string[] = []
+    const p = client(creds, Date.now, logs)
+    await p.prepare!()
+    const items: BatchItem[] = [...urlItems([`${W}/a.js`, `${W}/b.css`]), { kind: 'dir', url: `${W}/img/` }]
+    const task = await p.submit(batch('purge', items))
+    const sent = e.requests[0]
+    expect(sent.path).toBe('/ccm/purge/ItemIdReceiver')
+    expect(JSON.parse(sent.body)).toEqual({ urls: [`${W}/a.js`, `${W}/b.css`], urlAction: 'default', dirs: [`${W}/img/`], dirAction: 'default' })
+    const date = sent.headers.date as string
+    expect(new Date(date).toUTCString()).toBe(date)
+    const [user, password] = Buffer.from((sent.headers.authorization as string).slice(6), 'base64').toString().split(':')
+    expect(user).toBe('alice')
+    expect(password).toBe(createHmac('sha1', 'alice-api-key').update(date).digest('base64'))
+    expect(task.id).toBe(e.items[0].itemId)
+    expect(task.items).toEqual(items)
+    expect(logs.join('\n')).toContain('API key of user alice')
+  })
+
+  it('follows purge items through wait → run → success by itemId', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 60_000, now: clock.now })
+    const p = client(creds, clock.now)
+    const urls = [`${W}/a.js`, `${W}/b.js`]
+    const task = await p.submit(batch('purge', urlItems(urls)))
+    const states = async () => (await p.status([task])).map((s) => `${s.state}:${s.detail}`)
+    expect(await states()).toEqual(['pending:wait', 'pending:wait'])
+    clock.advance(30_000)
+    expect(await states()).toEqual(['pending:run', 'pending:run'])
+    clock.advance(30_000)
+    expect(await states()).toEqual(['success:success', 'success:success'])
+    expect(bodyOf(1)).toEqual({ itemId: task.id, pageNo: 1, pageSize: 100 })
+    expect(e.counts()['POST /ccm/purge/ItemIdQuery']).toBe(3)
+  })
+
+  it('maps failure per URL and keeps never-finishing URLs pending', async () => {
+    await start({ completeAfterMs: 0, failUrls: [`${W}/bad`], stallUrls: [`${W}/slow`] })
+    const p = client()
+    const task = await p.submit(batch('purge', urlItems([`${W}/ok`, `${W}/bad`, `${W}/slow`])))
+    const s = await p.status([task])
+    expect(s.map((x) => [x.url, x.state])).toEqual([
+      [`${W}/ok`, 'success'],
+      [`${W}/bad`, 'failure'],
+      [`${W}/slow`, 'pending']
+    ])
+  })
+
+  it('reads every page of a status answer (emulator serving pages of 3)', async () => {
+    const e = await start({ completeAfterMs: 0, maxPageSize: 3, prefetchQueryIntervalMs: 60_000 })
+    const p = client()
+    const urls = Array.from({ length: 8 }, (_, i) => `${W}/f${i}.js`)
+    const task = await p.submit(batch('prefetch', urlItems(urls)))
+    const s = await p.status([task])
+    expect(s.map((x) => x.url).sort()).toEqual(urls.slice().sort())
+    expect(s.every((x) => x.state === 'success')).toBe(true)
+    const queries = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body).pageNo)
+    // Three pages, all answered: the pages of one query count as one prefetch-status call.
+    expect(queries).toEqual([1, 2, 3])
+  })
+
+  it('answers with lower-case keys and Code as a string are read the same', async () => {
+    const e = await start({ completeAfterMs: 0, lowerCaseKeys: true })
+    const p = client()
+    const task = await p.submit(batch('prefetch', urlItems([`${W}/a.js`])))
+    expect((await p.status([task]))[0].state).toBe('success')
+    e.injectFaults([{ status: 200, body: JSON.stringify({ code: '1', message: 'ok', ItemID: 'abc' }), headers: { 'Content-Type': 'application/json' } }])
+    expect((await p.submit(batch('prefetch', urlItems([`${W}/b.js`])))).id).toBe('abc')
+  })
+
+  it('covers several prefetch tasks with one time-range call, ignoring other runs and older entries', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 0, now: clock.now, failUrls: [`${W}/a.js`] })
+    const p = client(creds, clock.now)
+    // Another run, a minute earlier: the same URL (failed then) and one that is not ours.
+    await p.submit(batch('prefetch', urlItems([`${W}/a.js`, `${W}/other.js`])))
+    e.failUrls.clear()
+    clock.advance(60_000)
+    const t1 = await p.submit(batch('prefetch', urlItems([`${W}/a.js`, `${W}/b.js`])))
+    clock.advance(2_000)
+    const t2 = await p.submit(batch('prefetch', urlItems([`${W}/c.js`])))
+    const before = e.requests.length
+    const s = await p.status([t1, t2])
+    expect(e.requests.length - before).toBe(1)
+    const q = JSON.parse(e.requests[before].body)
+    expect(q.itemId).toBeUndefined()
+    expect(parseGmt8(q.startTime)).toBeLessThanOrEqual(t1.submittedAt - 1000)
+    expect(parseGmt8(q.endTime)).toBeGreaterThanOrEqual(t2.submittedAt)
+    expect(s.map((x) => [x.taskId, x.url, x.state])).toEqual([
+      [t1.id, `${W}/a.js`, 'success'],
+      [t1.id, `${W}/b.js`, 'success'],
+      [t2.id, `${W}/c.js`, 'success']
+    ])
+  })
+
+  it('a second prefetch status call within the interval is rate limited and retryable', async () => {
+    const e = await start({ completeAfterMs: 60_000, prefetchQueryIntervalMs: 300_000 })
+    const p = client()
+    const task = await p.submit(batch('prefetch', urlItems([`${W}/a.js`])))
+    await p.status([task])
+    const err = await p.status([task]).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.retryable).toBe(true)
+    expect(err.message).toMatch(/rate limited \(HTTP 429.*one query per 5 minutes/)
+    expect(e.counts()['POST /ccm/fetch/ItemIdQuery']).toBe(2)
+  })
+
+  it('a wrong api-key is a ProviderError naming the inputs, without the key, password or header', async () => {
+    const e = await start()
+    const p = client({ username: 'alice', apiKey: 'wrong-secret-key' })
+    const err = await p.submit(batch('purge', urlItems([`${W}/a.js`]))).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/the credentials were rejected \(username is invalid\); check the username and api-key inputs/)
+    const sent = e.requests[0]
+    const password = createHmac('sha1', 'wrong-secret-key').update(sent.headers.date as string).digest('base64')
+    for (const secret of ['wrong-secret-key', password, sent.headers.authorization as string]) expect(err.message).not.toContain(secret)
+    expect(e.items).toHaveLength(0)
+  })
+
+  it('a runner clock minutes off is refused with a message about the clock', async () => {
+    await start()
+    const p = client(creds, () => Date.now() - 10 * 60_000)
+    const err = await p.submit(batch('purge', urlItems([`${W}/a.js`]))).catch((x) => x)
+    expect(err.message).toMatch(/request time was not accepted .*check the runner's clock/)
+  })
+
+  it('signs with AK/SK when access-key and secret-key are given', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = client({ accessKey: 'AK1', secretKey: 'SK1-secret' })
+    const task = await p.submit(batch('purge', urlItems([`${W}/a.js`])))
+    expect((await p.status([task]))[0].state).toBe('success')
+    const sent = e.requests[0]
+    expect(sent.headers['x-cnc-accesskey']).toBe('AK1')
+    expect(sent.headers['x-cnc-auth-method']).toBe('AKSK')
+    expect(sent.headers.authorization).toMatch(/^CNC-HMAC-SHA256 Credential=AK1, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$/)
+    const bad = await client({ accessKey: 'AK1', secretKey: 'SK1-wrong' })
+      .submit(batch('purge', urlItems([`${W}/a.js`])))
+      .catch((x) => x)
+    expect(bad.message).toMatch(/the credentials were rejected \(signature is invalid\); check the access-key and secret-key inputs/)
+    expect(bad.message).not.toContain('SK1-wrong')
+    const late = await client({ accessKey: 'AK1', secretKey: 'SK1-secret' }, () => Date.now() + 6 * 60_000)
+      .submit(batch('purge', urlItems([`${W}/a.js`])))
+      .catch((x) => x)
+    expect(late.message).toMatch(/check the runner's clock/)
+  })
+
+  it('reports a batch over the per-call limits as the emulator refuses it', async () => {
+    const e = await start()
+    const p = client()
+    const purge = await p.submit(batch('purge', urlItems(Array.from({ length: 501 }, (_, i) => `${W}/${i}`)))).catch((x) => x)
+    expect(purge).toBeInstanceOf(ProviderError)
+    expect(purge.message).toMatch(/must not be more than 500 per request/)
+    const prefetch = await p.submit(batch('prefetch', urlItems(Array.from({ length: 401 }, (_, i) => `${W}/${i}`)))).catch((x) => x)
+    expect(prefetch.message).toMatch(/must not be more than 400 per request/)
+    expect(e.items).toHaveLength(0)
+  })
+
+  it.each([
+    ['purge', { purgeUrls: 2 }, urlItems([`${W}/a`, `${W}/b`, `${W}/c`]), /daily URL purge quota .*POST \/ccm\/purge\/quota/],
+    ['purge', { purgeDirs: 1 }, [{ kind: 'dir', url: `${W}/a/` }, { kind: 'dir', url: `${W}/b/` }], /daily directory purge quota .*POST \/ccm\/purge\/quota/],
+    ['prefetch', { prefetchUrls: 1 }, urlItems([`${W}/a`, `${W}/b`]), /daily prefetch quota .*POST \/ccm\/prefetch\/quota/]
+  ] as const)('%s over the daily quota %j names the quota and how to check it', async (op, quotas, items, message) => {
+    await start({ quotas })
+    const err = await client().submit(batch(op, [...items])).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(message)
+    expect(err.message).toMatch(/is used up \(daily quota exceeded/)
+  })
+
+  it('never takes an empty, truncated, shapeless or Code 0 answer for success', async () => {
+    const e = await start({ errorStatus: 200 })
+    const p = client()
+    const submit = () => p.submit(batch('purge', urlItems([`${W}/a.js`]))).catch((x) => x)
+    e.injectFaults([
+      { status: 200, body: '' },
+      { status: 200, body: '{"Code": 1, "itemId": "ab' },
+      { status: 200, body: '{"Message": "ok", "itemId": "x"}' },
+      { status: 200, body: '{"Code": 1, "Message": "ok"}' },
+      { status: 502, body: 'bad gateway' }
+    ])
+    expect((await submit()).message).toMatch(/empty answer/)
+    expect((await submit()).message).toMatch(/not JSON/)
+    expect((await submit()).message).toMatch(/answer has no Code/)
+    expect((await submit()).message).toMatch(/Code 1 but no itemId/)
+    expect((await submit()).message).toMatch(/HTTP 502/)
+    // errorStatus 200: the vendor page's table answers errors with HTTP 200 and Code 0.
+    const refused = await client({ username: 'alice', apiKey: 'nope' })
+      .submit(batch('purge', urlItems([`${W}/a.js`])))
+      .catch((x) => x)
+    expect(refused).toBeInstanceOf(ProviderError)
+    expect(refused.message).toMatch(/username is invalid/)
+    expect(e.items).toHaveLength(0)
+  })
+
+  it('a status answer without a list is retryable; a refused query is not', async () => {
+    const e = await start()
+    const p = client()
+    const task: Task = { id: 'x1', op: 'purge', items: urlItems([`${W}/a.js`]), submittedAt: Date.now() }
+    e.injectFaults([{ status: 200, body: JSON.stringify({ Code: 1, message: 'success', count: 3 }), headers: { 'Content-Type': 'application/json' } }])
+    const shapeless = await p.status([task]).catch((x) => x)
+    expect(shapeless.retryable).toBe(true)
+    expect(shapeless.message).toMatch(/no count or resultDetail/)
+    e.injectFaults([{ status: 400, body: JSON.stringify({ Code: 0, message: 'page size error' }), headers: { 'Content-Type': 'application/json' } }])
+    const refused = await p.status([task]).catch((x) => x)
+    expect(refused.retryable).toBe(false)
+    expect(refused.message).toMatch(/HTTP 400: page size error/)
+    // An item the server does not list stays pending (no status for it).
+    expect(await p.status([task])).toEqual([])
+  })
+})
+
+describe('cdnetworks credentials check', () => {
+  it.each([
+    [{}, 'username'],
+    [{ username: 'u' }, 'api-key'],
+    [{ apiKey: 'k' }, 'username'],
+    [{ accessKey: 'a' }, 'secret-key'],
+    [{ secretKey: 's' }, 'access-key'],
+    [{ username: 'u', apiKey: 'k', accessKey: 'a' }, 'secret-key']
+  ])('%j is an InputError on %s', (c, input) => {
+    let caught: unknown
+    try {
+      cdnetworks.checkCredentials({ ...noCreds, ...c })
+    } catch (e) {
+      caught = e
+    }
+    expect(caught).toBeInstanceOf(InputError)
+    expect((caught as InputError).input).toBe(input)
+    expect((caught as InputError).message).toMatch(/cdnetworks needs/)
+  })
+  it.each([{ username: 'u', apiKey: 'k' }, { accessKey: 'a', secretKey: 's' }])('accepts %j', (c) => {
+    expect(() => cdnetworks.checkCredentials({ ...noCreds, ...c })).not.toThrow()
+  })
+})
