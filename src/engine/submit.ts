@@ -7,7 +7,7 @@ import { makeSpacer, mapConcurrent, type Clock } from './clock.js'
  * sending), the provider's task list is checked before the batch is sent again; without a
  * task list it is not sent again and its items count as failed.
  */
-async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Promise<void>, clock: Clock): Promise<SubmitOutcome> {
+async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Promise<boolean>, clock: Clock): Promise<SubmitOutcome> {
   for (let attempt = 1; ; attempt++) {
     await space()
     const startedAt = clock.now()
