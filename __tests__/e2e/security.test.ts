@@ -88,3 +88,72 @@ describe('file names are data', () => {
     expect(sent.sort()).toEqual(['https://www.example.com/x', 'https://www.example.com/$(id).html', 'https://www.example.com/-rf', 'https://www.example.com/;id'].sort())
   })
 })
+
+describe('secrets on every provider, in debug mode, with failures', () => {
+  /** Every credential-derived value the emulator saw: auth headers, their decoded parts, signatures. */
+  function derived(requests: { headers: Record<string, unknown>; body: string }[]): string[] {
+    const out: string[] = []
+    for (const r of requests) {
+      const auth = r.headers['authorization']
+      if (typeof auth === 'string') {
+        out.push(auth)
+        const basic = /^Basic (.+)$/.exec(auth)
+        if (basic) out.push(basic[1], Buffer.from(basic[1], 'base64').toString().split(':')[1])
+        const sig = /Signature=([0-9a-f]+)/.exec(auth)
+        if (sig) out.push(sig[1])
+      }
+      try {
+        const sig = JSON.parse(r.body)?.Signature
+        if (typeof sig === 'string') out.push(sig)
+      } catch {
+        /* not JSON */
+      }
+    }
+    return out.filter((s) => s.length >= 8)
+  }
+
+  const cases: { provider: string; secrets: string[]; start: () => Promise<any>; good: Record<string, string>; bad: Record<string, string> }[] = [
+    {
+      provider: 'cdnetworks',
+      secrets: ['cdn-api-key-77Zq', 'cdn-secret-key-88Qz'],
+      start: async () => {
+        const { startCdnetworksEmulator } = await import('../../emulators/cdnetworks.js')
+        return startCdnetworksEmulator({ users: { acct: 'cdn-api-key-77Zq' }, completeAfterMs: 0, prefetchCompleteAfterMs: 0, failUrls: ['https://www.example.com/b'] })
+      },
+      good: { username: 'acct', 'api-key': 'cdn-api-key-77Zq' },
+      bad: { 'access-key': 'AK1', 'secret-key': 'cdn-secret-key-88Qz' }
+    },
+    {
+      provider: 'ucloud',
+      secrets: ['ucloud-private-99Xy'],
+      start: async () => {
+        const { startUcloudEmulator } = await import('../../emulators/ucloud.js')
+        return startUcloudEmulator({ keys: { pub1: 'ucloud-private-99Xy' }, completeAfterMs: 0, failUrls: ['https://www.example.com/b'] })
+      },
+      good: { 'public-key': 'pub1', 'private-key': 'ucloud-private-99Xy' },
+      bad: { 'public-key': 'pub1', 'private-key': 'ucloud-private-99Xy-wrong' }
+    }
+  ]
+
+  it.each(cases)('$provider: no secret or derived credential reaches the log, outputs, summary or report', async ({ provider, secrets, start, good, bad }) => {
+    const e = await start()
+    try {
+      const urls = 'https://www.example.com/a\nhttps://www.example.com/b\nhttps://www.example.com/c/'
+      for (const creds of [good, bad]) {
+        const before = e.requests.length
+        const r = await runAction({
+          inputs: { provider, endpoint: e.url, ...creds, urls, mode: 'purge', 'poll-interval': '0.1', 'min-success-rate': '100' },
+          eventName: 'workflow_dispatch',
+          env: { RUNNER_DEBUG: '1' }
+        })
+        expect(r.code).toBe(1)
+        const seen = derived(e.requests.slice(before) as any)
+        expect(seen.length).toBeGreaterThan(0)
+        const all = everything(r)
+        for (const secret of [...secrets, ...seen]) for (const form of forms(secret)) expect(all).not.toContain(form)
+      }
+    } finally {
+      await e.close()
+    }
+  })
+})

@@ -223,12 +223,28 @@ class CdnetworksClient implements CdnProvider {
     )
   }
 
+  private readonly masked = new Set<string>()
+
+  /** Registers derived credentials with the runner's masking, each value once. */
+  private maskDerived(values: string[]): void {
+    for (const value of values) {
+      if (value.length < 4 || this.masked.has(value)) continue
+      this.masked.add(value)
+      this.ctx.mask(value)
+    }
+  }
+
   /**
-   * Signed headers for one call. The per-request signature and password are not passed to
-   * `mask`: they are never logged, expire with their Date/timestamp, and registering one per
-   * request would print one mask command per call; the keys themselves are masked as inputs.
+   * Signed headers for one call. The derived password, the Basic credential and the AK/SK
+   * signature are masked (once per distinct value: they change with the Date/timestamp).
    */
   private headers(url: URL, body: string): { headers: Record<string, string>; derived: string[] } {
+    const out = this.signedHeaders(url, body)
+    this.maskDerived(out.derived)
+    return out
+  }
+
+  private signedHeaders(url: URL, body: string): { headers: Record<string, string>; derived: string[] } {
     const now = this.ctx.now()
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -238,7 +254,7 @@ class CdnetworksClient implements CdnProvider {
     if (this.scheme.kind === 'api-key') {
       const password = apiKeyPassword(this.scheme.apiKey, headers.Date)
       headers.Authorization = apiKeyAuthorization(this.scheme.username, this.scheme.apiKey, headers.Date)
-      return { headers, derived: [password, headers.Authorization] }
+      return { headers, derived: [password, headers.Authorization, headers.Authorization.replace(/^Basic /, '')] }
     }
     const timestamp = String(Math.floor(now / 1000))
     const signed = signAksk(
