@@ -33,7 +33,9 @@ describe('action.yml', () => {
   })
 
   it('requires only provider, and documents every input and output', () => {
-    const required = Object.entries(action.inputs).filter(([, v]) => v.required === true).map(([k]) => k)
+    const required = Object.entries(action.inputs)
+      .filter(([, v]) => v.required === true)
+      .map(([k]) => k)
     expect(required).toEqual(['provider'])
     for (const v of [...Object.values(action.inputs), ...Object.values(action.outputs)]) expect(v.description.length).toBeGreaterThan(10)
   })

@@ -5,7 +5,10 @@ import { readSettings } from '../src/inputs.js'
 const base = { provider: 'ztgame', token: 'tok-secret', urls: 'https://a.example/x' }
 function read(inputs: Record<string, string>) {
   const masked: string[] = []
-  const settings = readSettings((name) => inputs[name] ?? '', (s) => masked.push(s))
+  const settings = readSettings(
+    (name) => inputs[name] ?? '',
+    (s) => masked.push(s)
+  )
   return { settings, masked }
 }
 function errorOf(inputs: Record<string, string>): InputError {
@@ -21,7 +24,15 @@ function errorOf(inputs: Record<string, string>): InputError {
 describe('readSettings', () => {
   it('applies the documented defaults', () => {
     const { settings } = read(base)
-    expect(settings).toMatchObject({ endpoint: 'http://cdnapi.ztgame.com.cn', mode: 'purge', minSuccessRate: 100, wait: true, timeoutSeconds: 600, pollSeconds: null, dryRun: false })
+    expect(settings).toMatchObject({
+      endpoint: 'http://cdnapi.ztgame.com.cn',
+      mode: 'purge',
+      minSuccessRate: 100,
+      wait: true,
+      timeoutSeconds: 600,
+      pollSeconds: null,
+      dryRun: false
+    })
     expect(settings.provider.name).toBe('ztgame')
   })
 
@@ -33,13 +44,36 @@ describe('readSettings', () => {
 
   it('masks the secrets even when another input is invalid', () => {
     const masked: string[] = []
-    expect(() => readSettings((n) => ({ ...base, mode: 'nope' })[n] ?? '', (s) => masked.push(s))).toThrow(InputError)
+    expect(() =>
+      readSettings(
+        (n) => ({ ...base, mode: 'nope' })[n] ?? '',
+        (s) => masked.push(s)
+      )
+    ).toThrow(InputError)
     expect(masked).toContain('tok-secret')
   })
 
   it('parses numbers, booleans, lists and strips a trailing slash from the endpoint', () => {
-    const { settings } = read({ ...base, endpoint: 'http://127.0.0.1:8080/', 'min-success-rate': '90.5', wait: 'false', timeout: '30', 'poll-interval': '2', 'dry-run': 'TRUE', rules: '- x', files: 'a.txt\n\n  b.txt  \n' })
-    expect(settings).toMatchObject({ endpoint: 'http://127.0.0.1:8080', minSuccessRate: 90.5, wait: false, timeoutSeconds: 30, pollSeconds: 2, dryRun: true, files: ['a.txt', 'b.txt'] })
+    const { settings } = read({
+      ...base,
+      endpoint: 'http://127.0.0.1:8080/',
+      'min-success-rate': '90.5',
+      wait: 'false',
+      timeout: '30',
+      'poll-interval': '2',
+      'dry-run': 'TRUE',
+      rules: '- x',
+      files: 'a.txt\n\n  b.txt  \n'
+    })
+    expect(settings).toMatchObject({
+      endpoint: 'http://127.0.0.1:8080',
+      minSuccessRate: 90.5,
+      wait: false,
+      timeoutSeconds: 30,
+      pollSeconds: 2,
+      dryRun: true,
+      files: ['a.txt', 'b.txt']
+    })
   })
 
   it.each([

@@ -140,7 +140,11 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
   /** Per user: when the last prefetch status query was answered, and its filters. */
   const lastPrefetchQuery = new Map<string, { at: number; filters: string }>()
 
-  const fail = (message: string, status = errorStatus, headers?: Record<string, string>): EmulatorResponse => ({ status, headers, body: { [CODE]: 0, [MESSAGE]: message } })
+  const fail = (message: string, status = errorStatus, headers?: Record<string, string>): EmulatorResponse => ({
+    status,
+    headers,
+    body: { [CODE]: 0, [MESSAGE]: message }
+  })
 
   function usage(user: string): CdnetworksQuotas {
     const key = `${user} ${formatTime(now(), GMT8_MINUTES).slice(0, 10)}`
@@ -185,7 +189,8 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
     const secretKey = Object.hasOwn(accessKeys, accessKey) ? accessKeys[accessKey] : undefined
     if (secretKey === undefined || header(req, 'x-cnc-accesskey') !== accessKey) return fail('accessKey is invalid')
     const timestamp = header(req, 'x-cnc-timestamp') ?? ''
-    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now() - Number(timestamp) * 1000) > 5 * MINUTE) return fail('x-cnc-timestamp is more than 5 minutes from the server time')
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now() - Number(timestamp) * 1000) > 5 * MINUTE)
+      return fail('x-cnc-timestamp is more than 5 minutes from the server time')
     const names = signedHeaders.split(';')
     if (!names.includes('content-type') || !names.includes('host')) return fail('signature is invalid: content-type and host must be signed')
     const canonicalRequest = [
@@ -237,7 +242,8 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
     const dirs = body.dirs ?? []
     if (!Array.isArray(urls) || !Array.isArray(dirs)) return fail('urls and dirs must be lists')
     if (urls.length + dirs.length === 0) return fail('urls and dirs must not both be empty')
-    if (urls.length + dirs.length > CDNETWORKS_PURGE_PER_CALL) return fail(`urls and dirs together must not be more than ${CDNETWORKS_PURGE_PER_CALL} per request`)
+    if (urls.length + dirs.length > CDNETWORKS_PURGE_PER_CALL)
+      return fail(`urls and dirs together must not be more than ${CDNETWORKS_PURGE_PER_CALL} per request`)
     for (const url of [...urls, ...dirs]) {
       const problem = urlProblem(url)
       if (problem) return fail(problem)
@@ -305,7 +311,9 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
     const wait = last ? last.at + queryIntervalMs - now() : 0
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
-      return fail(`request too frequently: one prefetch status query per ${Math.round(queryIntervalMs / 1000)} seconds; retry in ${seconds} seconds`, 429, { 'Retry-After': String(seconds) })
+      return fail(`request too frequently: one prefetch status query per ${Math.round(queryIntervalMs / 1000)} seconds; retry in ${seconds} seconds`, 429, {
+        'Retry-After': String(seconds)
+      })
     }
     lastPrefetchQuery.set(user, { at: now(), filters })
     return null
@@ -347,7 +355,14 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
       .filter((s) => body.status === undefined || s.status === body.status)
     return {
       status: 200,
-      body: { count: matches.length, [CODE]: 1, [QUERY_MESSAGE]: 'success', pageNo, pageSize: served, resultDetail: matches.slice((pageNo - 1) * served, pageNo * served) }
+      body: {
+        count: matches.length,
+        [CODE]: 1,
+        [QUERY_MESSAGE]: 'success',
+        pageNo,
+        pageSize: served,
+        resultDetail: matches.slice((pageNo - 1) * served, pageNo * served)
+      }
     }
   }
 

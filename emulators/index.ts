@@ -36,7 +36,9 @@ export async function startDemoEmulator(provider: string, options: DemoEmulatorO
     case 'ucloud': {
       const publicKey = 'demo-public-key'
       const privateKey = 'demo-private-key'
-      return Object.assign(await startUcloudEmulator({ ...common, keys: { [publicKey]: privateKey } }), { credentials: { 'public-key': publicKey, 'private-key': privateKey } })
+      return Object.assign(await startUcloudEmulator({ ...common, keys: { [publicKey]: privateKey } }), {
+        credentials: { 'public-key': publicKey, 'private-key': privateKey }
+      })
     }
     default:
       throw new Error(`no emulator for provider '${provider}'`)

@@ -170,7 +170,8 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
       } catch {
         return badParam(action, `UrlList.${i}`, 'must start with http:// or https:// and a domain')
       }
-      if (!/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+\//.test(url)) return badParam(action, `UrlList.${i}`, 'must start with http:// or https:// and a domain')
+      if (!/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+\//.test(url))
+        return badParam(action, `UrlList.${i}`, 'must start with http:// or https:// and a domain')
     }
     return urls
   }
@@ -187,7 +188,11 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
     for (const [host, count] of perHost) {
       const used = quotaUsed.get(`${day} ${host} ${kind}`) ?? 0
       if (used + count > quotas[kind]) {
-        return fail(action, UCLOUD_QUOTA_RETCODE, `Daily quota exceeded: ${what} on ${host} is limited to ${quotas[kind]} a day (${used} used today, ${count} asked)`)
+        return fail(
+          action,
+          UCLOUD_QUOTA_RETCODE,
+          `Daily quota exceeded: ${what} on ${host} is limited to ${quotas[kind]} a day (${used} used today, ${count} asked)`
+        )
       }
     }
     for (const [host, count] of perHost) quotaUsed.set(`${day} ${host} ${kind}`, (quotaUsed.get(`${day} ${host} ${kind}`) ?? 0) + count)

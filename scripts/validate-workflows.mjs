@@ -7,7 +7,11 @@ import { readdirSync } from 'node:fs'
 import path from 'node:path'
 
 const dirs = ['.github/workflows', 'docs/examples']
-const files = dirs.flatMap((dir) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f)))
+const files = dirs.flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => path.join(dir, f))
+)
 let failed = 0
 for (const file of files) {
   try {

@@ -135,8 +135,18 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   } catch {
     /* reported below */
   }
-  if (!parsedEndpoint || !/^https?:$/.test(parsedEndpoint.protocol) || parsedEndpoint.username || parsedEndpoint.password || parsedEndpoint.search || parsedEndpoint.hash) {
-    throw new InputError(Inputs.endpoint, `'${endpoint}' is not an http(s) base URL (no credentials, query or fragment); leave it empty for ${provider.defaultEndpoint}`)
+  if (
+    !parsedEndpoint ||
+    !/^https?:$/.test(parsedEndpoint.protocol) ||
+    parsedEndpoint.username ||
+    parsedEndpoint.password ||
+    parsedEndpoint.search ||
+    parsedEndpoint.hash
+  ) {
+    throw new InputError(
+      Inputs.endpoint,
+      `'${endpoint}' is not an http(s) base URL (no credentials, query or fragment); leave it empty for ${provider.defaultEndpoint}`
+    )
   }
 
   const modeRaw = read(Inputs.mode) || 'purge'
@@ -162,7 +172,8 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     wait: parseBoolean(Inputs.wait, read(Inputs.wait), true),
     timeoutSeconds: parseNumber(Inputs.timeout, read(Inputs.timeout) || '600', 1, MAX_TIMEOUT_SECONDS, true, 'a whole number of seconds'),
     pollSeconds: pollRaw === '' ? null : parseNumber(Inputs.pollInterval, pollRaw, 0.1, 3600, false, 'a number of seconds'),
-    concurrency: concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
+    concurrency:
+      concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
     dirThreshold: dirThresholdRaw === '' ? null : parseNumber(Inputs.dirThreshold, dirThresholdRaw, 2, 100_000, true, 'a whole number of files'),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
     githubToken,

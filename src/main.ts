@@ -121,7 +121,10 @@ function describeFailures(failed: ItemResult[]): string {
 export async function run(clock: Clock = realClock): Promise<void> {
   const transport = createTransport({ debug: (line) => core.debug(line) })
   try {
-    const settings = readSettings((name) => core.getInput(name), (secret) => core.setSecret(secret))
+    const settings = readSettings(
+      (name) => core.getInput(name),
+      (secret) => core.setSecret(secret)
+    )
     const event = await readEvent()
     if (!settings.dryRun) {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
@@ -139,7 +142,17 @@ export async function run(clock: Clock = realClock): Promise<void> {
         const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
         if (batches.length > 0) core.info(`dry run: ${op} would take ${batches.length} calls`)
         for (const batch of batches) {
-          for (const item of batch.items) items.push({ op, kind: item.kind, url: item.url, host: new URL(item.url).host, taskId: null, state: 'planned', message: 'dry run: not sent', seconds: null })
+          for (const item of batch.items)
+            items.push({
+              op,
+              kind: item.kind,
+              url: item.url,
+              host: new URL(item.url).host,
+              taskId: null,
+              state: 'planned',
+              message: 'dry run: not sent',
+              seconds: null
+            })
         }
       }
     } else {
@@ -173,7 +186,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
             for (const [host, e] of perHost) core.info(`${op} ${host || '(any host)'}: ${e.items} items in ${e.calls} calls`)
           },
           submitted: (o) =>
-            o.task ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${o.batch.items.length} items${o.batch.host ? ` on ${o.batch.host}` : ''}`) : core.warning(`${o.batch.op}: ${o.error}`),
+            o.task
+              ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${o.batch.items.length} items${o.batch.host ? ` on ${o.batch.host}` : ''}`)
+              : core.warning(`${o.batch.op}: ${o.error}`),
           round: (op, p) => {
             core.info(`${op} status round ${p.round}: ${p.done}/${p.total} final`)
             for (const w of p.warnings) core.warning(w)
@@ -185,13 +200,25 @@ export async function run(clock: Clock = realClock): Promise<void> {
     }
 
     const verdict = computeVerdict(items, settings.minSuccessRate)
-    const report = buildReport({ provider: settings.provider.name, mode: settings.mode, dryRun: settings.dryRun, waited: settings.wait, verdict, taskIds, items, collapsedDirs })
+    const report = buildReport({
+      provider: settings.provider.name,
+      mode: settings.mode,
+      dryRun: settings.dryRun,
+      waited: settings.wait,
+      verdict,
+      taskIds,
+      items,
+      collapsedDirs
+    })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
     core.setOutput(Outputs.successRate, String(verdict.rate))
     core.setOutput(Outputs.urls, JSON.stringify([...new Set(items.map((i) => i.url))]))
     core.setOutput(Outputs.taskIds, JSON.stringify(taskIds))
     core.setOutput(Outputs.report, reportPath)
-    await core.summary.addRaw(renderSummary(report)).write().catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
+    await core.summary
+      .addRaw(renderSummary(report))
+      .write()
+      .catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
 
     const failed = items.filter((i) => !isSuccess(i))
     for (const item of failed.slice(0, NAMED_FAILURES)) core.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })

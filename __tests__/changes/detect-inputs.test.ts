@@ -33,20 +33,17 @@ function untouchable(): { deps: DetectDeps; gitCalls: string[][]; apiCalls: () =
 }
 
 describe('events without a change list', () => {
-  it.each(['workflow_dispatch', 'schedule', 'release', 'repository_dispatch'])(
-    "%s without 'base' asks for files, urls or base",
-    async (eventName) => {
-      const { deps, gitCalls, apiCalls } = untouchable()
-      const error = await detectChanges(input('/nonexistent', { eventName, sha: 'a'.repeat(40) }), deps).catch((e) => e)
-      expect(error).toBeInstanceOf(InputError)
-      expect((error as InputError).input).toBe('base')
-      const message = (error as Error).message
-      expect(message).toContain(`'${eventName}' event carries no list of changed files`)
-      for (const name of ["'files'", "'urls'", "'base'"]) expect(message).toContain(name)
-      expect(gitCalls).toEqual([])
-      expect(apiCalls()).toBe(0)
-    }
-  )
+  it.each(['workflow_dispatch', 'schedule', 'release', 'repository_dispatch'])("%s without 'base' asks for files, urls or base", async (eventName) => {
+    const { deps, gitCalls, apiCalls } = untouchable()
+    const error = await detectChanges(input('/nonexistent', { eventName, sha: 'a'.repeat(40) }), deps).catch((e) => e)
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).input).toBe('base')
+    const message = (error as Error).message
+    expect(message).toContain(`'${eventName}' event carries no list of changed files`)
+    for (const name of ["'files'", "'urls'", "'base'"]) expect(message).toContain(name)
+    expect(gitCalls).toEqual([])
+    expect(apiCalls()).toBe(0)
+  })
 
   it("workflow_dispatch with 'base' diffs base..GITHUB_SHA", async () => {
     const repo = await temp.make('repo-')

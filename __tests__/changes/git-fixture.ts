@@ -99,10 +99,7 @@ export interface FakeApi {
 }
 
 /** A ChangesApi answering from tables; an unknown comparison lists no files. */
-export function fakeApi(answers: {
-  compare?: Record<string, ApiFileList | Error>
-  pullFiles?: Record<number, ApiFileList | Error>
-}): FakeApi {
+export function fakeApi(answers: { compare?: Record<string, ApiFileList | Error>; pullFiles?: Record<number, ApiFileList | Error> }): FakeApi {
   const calls: string[] = []
   const answer = async (found: ApiFileList | Error | undefined): Promise<ApiFileList> => {
     if (found instanceof Error) throw found

@@ -58,9 +58,7 @@ describe('makeChangesApi', () => {
       ],
       mayBeTruncated: false
     })
-    expect(current.calls).toEqual([
-      { method: 'compare', params: { owner: 'octo', repo: 'site', basehead: 'aaa...bbb', per_page: 1, page: 1 } }
-    ])
+    expect(current.calls).toEqual([{ method: 'compare', params: { owner: 'octo', repo: 'site', basehead: 'aaa...bbb', per_page: 1, page: 1 } }])
 
     current = fakeOctokit(Array.from({ length: 300 }, (_, i) => ({ filename: `f${i}`, status: 'modified' })))
     const full = await (await makeChangesApi('t', 'octo', 'site')).compare('aaa', 'bbb')
@@ -83,7 +81,13 @@ describe('makeChangesApi', () => {
   })
 
   it('pages through pull request files, 100 at a time, flagging 3000 as possibly truncated', async () => {
-    current = fakeOctokit([], [{ filename: 'x y.html', status: 'modified' }, { filename: 'gone', status: 'removed' }])
+    current = fakeOctokit(
+      [],
+      [
+        { filename: 'x y.html', status: 'modified' },
+        { filename: 'gone', status: 'removed' }
+      ]
+    )
     const api = await makeChangesApi('t', 'octo', 'site')
     expect(await api.pullFiles(12)).toEqual({
       files: [
@@ -92,11 +96,12 @@ describe('makeChangesApi', () => {
       ],
       mayBeTruncated: false
     })
-    expect(current.calls).toEqual([
-      { method: 'paginate pulls.listFiles', params: { owner: 'octo', repo: 'site', pull_number: 12, per_page: 100 } }
-    ])
+    expect(current.calls).toEqual([{ method: 'paginate pulls.listFiles', params: { owner: 'octo', repo: 'site', pull_number: 12, per_page: 100 } }])
 
-    current = fakeOctokit([], Array.from({ length: 3000 }, (_, i) => ({ filename: `f${i}`, status: 'added' })))
+    current = fakeOctokit(
+      [],
+      Array.from({ length: 3000 }, (_, i) => ({ filename: `f${i}`, status: 'added' }))
+    )
     expect((await (await makeChangesApi('t', 'o', 'r')).pullFiles(1)).mayBeTruncated).toBe(true)
   })
 })

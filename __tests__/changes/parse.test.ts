@@ -36,7 +36,14 @@ describe('parseNameStatus', () => {
         { path: '"quoted"', status: 'deleted' }
       ]
     ],
-    ['a path that looks like a status', 'M\0A\0D\0M\0', [{ path: 'A', status: 'modified' }, { path: 'M', status: 'deleted' }]]
+    [
+      'a path that looks like a status',
+      'M\0A\0D\0M\0',
+      [
+        { path: 'A', status: 'modified' },
+        { path: 'M', status: 'deleted' }
+      ]
+    ]
   ])('%s', (_name, output, expected) => {
     expect(parseNameStatus(output)).toEqual(expected)
   })
@@ -151,13 +158,7 @@ describe('treeDiffFromCompares', () => {
 
 describe('normaliseFilesInput', () => {
   it('strips a leading ./ and drops repeats, keeping names as given', () => {
-    expect(normaliseFilesInput(['./a.html', 'docs/b c.html', '././a.html', '-x', '$(id)', 'ü'])).toEqual([
-      'a.html',
-      'docs/b c.html',
-      '-x',
-      '$(id)',
-      'ü'
-    ])
+    expect(normaliseFilesInput(['./a.html', 'docs/b c.html', '././a.html', '-x', '$(id)', 'ü'])).toEqual(['a.html', 'docs/b c.html', '-x', '$(id)', 'ü'])
   })
 
   it.each([

@@ -34,13 +34,28 @@ afterEach(async () => {
 })
 
 async function start(options: CdnetworksEmulatorOptions = {}): Promise<CdnetworksEmulator> {
-  emulator = await startCdnetworksEmulator({ users: { deploy: API_KEY }, accessKeys: { 'AK-e2e': 'SK-e2e-secret' }, completeAfterMs: 150, prefetchCompleteAfterMs: 0, ...options })
+  emulator = await startCdnetworksEmulator({
+    users: { deploy: API_KEY },
+    accessKeys: { 'AK-e2e': 'SK-e2e-secret' },
+    completeAfterMs: 150,
+    prefetchCompleteAfterMs: 0,
+    ...options
+  })
   return emulator
 }
 
 function runPush(inputs: Record<string, string>) {
   return runAction({
-    inputs: { provider: 'cdnetworks', endpoint: emulator!.url, username: 'deploy', 'api-key': API_KEY, rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
+    inputs: {
+      provider: 'cdnetworks',
+      endpoint: emulator!.url,
+      username: 'deploy',
+      'api-key': API_KEY,
+      rules,
+      'poll-interval': '0.1',
+      'github-token': '',
+      ...inputs
+    },
     eventName: 'push',
     event: push.event,
     workspace: push.dir,
@@ -62,7 +77,15 @@ describe('cdnetworks end to end', () => {
     const e = await start()
     const r = await runPush({ mode: 'purge' })
     expect(r.code).toBe(0)
-    const expected = [`${W}/`, `${W}/index.html`, `${W}/about%20us.html`, `${W}/caf%C3%A9/men%C3%BC.html`, `${W}/img/logo.png`, `${W}/js/new-name.js`, `${W}/js/old-name.js`]
+    const expected = [
+      `${W}/`,
+      `${W}/index.html`,
+      `${W}/about%20us.html`,
+      `${W}/caf%C3%A9/men%C3%BC.html`,
+      `${W}/img/logo.png`,
+      `${W}/js/new-name.js`,
+      `${W}/js/old-name.js`
+    ]
     expect(bodies(e, '/ccm/purge/ItemIdReceiver')).toHaveLength(1)
     expect(sent(e, '/ccm/purge/ItemIdReceiver').sort()).toEqual(expected.sort())
     expect(e.requests[0].headers.authorization).toMatch(/^Basic /)
@@ -111,7 +134,9 @@ describe('cdnetworks end to end', () => {
       await start({ failUrls: [`${W}/f3.txt`] })
       const r = await runPush({ files })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f3\.txt \(failure: failure\)/)
+      expect(r.stdout).toMatch(
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f3\.txt \(failure: failure\)/
+      )
       expect(r.summary).toContain('Failed')
     })
   })
@@ -120,7 +145,9 @@ describe('cdnetworks end to end', () => {
     const e = await start({ quotas: { purgeUrls: 3 } })
     const r = await runPush({ mode: 'purge' })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::Success rate 0%25 .*the daily URL purge quota \(by default 5,000 URLs a day\) is used up \(daily quota exceeded: url purge quota is 3 a day/)
+    expect(r.stdout).toMatch(
+      /::error::Success rate 0%25 .*the daily URL purge quota \(by default 5,000 URLs a day\) is used up \(daily quota exceeded: url purge quota is 3 a day/
+    )
     expect(r.stdout).toContain('check what is left with POST /ccm/purge/quota')
     expect(e.items).toHaveLength(0)
     expect(e.counts()['POST /ccm/purge/ItemIdQuery']).toBeUndefined()

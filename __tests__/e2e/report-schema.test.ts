@@ -18,7 +18,13 @@ afterEach(async () => {
 
 describe('report schema', () => {
   it('accepts a report with every kind of outcome', async () => {
-    emulator = await startZtgameEmulator({ tokens: ['t'], hosts: ['a.example.com', 'c.example.com'], failUrls: ['https://c.example.com/bad'], stallUrls: ['https://a.example.com/slow/'], completeAfterMs: 0 })
+    emulator = await startZtgameEmulator({
+      tokens: ['t'],
+      hosts: ['a.example.com', 'c.example.com'],
+      failUrls: ['https://c.example.com/bad'],
+      stallUrls: ['https://a.example.com/slow/'],
+      completeAfterMs: 0
+    })
     const r = await runAction({
       inputs: {
         provider: 'ztgame',
@@ -39,7 +45,10 @@ describe('report schema', () => {
 
   it('accepts a dry-run report and rejects a broken one', async () => {
     emulator = await startZtgameEmulator()
-    const r = await runAction({ inputs: { provider: 'ztgame', endpoint: emulator.url, urls: 'https://a.example.com/x', 'dry-run': 'true' }, eventName: 'workflow_dispatch' })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, urls: 'https://a.example.com/x', 'dry-run': 'true' },
+      eventName: 'workflow_dispatch'
+    })
     expect(validate(r.report)).toBe(true)
     expect(validate({ ...r.report, successRate: 'high' })).toBe(false)
     expect(validate({ ...r.report, items: [{ ...r.report.items[0], state: 'done' }] })).toBe(false)

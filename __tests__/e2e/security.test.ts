@@ -24,11 +24,25 @@ describe('secrets', () => {
   it('never shows the token or password, in debug mode, with failures everywhere', async () => {
     const token = 'tok-Zq81-secret'
     const password = 'pw-9931-secret'
-    emulator = await startZtgameEmulator({ tokens: [token], users: { deploy: password }, hosts: ['www.example.com'], failUrls: ['https://www.example.com/b'], completeAfterMs: 50 })
+    emulator = await startZtgameEmulator({
+      tokens: [token],
+      users: { deploy: password },
+      hosts: ['www.example.com'],
+      failUrls: ['https://www.example.com/b'],
+      completeAfterMs: 50
+    })
     // the token request meets a 500 first (retried: asking for a token twice is safe)
     emulator.injectFaults([{ status: 500, body: '{"error":"boom"}' }])
     const r = await runAction({
-      inputs: { provider: 'ztgame', endpoint: emulator.url, username: 'deploy', password, urls: 'https://www.example.com/a\nhttps://other.example.com/b\nhttps://www.example.com/b', 'poll-interval': '0.1', 'min-success-rate': '100' },
+      inputs: {
+        provider: 'ztgame',
+        endpoint: emulator.url,
+        username: 'deploy',
+        password,
+        urls: 'https://www.example.com/a\nhttps://other.example.com/b\nhttps://www.example.com/b',
+        'poll-interval': '0.1',
+        'min-success-rate': '100'
+      },
       eventName: 'workflow_dispatch',
       env: { RUNNER_DEBUG: '1' }
     })
@@ -44,12 +58,20 @@ describe('pull_request_target from a fork', () => {
   const event = {
     action: 'opened',
     number: 7,
-    pull_request: { number: 7, head: { sha: 'a'.repeat(40), repo: { full_name: 'mallory/site' } }, base: { sha: 'b'.repeat(40), repo: { full_name: 'octo/site' } } },
+    pull_request: {
+      number: 7,
+      head: { sha: 'a'.repeat(40), repo: { full_name: 'mallory/site' } },
+      base: { sha: 'b'.repeat(40), repo: { full_name: 'octo/site' } }
+    },
     repository: { full_name: 'octo/site', default_branch: 'main' }
   }
   it('refuses to send credentials, explaining why, with zero requests', async () => {
     emulator = await startZtgameEmulator({ tokens: ['t'] })
-    const r = await runAction({ inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a' }, eventName: 'pull_request_target', event })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a' },
+      eventName: 'pull_request_target',
+      event
+    })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/Refusing to send CDN credentials: .*fork mallory\/site.*allow-fork-credentials: true/)
     expect(emulator.requests).toHaveLength(0)
@@ -57,7 +79,14 @@ describe('pull_request_target from a fork', () => {
   it('goes ahead when the user opts in', async () => {
     emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
     const r = await runAction({
-      inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a', 'allow-fork-credentials': 'true', 'poll-interval': '0.1' },
+      inputs: {
+        provider: 'ztgame',
+        endpoint: emulator.url,
+        token: 't',
+        urls: 'https://www.example.com/a',
+        'allow-fork-credentials': 'true',
+        'poll-interval': '0.1'
+      },
       eventName: 'pull_request_target',
       event
     })
@@ -85,7 +114,9 @@ describe('file names are data', () => {
     expect(r.stdout).not.toMatch(/^::set-output/m)
     expect(r.outputs.pwned).toBeUndefined()
     const sent = emulator.requests.filter((q) => q.path === '/cdn_api/purge').flatMap((q) => JSON.parse(q.body).urls)
-    expect(sent.sort()).toEqual(['https://www.example.com/x', 'https://www.example.com/$(id).html', 'https://www.example.com/-rf', 'https://www.example.com/;id'].sort())
+    expect(sent.sort()).toEqual(
+      ['https://www.example.com/x', 'https://www.example.com/$(id).html', 'https://www.example.com/-rf', 'https://www.example.com/;id'].sort()
+    )
   })
 })
 
@@ -118,7 +149,12 @@ describe('secrets on every provider, in debug mode, with failures', () => {
       secrets: ['cdn-api-key-77Zq', 'cdn-secret-key-88Qz'],
       start: async () => {
         const { startCdnetworksEmulator } = await import('../../emulators/cdnetworks.js')
-        return startCdnetworksEmulator({ users: { acct: 'cdn-api-key-77Zq' }, completeAfterMs: 0, prefetchCompleteAfterMs: 0, failUrls: ['https://www.example.com/b'] })
+        return startCdnetworksEmulator({
+          users: { acct: 'cdn-api-key-77Zq' },
+          completeAfterMs: 0,
+          prefetchCompleteAfterMs: 0,
+          failUrls: ['https://www.example.com/b']
+        })
       },
       good: { username: 'acct', 'api-key': 'cdn-api-key-77Zq' },
       bad: { 'access-key': 'AK1', 'secret-key': 'cdn-secret-key-88Qz' }

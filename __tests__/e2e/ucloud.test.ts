@@ -150,7 +150,9 @@ describe('ucloud end to end', () => {
       await start({ failUrls: [`${W}/f0.txt`] })
       const r = await runPush({ files })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f0\.txt \(failure: failure\)/)
+      expect(r.stdout).toMatch(
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f0\.txt \(failure: failure\)/
+      )
       expect(r.summary).toContain('Failed')
     })
   })
@@ -178,7 +180,13 @@ describe('ucloud end to end', () => {
     const signatures = e.params().map((p) => p.Signature)
     expect(signatures.length).toBeGreaterThan(0)
     // The only place a secret may appear is the runner's own ::add-mask:: command.
-    const visible = [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
+    const visible = [
+      ...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')),
+      r.stderr,
+      r.summary,
+      JSON.stringify(r.report),
+      JSON.stringify(r.outputs)
+    ].join('\n')
     for (const secret of [PRIVATE_KEY, 'the-real-private-key', ...signatures]) expect(visible).not.toContain(secret)
     for (const signature of signatures) expect(r.stdout).toContain(`::add-mask::${signature}`)
   })

@@ -43,10 +43,12 @@ function runPush(inputs: Record<string, string>) {
 }
 
 const submittedUrls = (e: ZtgameEmulator, path: string) =>
-  e.requests.filter((r) => r.path === path).flatMap((r) => {
-    const b = JSON.parse(r.body)
-    return [...(b.urls ?? []), ...(b.dirs ?? [])]
-  })
+  e.requests
+    .filter((r) => r.path === path)
+    .flatMap((r) => {
+      const b = JSON.parse(r.body)
+      return [...(b.urls ?? []), ...(b.dirs ?? [])]
+    })
 
 describe('ztgame end to end', () => {
   it('purge: purges added, modified, deleted and both sides of a rename, percent-encoded', async () => {
@@ -118,7 +120,9 @@ describe('ztgame end to end', () => {
       await start({ failUrls: ['https://bad.example.com/f0.txt'] })
       const r = await runPush({ files, rules: twoHostRules })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/bad\.example\.com\/f0\.txt \(failure: FAILURE\)/)
+      expect(r.stdout).toMatch(
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/bad\.example\.com\/f0\.txt \(failure: FAILURE\)/
+      )
       expect(r.summary).toContain('Failed')
     })
   })

@@ -47,7 +47,9 @@ async function post(path: string, body: unknown, sign: Sign = {}): Promise<Answe
     const host = new URL(emulator!.url).host
     const hash = (s: string) => createHash('sha256').update(s).digest('hex')
     const canonical = `POST\n${path}\n\ncontent-type:application/json\nhost:${host}\n\ncontent-type;host\n${hash(sign.aksk.signedBody ?? text)}`
-    const signature = createHmac('sha256', sk).update(`CNC-HMAC-SHA256\n${timestamp}\n${hash(canonical)}`).digest('hex')
+    const signature = createHmac('sha256', sk)
+      .update(`CNC-HMAC-SHA256\n${timestamp}\n${hash(canonical)}`)
+      .digest('hex')
     Object.assign(headers, {
       'x-cnc-accessKey': ak,
       'x-cnc-timestamp': timestamp,
@@ -56,7 +58,9 @@ async function post(path: string, body: unknown, sign: Sign = {}): Promise<Answe
     })
   } else {
     const date = sign.date ?? new Date(clockMs).toUTCString()
-    const password = createHmac('sha1', sign.key ?? 'bob-key').update(date).digest('base64')
+    const password = createHmac('sha1', sign.key ?? 'bob-key')
+      .update(date)
+      .digest('base64')
     Object.assign(headers, { Date: date, Authorization: `Basic ${Buffer.from(`${sign.user ?? 'bob'}:${password}`).toString('base64')}` })
   }
   Object.assign(headers, sign.headers)
@@ -102,7 +106,9 @@ describe('cdnetworks emulator: API-key auth', () => {
     expect((await post(PURGE, { urls: [`${W}/a`] }, { date: new Date(clockMs - 4 * 60_000).toUTCString() })).status).toBe(200)
     const date = new Date(clockMs).toUTCString()
     // Signed over x-cnc-date; a different Date header is then ignored.
-    expect((await post(PURGE, { urls: [`${W}/a`] }, { date, headers: { 'x-cnc-date': date, Date: new Date(clockMs - 3_600_000).toUTCString() } })).status).toBe(200)
+    expect((await post(PURGE, { urls: [`${W}/a`] }, { date, headers: { 'x-cnc-date': date, Date: new Date(clockMs - 3_600_000).toUTCString() } })).status).toBe(
+      200
+    )
   })
 })
 
@@ -176,7 +182,15 @@ describe('cdnetworks emulator: status queries', () => {
     expect(await states()).toEqual(['success/0', 'failure/0', 'run/0', 'success/2'])
     const detail = (await post(PURGE_Q, { itemId, url: `${W}/ok` })).body.resultDetail
     expect(detail).toEqual([
-      { url: `${W}/ok`, status: 'success', rate: '100', createTime: expect.any(String), beginTime: expect.any(String), finishTime: expect.any(String), isDir: 0 }
+      {
+        url: `${W}/ok`,
+        status: 'success',
+        rate: '100',
+        createTime: expect.any(String),
+        beginTime: expect.any(String),
+        finishTime: expect.any(String),
+        isDir: 0
+      }
     ])
     expect(e.items).toHaveLength(4)
   })
@@ -208,7 +222,13 @@ describe('cdnetworks emulator: status queries', () => {
     const found = (await post(PURGE_Q, range)).body
     expect(found.resultDetail.map((d: any) => d.url)).toEqual([`${W}/mine`]) // only the caller's
     expect(found.resultDetail[0].createTime).toBe(gmt8(created))
-    const utc = (await post(PURGE_Q, { startTime: gmt8(created - 60_000 - 8 * 3_600_000), endTime: gmt8(created + 60_000 - 8 * 3_600_000) }, { headers: { 'X-Time-Zone': 'GMT+0' } })).body
+    const utc = (
+      await post(
+        PURGE_Q,
+        { startTime: gmt8(created - 60_000 - 8 * 3_600_000), endTime: gmt8(created + 60_000 - 8 * 3_600_000) },
+        { headers: { 'X-Time-Zone': 'GMT+0' } }
+      )
+    ).body
     expect(utc.resultDetail[0].createTime).toBe(gmt8(created - 8 * 3_600_000))
     expect((await post(PURGE_Q, { startTime: gmt8(created + 60_000), endTime: gmt8(created + 120_000) })).body.count).toBe(0)
     refused(await post(PURGE_Q, {}), 'startTime or endTime must not be empty')
@@ -216,7 +236,10 @@ describe('cdnetworks emulator: status queries', () => {
     refused(await post(PURGE_Q, { startTime: range.endTime, endTime: range.startTime }), 'endTime should not before startTime')
     refused(await post(PURGE_Q, { startTime: gmt8(created - 86_401_000), endTime: gmt8(created) }), 'query time error')
     refused(await post(PURGE_Q, { startTime: '2017/01/01', endTime: range.endTime }), 'query time error')
-    refused(await post(PURGE_Q, { startTime: gmt8(created - 4 * 86_400_000), endTime: gmt8(created - 3.5 * 86_400_000) }), 'query create time should not before 3 days')
+    refused(
+      await post(PURGE_Q, { startTime: gmt8(created - 4 * 86_400_000), endTime: gmt8(created - 3.5 * 86_400_000) }),
+      'query create time should not before 3 days'
+    )
     refused(await post(PURGE_Q, { ...range, status: 'done' }), /task status error/)
   })
 

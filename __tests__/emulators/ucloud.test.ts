@@ -3,13 +3,7 @@
  * these tests talk to it directly (signed by hand), without the provider.
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import {
-  startUcloudEmulator,
-  UCLOUD_PARAMS_RETCODE,
-  UCLOUD_QUOTA_RETCODE,
-  type UcloudEmulator,
-  type UcloudEmulatorOptions
-} from '../../emulators/ucloud.js'
+import { startUcloudEmulator, UCLOUD_PARAMS_RETCODE, UCLOUD_QUOTA_RETCODE, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
 import { createTransport } from '../../src/http/transport.js'
 import { signUcloudParams, type UcloudParams } from '../../src/providers/ucloud.js'
 
@@ -97,7 +91,12 @@ describe('ucloud emulator: authentication', () => {
   it.each([
     ['a wrong private key', () => refresh('file', ['http://a.example.com/x'], { privateKey: 'wrong' }), 171, 'Signature VerifyAC Error'],
     ['an unknown PublicKey', () => refresh('file', ['http://a.example.com/x'], { publicKey: 'stranger' }), 172, 'User not exists'],
-    ['no Signature', () => call({ Action: 'RefreshNewUcdnDomainCache', PublicKey: PUBLIC, Type: 'file', 'UrlList.0': 'http://a.example.com/x' }, { raw: true }), 170, 'Missing signature'],
+    [
+      'no Signature',
+      () => call({ Action: 'RefreshNewUcdnDomainCache', PublicKey: PUBLIC, Type: 'file', 'UrlList.0': 'http://a.example.com/x' }, { raw: true }),
+      170,
+      'Missing signature'
+    ],
     ['no Action', () => call({ Type: 'file' }), 160, 'Missing Action'],
     ['an unknown Action', () => call({ Action: 'PurgeEverything' }), 161, 'Action [PurgeEverything] not found']
   ])('refuses %s with HTTP 200 and RetCode %d, creating no task', async (_, send, code, message) => {
@@ -118,7 +117,9 @@ describe('ucloud emulator: authentication', () => {
 
   it('refuses an unknown ProjectId with 292 when projects are configured', async () => {
     await start({ projects: ['org-1'] })
-    expect((await call({ Action: 'RefreshNewUcdnDomainCache', ProjectId: 'org-2', Type: 'file', 'UrlList.0': 'http://a.example.com/x' })).body.RetCode).toBe(292)
+    expect((await call({ Action: 'RefreshNewUcdnDomainCache', ProjectId: 'org-2', Type: 'file', 'UrlList.0': 'http://a.example.com/x' })).body.RetCode).toBe(
+      292
+    )
     expect((await call({ Action: 'RefreshNewUcdnDomainCache', ProjectId: 'org-1', Type: 'file', 'UrlList.0': 'http://a.example.com/x' })).body.RetCode).toBe(0)
   })
 
@@ -154,7 +155,10 @@ describe('ucloud emulator: per-call limits', () => {
     await start({ quotas: { prefetch: 5000 } })
     expect((await prefetch(many(1000))).body.RetCode).toBe(0)
     clock += 10_000
-    expect((await prefetch(many(1001, 'b.example.com'))).body).toMatchObject({ RetCode: UCLOUD_PARAMS_RETCODE, Message: expect.stringMatching(/at most 1000 URLs/) })
+    expect((await prefetch(many(1001, 'b.example.com'))).body).toMatchObject({
+      RetCode: UCLOUD_PARAMS_RETCODE,
+      Message: expect.stringMatching(/at most 1000 URLs/)
+    })
   })
 
   it.each([

@@ -19,7 +19,9 @@ describe('pollUntilDone', () => {
       { id: 'z', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/stall' }], submittedAt: 0 }
     ]
     const rounds: string[] = []
-    const result = await pollUntilDone(p, tasks, { deadline: 20_000, intervalMs: 4000, firstDelayMs: 500, concurrency: 1 }, clock, (r) => rounds.push(`${r.done}/${r.total}`))
+    const result = await pollUntilDone(p, tasks, { deadline: 20_000, intervalMs: 4000, firstDelayMs: 500, concurrency: 1 }, clock, (r) =>
+      rounds.push(`${r.done}/${r.total}`)
+    )
     expect(clock.sleeps.slice(0, 5)).toEqual([500, 1000, 2000, 4000, 4000])
     expect(p.statusCalls.slice(0, 2)).toEqual([['x', 'y'], ['z']])
     // once x and y are final, only z is asked about
@@ -53,7 +55,9 @@ describe('pollUntilDone', () => {
     const p = new FakeProvider(clock, testLimits, { statusError: new ProviderError('HTTP 503', true) })
     const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
     const warnings: string[] = []
-    const res = await pollUntilDone(p, [task], { deadline: 10_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 1 }, clock, (r) => warnings.push(...r.warnings))
+    const res = await pollUntilDone(p, [task], { deadline: 10_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 1 }, clock, (r) =>
+      warnings.push(...r.warnings)
+    )
     expect(res.get('x\u0000http://a/1')?.state).toBe('pending')
     expect(warnings[0]).toBe('HTTP 503')
     expect(p.statusCalls.length).toBeGreaterThan(2)
@@ -70,7 +74,13 @@ describe('executePlan', () => {
       order.push(`${b.op}@${clock.now()}`)
       return original(b)
     }
-    const res = await executePlan(p, plan(['http://a/1', 'http://a/2'], ['http://a/1']), { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency: 2 }, clock, quiet)
+    const res = await executePlan(
+      p,
+      plan(['http://a/1', 'http://a/2'], ['http://a/1']),
+      { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency: 2 },
+      clock,
+      quiet
+    )
     expect(order[0]).toBe('purge@0')
     const prefetchAt = Number(order[1].split('@')[1])
     expect(prefetchAt).toBeGreaterThanOrEqual(3000)
@@ -85,7 +95,13 @@ describe('executePlan', () => {
   it('counts rejected batches, failed and timed-out items, each with its message', async () => {
     const clock = fakeClock()
     const p = new FakeProvider(clock, testLimits, { failUrls: ['http://b/bad'], stallUrls: ['http://c/stall'], rejectUrls: ['http://d/x'] })
-    const res = await executePlan(p, plan(['http://a/ok', 'http://b/bad', 'http://c/stall', 'http://d/x']), { mode: 'purge', wait: true, deadline: 30_000, pollSeconds: 5, concurrency: 1 }, clock, quiet)
+    const res = await executePlan(
+      p,
+      plan(['http://a/ok', 'http://b/bad', 'http://c/stall', 'http://d/x']),
+      { mode: 'purge', wait: true, deadline: 30_000, pollSeconds: 5, concurrency: 1 },
+      clock,
+      quiet
+    )
     const byUrl = Object.fromEntries(res.items.map((i) => [i.url, i]))
     expect(byUrl['http://a/ok'].state).toBe('success')
     expect(byUrl['http://b/bad'].state).toBe('failure')
@@ -107,7 +123,13 @@ describe('executePlan', () => {
     const run = async (concurrency: number) => {
       const clock = fakeClock()
       const p = new FakeProvider(clock, testLimits, { finishAfterMs: 2000, failUrls: [urls[5]] })
-      const res = await executePlan(p, plan(urls, urls.slice(0, 9)), { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency }, clock, quiet)
+      const res = await executePlan(
+        p,
+        plan(urls, urls.slice(0, 9)),
+        { mode: 'purge-prefetch', wait: true, deadline: 60_000, pollSeconds: null, concurrency },
+        clock,
+        quiet
+      )
       return res.items.map((i) => [i.op, i.url, i.state])
     }
     expect(await run(8)).toEqual(await run(1))

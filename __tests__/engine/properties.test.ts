@@ -33,28 +33,33 @@ function toLimits(l: { purge: number; prefetch: number; oneHostPerCall: boolean;
 describe('batchForProvider properties', () => {
   it('covers the input exactly, stays within every limit, and uses the minimum number of calls', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(itemArb, { selector: (i) => `${i.kind}${i.host}${i.n}` }), limitsArb, fc.constantFrom<'purge' | 'prefetch'>('purge', 'prefetch'), (raw, l, op) => {
-        const items: BatchItem[] = raw.map((i) => ({ kind: i.kind, url: `https://${i.host}/${i.n}${i.kind === 'dir' ? '/' : ''}` }))
-        const limits = toLimits(l)
-        const batches = batchForProvider(op, items, limits)
-        // exactly the input, each item once
-        const out = batches.flatMap((b) => b.items)
-        expect(out.map((i) => i.url).sort()).toEqual(items.map((i) => i.url).sort())
-        for (const b of batches) {
-          expect(b.items.length).toBeGreaterThan(0)
-          expect(b.items.length).toBeLessThanOrEqual(limits.itemsPerCall[op])
-          if (limits.oneHostPerCall) expect(new Set(b.items.map((i) => new URL(i.url).host)).size).toBe(1)
-          if (!limits.mixedKindsPerCall) expect(new Set(b.items.map((i) => i.kind)).size).toBe(1)
+      fc.property(
+        fc.uniqueArray(itemArb, { selector: (i) => `${i.kind}${i.host}${i.n}` }),
+        limitsArb,
+        fc.constantFrom<'purge' | 'prefetch'>('purge', 'prefetch'),
+        (raw, l, op) => {
+          const items: BatchItem[] = raw.map((i) => ({ kind: i.kind, url: `https://${i.host}/${i.n}${i.kind === 'dir' ? '/' : ''}` }))
+          const limits = toLimits(l)
+          const batches = batchForProvider(op, items, limits)
+          // exactly the input, each item once
+          const out = batches.flatMap((b) => b.items)
+          expect(out.map((i) => i.url).sort()).toEqual(items.map((i) => i.url).sort())
+          for (const b of batches) {
+            expect(b.items.length).toBeGreaterThan(0)
+            expect(b.items.length).toBeLessThanOrEqual(limits.itemsPerCall[op])
+            if (limits.oneHostPerCall) expect(new Set(b.items.map((i) => new URL(i.url).host)).size).toBe(1)
+            if (!limits.mixedKindsPerCall) expect(new Set(b.items.map((i) => i.kind)).size).toBe(1)
+          }
+          // minimal: Σ over groups of ceil(n / limit)
+          const groups = new Map<string, number>()
+          for (const i of items) {
+            const key = `${limits.oneHostPerCall ? new URL(i.url).host : ''}|${limits.mixedKindsPerCall ? '' : i.kind}`
+            groups.set(key, (groups.get(key) ?? 0) + 1)
+          }
+          const minimum = [...groups.values()].reduce((sum, n) => sum + Math.ceil(n / limits.itemsPerCall[op]), 0)
+          expect(batches).toHaveLength(minimum)
         }
-        // minimal: Σ over groups of ceil(n / limit)
-        const groups = new Map<string, number>()
-        for (const i of items) {
-          const key = `${limits.oneHostPerCall ? new URL(i.url).host : ''}|${limits.mixedKindsPerCall ? '' : i.kind}`
-          groups.set(key, (groups.get(key) ?? 0) + 1)
-        }
-        const minimum = [...groups.values()].reduce((sum, n) => sum + Math.ceil(n / limits.itemsPerCall[op]), 0)
-        expect(batches).toHaveLength(minimum)
-      })
+      )
     )
   })
 })
@@ -64,7 +69,16 @@ describe('verdict properties', () => {
   it('every item is counted exactly once as succeeded or failed, and the rate and pass agree with the counts', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...states), { maxLength: 300 }), fc.double({ min: 0, max: 100, noNaN: true }), (list, threshold) => {
-        const items: ItemResult[] = list.map((state, i) => ({ op: 'purge', kind: 'url', url: `https://a/${i}`, host: 'a', taskId: null, state, message: '', seconds: null }))
+        const items: ItemResult[] = list.map((state, i) => ({
+          op: 'purge',
+          kind: 'url',
+          url: `https://a/${i}`,
+          host: 'a',
+          taskId: null,
+          state,
+          message: '',
+          seconds: null
+        }))
         const v = computeVerdict(items, threshold)
         expect(v.succeeded + v.failed).toBe(items.length)
         expect(v.succeeded).toBe(items.filter(isSuccess).length)

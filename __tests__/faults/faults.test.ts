@@ -41,48 +41,68 @@ const everyFault: Fault[] = [
 ]
 
 describe('30% seeded faults on every call', () => {
-  it.each([7, 1234])('seed %d: 1,000 URLs reach a final state and the rate equals what the emulator recorded', async (seed) => {
-    unhandled = 0
-    const rng = seededRandom(seed + 1)
-    const urls = Array.from({ length: 1000 }, (_, i) => `https://h${i % 5}.example.com/f/${i}.js`)
-    const failUrls = urls.filter((_, i) => i % 37 === 0)
-    emulator = await startZtgameEmulator({
-      tokens: ['t'],
-      completeAfterMs: 80,
-      failUrls,
-      // now and then the provider answers a status word nobody documented
-      statusWord: (_task, word) => (rng() < 0.1 ? 'MYSTERY' : word)
-    })
-    emulator.setRandomFaults({ seed, rate: 0.3, faults: everyFault })
-    const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
-    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
-    const result = await executePlan(
-      provider,
-      { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
-      { mode: 'purge', wait: true, deadline: Date.now() + 60_000, pollSeconds: 0.05, concurrency: 4 },
-      realClock,
-      quiet
-    )
-    transport.close()
+  it.each([7, 1234])(
+    'seed %d: 1,000 URLs reach a final state and the rate equals what the emulator recorded',
+    async (seed) => {
+      unhandled = 0
+      const rng = seededRandom(seed + 1)
+      const urls = Array.from({ length: 1000 }, (_, i) => `https://h${i % 5}.example.com/f/${i}.js`)
+      const failUrls = urls.filter((_, i) => i % 37 === 0)
+      emulator = await startZtgameEmulator({
+        tokens: ['t'],
+        completeAfterMs: 80,
+        failUrls,
+        // now and then the provider answers a status word nobody documented
+        statusWord: (_task, word) => (rng() < 0.1 ? 'MYSTERY' : word)
+      })
+      emulator.setRandomFaults({ seed, rate: 0.3, faults: everyFault })
+      const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
+      const provider = ztgame.create({
+        endpoint: emulator.url,
+        credentials: creds,
+        request: transport.request,
+        mask: () => {},
+        log: () => {},
+        now: Date.now,
+        sleep: realClock.sleep
+      })
+      const result = await executePlan(
+        provider,
+        { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
+        { mode: 'purge', wait: true, deadline: Date.now() + 60_000, pollSeconds: 0.05, concurrency: 4 },
+        realClock,
+        quiet
+      )
+      transport.close()
 
-    // every URL exactly once, every one final (no timeout)
-    expect(result.items.map((i) => i.url).sort()).toEqual([...urls].sort())
-    expect(result.items.filter((i) => i.state === 'timeout')).toEqual([])
-    // ground truth: a URL succeeded when a task the client learned of holds it and ended SUCCESS
-    const known = new Set(result.taskIds)
-    const truth = new Map<string, boolean>()
-    for (const task of emulator.tasks.values()) for (const u of task.urls) if (known.has(task.id)) truth.set(u, task.outcome === 'success')
-    const expected = (urls.filter((u) => truth.get(u) === true).length * 100) / urls.length
-    expect(computeVerdict(result.items, 100).rate).toBeCloseTo(expected, 2)
-    for (const item of result.items) expect(item.state === 'success').toBe(truth.get(item.url) === true)
-    // each batch made at most one task: no URL sits in two tasks
-    const seen = new Map<string, number>()
-    for (const task of emulator.tasks.values()) for (const u of task.urls) seen.set(u, (seen.get(u) ?? 0) + 1)
-    expect([...seen.values()].every((n) => n === 1)).toBe(true)
-    // the faults really happened, every kind of them
-    expect(Object.keys(emulator.faultCounts()).sort()).toEqual(['drip', 'redirect', 'reset-before-headers', 'reset-mid-body', 'stall-after-headers', 'status', 'truncated-json'])
-    expect(unhandled).toBe(0)
-  }, 90_000)
+      // every URL exactly once, every one final (no timeout)
+      expect(result.items.map((i) => i.url).sort()).toEqual([...urls].sort())
+      expect(result.items.filter((i) => i.state === 'timeout')).toEqual([])
+      // ground truth: a URL succeeded when a task the client learned of holds it and ended SUCCESS
+      const known = new Set(result.taskIds)
+      const truth = new Map<string, boolean>()
+      for (const task of emulator.tasks.values()) for (const u of task.urls) if (known.has(task.id)) truth.set(u, task.outcome === 'success')
+      const expected = (urls.filter((u) => truth.get(u) === true).length * 100) / urls.length
+      expect(computeVerdict(result.items, 100).rate).toBeCloseTo(expected, 2)
+      for (const item of result.items) expect(item.state === 'success').toBe(truth.get(item.url) === true)
+      // each batch made at most one task: no URL sits in two tasks
+      const seen = new Map<string, number>()
+      for (const task of emulator.tasks.values()) for (const u of task.urls) seen.set(u, (seen.get(u) ?? 0) + 1)
+      expect([...seen.values()].every((n) => n === 1)).toBe(true)
+      // the faults really happened, every kind of them
+      expect(Object.keys(emulator.faultCounts()).sort()).toEqual([
+        'drip',
+        'redirect',
+        'reset-before-headers',
+        'reset-mid-body',
+        'stall-after-headers',
+        'status',
+        'truncated-json'
+      ])
+      expect(unhandled).toBe(0)
+    },
+    90_000
+  )
 })
 
 describe('a 429 storm', () => {
@@ -96,7 +116,15 @@ describe('a 429 storm', () => {
       { status: 429, headers: { 'Retry-After': inTwoSeconds() } }
     ])
     const transport = createTransport({ backoffBaseMs: 1, backoffCapMs: 5 })
-    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    const provider = ztgame.create({
+      endpoint: emulator.url,
+      credentials: creds,
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: realClock.sleep
+    })
     const task = await provider.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'https://a.example.com/x' }] })
     transport.close()
     expect(task.id).toBeTruthy()
@@ -115,8 +143,22 @@ describe('ambiguous submits', () => {
     emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
     emulator.injectFaults([{ kind: 'truncated-json' }])
     const transport = createTransport({ backoffBaseMs: 1 })
-    const provider = ztgame.create({ endpoint: emulator.url, credentials: creds, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
-    const result = await executePlan(provider, { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] }, { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 }, realClock, quiet)
+    const provider = ztgame.create({
+      endpoint: emulator.url,
+      credentials: creds,
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: realClock.sleep
+    })
+    const result = await executePlan(
+      provider,
+      { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] },
+      { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 },
+      realClock,
+      quiet
+    )
     transport.close()
     expect(emulator.tasks.size).toBe(1)
     expect(emulator.requests.filter((r) => r.path === '/cdn_api/purge')).toHaveLength(1)
@@ -178,9 +220,23 @@ describe('ambiguous submits on ucloud', () => {
     const e = await startUcloudEmulator({ keys: { pub: 'priv' }, completeAfterMs: 0 })
     e.injectFaults([{ kind: 'reset-mid-body' }])
     const transport = createTransport({ backoffBaseMs: 1 })
-    const provider = ucloud.create({ endpoint: e.url, credentials: { ...creds, publicKey: 'pub', privateKey: 'priv' }, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep: realClock.sleep })
+    const provider = ucloud.create({
+      endpoint: e.url,
+      credentials: { ...creds, publicKey: 'pub', privateKey: 'priv' },
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: realClock.sleep
+    })
     try {
-      const result = await executePlan(provider, { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] }, { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 }, realClock, quiet)
+      const result = await executePlan(
+        provider,
+        { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] },
+        { mode: 'purge', wait: true, deadline: Date.now() + 5000, pollSeconds: 0.05, concurrency: 1 },
+        realClock,
+        quiet
+      )
       expect(e.tasks.size).toBe(1)
       expect(result.taskIds).toEqual([...e.tasks.keys()])
       expect(result.items[0].state).toBe('success')

@@ -19,10 +19,12 @@ const pathChar = fc.oneof(
 )
 
 /** One file or directory name that a repository can hold. */
-const segment = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom('index.html', '.env', 'a.min.js', '..txt', 'a.') },
-  { weight: 6, arbitrary: fc.array(pathChar, { minLength: 1, maxLength: 6 }).map((chars) => chars.join('')) }
-).filter((name) => !name.includes('/') && unsafePathReason(name) === null)
+const segment = fc
+  .oneof(
+    { weight: 1, arbitrary: fc.constantFrom('index.html', '.env', 'a.min.js', '..txt', 'a.') },
+    { weight: 6, arbitrary: fc.array(pathChar, { minLength: 1, maxLength: 6 }).map((chars) => chars.join('')) }
+  )
+  .filter((name) => !name.includes('/') && unsafePathReason(name) === null)
 
 const repoPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/'))
 
@@ -148,9 +150,7 @@ describe('RuleMatcher agrees with plain minimatch', () => {
     ['**/.env'],
     ['public/a/**', 'docs/**/*.md']
   ]
-  const rules = parseRules(
-    fileLists.map((files) => `- files: ${JSON.stringify(files)}\n  urls: '${BASE}{path}'\n`).join('')
-  )
+  const rules = parseRules(fileLists.map((files) => `- files: ${JSON.stringify(files)}\n  urls: '${BASE}{path}'\n`).join(''))
   const options = { dot: true, nocomment: true, nonegate: true }
   /** The matching rule numbers, straight from minimatch, pattern by pattern. */
   function oracle(path: string): number[] {

@@ -35,25 +35,11 @@ describe('modes', () => {
   const files = [added('public/new.js'), modified('public/a/index.html'), deleted('public/old.css')]
 
   it.each<[Mode, string[], string[]]>([
-    [
-      'purge',
-      [
-        'https://cdn.example.com/new.js',
-        'https://cdn.example.com/a/index.html',
-        'https://cdn.example.com/a/',
-        'https://cdn.example.com/old.css'
-      ],
-      []
-    ],
+    ['purge', ['https://cdn.example.com/new.js', 'https://cdn.example.com/a/index.html', 'https://cdn.example.com/a/', 'https://cdn.example.com/old.css'], []],
     ['prefetch', [], ['https://cdn.example.com/new.js', 'https://cdn.example.com/a/index.html', 'https://cdn.example.com/a/']],
     [
       'purge-prefetch',
-      [
-        'https://cdn.example.com/new.js',
-        'https://cdn.example.com/a/index.html',
-        'https://cdn.example.com/a/',
-        'https://cdn.example.com/old.css'
-      ],
+      ['https://cdn.example.com/new.js', 'https://cdn.example.com/a/index.html', 'https://cdn.example.com/a/', 'https://cdn.example.com/old.css'],
       ['https://cdn.example.com/new.js', 'https://cdn.example.com/a/index.html', 'https://cdn.example.com/a/']
     ]
   ])('%s: purges %j and prefetches %j', (mode, purgeUrls, prefetchUrls) => {
@@ -109,11 +95,7 @@ describe('de-duplication and order', () => {
   })
 
   it('skips files no rule matches, and excluded ones', () => {
-    const { plan, unmatched } = buildPlan(
-      [modified('src/main.ts'), modified('public/drafts/wip.html'), modified('public/ok.html')],
-      rules,
-      'purge'
-    )
+    const { plan, unmatched } = buildPlan([modified('src/main.ts'), modified('public/drafts/wip.html'), modified('public/ok.html')], rules, 'purge')
     expect(plan.purgeUrls).toEqual(['https://cdn.example.com/ok.html'])
     expect(unmatched).toBe(2)
   })
@@ -126,12 +108,7 @@ describe('the urls input (extra)', () => {
   }
 
   it.each<[Mode, string[], string[], string[]]>([
-    [
-      'purge',
-      ['https://cdn.example.com/a.js', 'https://cdn.example.com/extra.js'],
-      ['https://cdn.example.com/img/'],
-      []
-    ],
+    ['purge', ['https://cdn.example.com/a.js', 'https://cdn.example.com/extra.js'], ['https://cdn.example.com/img/'], []],
     [
       'purge-prefetch',
       ['https://cdn.example.com/a.js', 'https://cdn.example.com/extra.js'],

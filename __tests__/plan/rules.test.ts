@@ -33,9 +33,7 @@ describe('parseRules: accepted rules', () => {
   })
 
   it('reads a single glob and a single template as one-item lists, numbering rules from 1', () => {
-    const rules = parseRules(
-      `- files: 'public/**'\n  urls: 'https://cdn.example.com/{path}'\n- files: docs/**\n  urls: https://docs.example.com/{path}\n`
-    )
+    const rules = parseRules(`- files: 'public/**'\n  urls: 'https://cdn.example.com/{path}'\n- files: docs/**\n  urls: https://docs.example.com/{path}\n`)
     expect(rules.map((rule) => rule.index)).toEqual([1, 2])
     expect(rules[0].files).toEqual(['public/**'])
     expect(rules[0].templates.map((template) => template.text)).toEqual(['https://cdn.example.com/{path}'])
@@ -180,7 +178,12 @@ describe('parseRules: errors name the input and the rule', () => {
     ['an unknown key', `- files: a\n  urls: ${TEMPLATE}\n  host: x\n`, 1, /unknown key "host"; allowed keys are files, urls, strip, index/],
     ['a misspelt key', `- files: a\n  url: ${TEMPLATE}\n`, 1, /unknown key "url" \(did you mean "urls"\?\)/],
     ['files as a number', `- files: 2024\n  urls: ${TEMPLATE}\n`, 1, /"files" must be a glob or a list of them, got a number \(2024\); quote it/],
-    ['files as a flow mapping', `- files: {a: 1}\n  urls: ${TEMPLATE}\n`, 1, /"files" must be a glob .*got a mapping; a value starting with "\{" must be quoted/],
+    [
+      'files as a flow mapping',
+      `- files: {a: 1}\n  urls: ${TEMPLATE}\n`,
+      1,
+      /"files" must be a glob .*got a mapping; a value starting with "\{" must be quoted/
+    ],
     ['files as an empty list', `- files: []\n  urls: ${TEMPLATE}\n`, 1, /"files" is an empty list/],
     ['files as an empty string', `- files: ''\n  urls: ${TEMPLATE}\n`, 1, /"files" is empty/],
     ['a files item that is not a string', `- files: [a, 1]\n  urls: ${TEMPLATE}\n`, 1, /"files" item 2 must be a glob, got a number/],
@@ -189,7 +192,12 @@ describe('parseRules: errors name the input and the rule', () => {
     ['an absolute glob', `- files: '/public/**'\n  urls: ${TEMPLATE}\n`, 1, /"files" pattern "\/public\/\*\*" is not relative to the repository root/],
     ['a ./ glob', `- files: './public/**'\n  urls: ${TEMPLATE}\n`, 1, /is not relative to the repository root/],
     ['urls as a number', `- files: a\n  urls: 5\n`, 1, /"urls" must be a URL template or a list of them, got a number/],
-    ['an unknown placeholder', `- files: a\n  urls: 'https://x.example.com/{foo}'\n`, 1, /urls template "https:\/\/x.example.com\/\{foo\}" has an unknown placeholder \{foo\}; use \{path\}/],
+    [
+      'an unknown placeholder',
+      `- files: a\n  urls: 'https://x.example.com/{foo}'\n`,
+      1,
+      /urls template "https:\/\/x.example.com\/\{foo\}" has an unknown placeholder \{foo\}; use \{path\}/
+    ],
     ['no placeholder', `- files: a\n  urls: 'https://x.example.com/all.css'\n`, 1, /has no placeholder, so every file would map to this one URL/],
     ['a non-http template', `- files: a\n  urls: 'ftp://x.example.com/{path}'\n`, 1, /must start with http:\/\/ or https:\/\//],
     ['a template without scheme', `- files: a\n  urls: 'cdn.example.com/{path}'\n`, 1, /must start with http:\/\/ or https:\/\//],
@@ -197,7 +205,12 @@ describe('parseRules: errors name the input and the rule', () => {
     ['a placeholder right after the host', `- files: a\n  urls: 'https://cdn.example.com{path}'\n`, 1, /has a placeholder in its scheme, host or port/],
     ['a placeholder in the port', `- files: a\n  urls: 'https://cdn.example.com:{ext}/x'\n`, 1, /has a placeholder in its scheme, host or port/],
     ['no host', `- files: a\n  urls: 'https:///{path}'\n`, 1, /has no host/],
-    ['a space in the template', `- files: a\n  urls: 'https://cdn.example.com/my files/{path}'\n`, 1, /contains a space or control character; percent-encode it/],
+    [
+      'a space in the template',
+      `- files: a\n  urls: 'https://cdn.example.com/my files/{path}'\n`,
+      1,
+      /contains a space or control character; percent-encode it/
+    ],
     ['an invalid host', `- files: a\n  urls: 'https://[::1/{path}'\n`, 1, /has no valid host in "https:\/\/\[::1"/],
     ['a bad port', `- files: a\n  urls: 'https://cdn.example.com:99999/{path}'\n`, 1, /has no valid host/],
     ['a fragment', `- files: a\n  urls: 'https://cdn.example.com/#{path}'\n`, 1, /has a "#" fragment, which browsers never send to a CDN/],
@@ -207,7 +220,12 @@ describe('parseRules: errors name the input and the rule', () => {
     ['a dot segment in the template', `- files: a\n  urls: 'https://cdn.example.com/a/../{path}'\n`, 1, /is not usable: .*"\." or "\.\." path segment/],
     ['a second bad template', `- files: a\n  urls: ['https://a.example.com/{path}', 'https://b.example.com/{nme}']\n`, 1, /unknown placeholder \{nme\}/],
     ['strip that is not a string', `- files: a\n  strip: 1\n  urls: ${TEMPLATE}\n`, 1, /"strip" must be a directory prefix such as 'public\/', got a number/],
-    ['strip with ..', `- files: a\n  strip: '../public/'\n  urls: ${TEMPLATE}\n`, 1, /"strip" "..\/public\/" must be a directory relative to the repository root/],
+    [
+      'strip with ..',
+      `- files: a\n  strip: '../public/'\n  urls: ${TEMPLATE}\n`,
+      1,
+      /"strip" "..\/public\/" must be a directory relative to the repository root/
+    ],
     ['an absolute strip', `- files: a\n  strip: '/public/'\n  urls: ${TEMPLATE}\n`, 1, /"strip" "\/public\/" must be a directory relative/],
     ['index with a directory', `- files: a\n  index: 'a/index.html'\n  urls: ${TEMPLATE}\n`, 1, /"index" must be a file name such as 'index.html'/]
   ])('%s', (_, text, rule, detail) => {

@@ -144,7 +144,7 @@ describe('index', () => {
     'urls:',
     "  - 'https://cdn.example.com/{path}'",
     "  - 'https://www.example.org/site/{path}'",
-    '  - \'https://cdn.example.com/{path}?v=1\'',
+    "  - 'https://cdn.example.com/{path}?v=1'",
     "  - 'https://cdn.example.com/{dir}/{stem}.gz'",
     'index: index.html'
   )
@@ -196,16 +196,11 @@ describe('index', () => {
 
   it('compares the encoded name', () => {
     const spaced = rule("files: '**'", "urls: 'https://cdn.example.com/{path}'", "index: 'start page.html'")
-    expect(mapPathToUrls(spaced, 'a b/start page.html')).toEqual([
-      'https://cdn.example.com/a%20b/start%20page.html',
-      'https://cdn.example.com/a%20b/'
-    ])
+    expect(mapPathToUrls(spaced, 'a b/start page.html')).toEqual(['https://cdn.example.com/a%20b/start%20page.html', 'https://cdn.example.com/a%20b/'])
   })
 
   it('adds nothing without an index key', () => {
-    expect(mapPathToUrls(templateRule('https://cdn.example.com/{path}'), 'a/index.html')).toEqual([
-      'https://cdn.example.com/a/index.html'
-    ])
+    expect(mapPathToUrls(templateRule('https://cdn.example.com/{path}'), 'a/index.html')).toEqual(['https://cdn.example.com/a/index.html'])
   })
 })
 
@@ -262,7 +257,8 @@ describe('the guard: unsafe paths and escaping URLs are errors naming the rule a
 
 describe('parseUrlList (the urls input)', () => {
   it('trims lines, skips blank ones, splits off directories and removes duplicates in first-seen order', () => {
-    const text = '  https://a.example.com/x.js  \n\nhttps://a.example.com/dir/\r\nhttp://b.example.com/y?v=1\nhttps://a.example.com/x.js\nhttps://a.example.com/dir/\n'
+    const text =
+      '  https://a.example.com/x.js  \n\nhttps://a.example.com/dir/\r\nhttp://b.example.com/y?v=1\nhttps://a.example.com/x.js\nhttps://a.example.com/dir/\n'
     expect(parseUrlList(text)).toEqual({
       urls: ['https://a.example.com/x.js', 'http://b.example.com/y?v=1'],
       dirs: ['https://a.example.com/dir/']

@@ -61,7 +61,9 @@ describe('cdnetworks signing', () => {
       '1700000000'
     )
     const bodyHash = '0b378463cecc742f802af5262fe12fc80fa7eabd3e373c3766e4911b74669f81'
-    expect(signed.canonicalRequest).toBe(`POST\n/ccm/purge/ItemIdReceiver\n\ncontent-type:application/json\nhost:api.cdnetworks.com\n\ncontent-type;host\n${bodyHash}`)
+    expect(signed.canonicalRequest).toBe(
+      `POST\n/ccm/purge/ItemIdReceiver\n\ncontent-type:application/json\nhost:api.cdnetworks.com\n\ncontent-type;host\n${bodyHash}`
+    )
     expect(signed.stringToSign).toBe('CNC-HMAC-SHA256\n1700000000\n013dbc0532d40c63c7d122057c1d8ea1692faae352d01d4898b237ce88d3197b')
     expect(signed.signature).toBe('964b8da15f2eef06913a9ba9b98608950443237b51a4f6fcb2dc98407b623c11')
     expect(signed.authorization).toBe(`CNC-HMAC-SHA256 Credential=ak-test, SignedHeaders=content-type;host, Signature=${signed.signature}`)
@@ -90,7 +92,9 @@ describe('cdnetworks provider against its emulator', () => {
     expect(JSON.parse(sent.body)).toEqual({ urls: [`${W}/a.js`, `${W}/b.css`], urlAction: 'default', dirs: [`${W}/img/`], dirAction: 'default' })
     const date = sent.headers.date as string
     expect(new Date(date).toUTCString()).toBe(date)
-    const [user, password] = Buffer.from((sent.headers.authorization as string).slice(6), 'base64').toString().split(':')
+    const [user, password] = Buffer.from((sent.headers.authorization as string).slice(6), 'base64')
+      .toString()
+      .split(':')
     expect(user).toBe('alice')
     expect(password).toBe(createHmac('sha1', 'alice-api-key').update(date).digest('base64'))
     expect(task.id).toBe(e.items[0].itemId)
@@ -192,7 +196,9 @@ describe('cdnetworks provider against its emulator', () => {
     expect(err).toBeInstanceOf(ProviderError)
     expect(err.message).toMatch(/the credentials were rejected \(username is invalid\); check the username and api-key inputs/)
     const sent = e.requests[0]
-    const password = createHmac('sha1', 'wrong-secret-key').update(sent.headers.date as string).digest('base64')
+    const password = createHmac('sha1', 'wrong-secret-key')
+      .update(sent.headers.date as string)
+      .digest('base64')
     for (const secret of ['wrong-secret-key', password, sent.headers.authorization as string]) expect(err.message).not.toContain(secret)
     expect(e.items).toHaveLength(0)
   })
@@ -237,11 +243,21 @@ describe('cdnetworks provider against its emulator', () => {
 
   it.each([
     ['purge', { purgeUrls: 2 }, urlItems([`${W}/a`, `${W}/b`, `${W}/c`]), /daily URL purge quota .*POST \/ccm\/purge\/quota/],
-    ['purge', { purgeDirs: 1 }, [{ kind: 'dir', url: `${W}/a/` }, { kind: 'dir', url: `${W}/b/` }], /daily directory purge quota .*POST \/ccm\/purge\/quota/],
+    [
+      'purge',
+      { purgeDirs: 1 },
+      [
+        { kind: 'dir', url: `${W}/a/` },
+        { kind: 'dir', url: `${W}/b/` }
+      ],
+      /daily directory purge quota .*POST \/ccm\/purge\/quota/
+    ],
     ['prefetch', { prefetchUrls: 1 }, urlItems([`${W}/a`, `${W}/b`]), /daily prefetch quota .*POST \/ccm\/prefetch\/quota/]
   ] as const)('%s over the daily quota %j names the quota and how to check it', async (op, quotas, items, message) => {
     await start({ quotas })
-    const err = await client().submit(batch(op, [...items])).catch((x) => x)
+    const err = await client()
+      .submit(batch(op, [...items]))
+      .catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)
     expect(err.message).toMatch(message)
     expect(err.message).toMatch(/is used up \(daily quota exceeded/)
@@ -308,7 +324,10 @@ describe('cdnetworks credentials check', () => {
     expect((caught as InputError).input).toBe(input)
     expect((caught as InputError).message).toMatch(/cdnetworks needs/)
   })
-  it.each([{ username: 'u', apiKey: 'k' }, { accessKey: 'a', secretKey: 's' }])('accepts %j', (c) => {
+  it.each([
+    { username: 'u', apiKey: 'k' },
+    { accessKey: 'a', secretKey: 's' }
+  ])('accepts %j', (c) => {
     expect(() => cdnetworks.checkCredentials({ ...noCreds, ...c })).not.toThrow()
   })
 })

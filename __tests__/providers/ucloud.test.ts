@@ -69,7 +69,9 @@ describe('signUcloudParams: the known-answer vectors of providers.md', () => {
   const someoneKey = '46f09bb9fab4f12dfc160dae12273d5332b5debe'
 
   it('DescribeUHostInstance (a number value)', () => {
-    expect(signUcloudParams({ ...someone, Action: 'DescribeUHostInstance', Region: 'cn-bj2', Limit: 10 }, someoneKey)).toBe('cba5cf5ec4d4233d206b1b54951e3787350a642f')
+    expect(signUcloudParams({ ...someone, Action: 'DescribeUHostInstance', Region: 'cn-bj2', Limit: 10 }, someoneKey)).toBe(
+      'cba5cf5ec4d4233d206b1b54951e3787350a642f'
+    )
   })
 
   it('AllocateBackendBatch with Backends.0…11 (byte order puts .10 before .2)', () => {
@@ -155,7 +157,11 @@ describe('ucloud provider against its emulator', () => {
     const first = await h.p.status(tasks)
     expect(e.actionCounts().DescribeNewUcdnRefreshCacheTask).toBe(before + 1)
     const asked = e.params().at(-1)!
-    expect(Object.keys(asked).filter((k) => k.startsWith('TaskId.')).map((k) => asked[k])).toEqual(tasks.map((t) => t.id))
+    expect(
+      Object.keys(asked)
+        .filter((k) => k.startsWith('TaskId.'))
+        .map((k) => asked[k])
+    ).toEqual(tasks.map((t) => t.id))
     expect(first).toHaveLength(4)
     expect(first.every((s) => s.state === 'pending')).toBe(true)
     const final = await waitFinal(h.p, tasks)
@@ -175,7 +181,12 @@ describe('ucloud provider against its emulator', () => {
     const s = await h.p.status(tasks)
     expect(s.map((x) => x.state)).toEqual(Array(5).fill('success'))
     expect(e.actionCounts().DescribeNewUcdnRefreshCacheTask).toBe(3)
-    expect(e.params().slice(-3).map((p) => p.Offset)).toEqual(['0', '2', '4'])
+    expect(
+      e
+        .params()
+        .slice(-3)
+        .map((p) => p.Offset)
+    ).toEqual(['0', '2', '4'])
   })
 
   it('shows wait/process with Progress as pending; reads status words case-insensitively', async () => {
@@ -216,7 +227,9 @@ describe('ucloud provider against its emulator', () => {
     const e = await start()
     const h = client()
     const task: Task = { id: 'T1', op: 'purge', items: urls('https://www.example.com/caf%C3%A9/a.html', 'https://www.example.com/gone.html'), submittedAt: 0 }
-    e.injectFaults([describeAnswer([{ TaskId: 'T1', Status: 'success', UrlLists: [{ Url: 'https://WWW.example.com:443/café/a.html', Status: 'success', Progress: 100 }] }])])
+    e.injectFaults([
+      describeAnswer([{ TaskId: 'T1', Status: 'success', UrlLists: [{ Url: 'https://WWW.example.com:443/café/a.html', Status: 'success', Progress: 100 }] }])
+    ])
     expect(await h.p.status([task])).toEqual([
       { taskId: 'T1', url: 'https://www.example.com/caf%C3%A9/a.html', state: 'success', detail: 'success' },
       { taskId: 'T1', url: 'https://www.example.com/gone.html', state: 'success', detail: 'success (task)' }
@@ -294,7 +307,9 @@ describe('ucloud provider against its emulator', () => {
       [{ ...keys, projectId: 'org-other' }, { projects: ['org-site'] }, /RetCode 292: Project not exists.*project-id input/]
     ])('%j is refused with a message naming the input', async (creds, options, message) => {
       await start(options)
-      const err = await client(creds).p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') }).catch((x) => x)
+      const err = await client(creds)
+        .p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') })
+        .catch((x) => x)
       expect(err).toBeInstanceOf(ProviderError)
       expect(err.message).toMatch(message)
     })
@@ -302,14 +317,18 @@ describe('ucloud provider against its emulator', () => {
     it('RetCode 174 names both key inputs', async () => {
       const e = await start()
       e.injectFaults([retCode(174, 'Token not exists')])
-      const err = await client().p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') }).catch((x) => x)
+      const err = await client()
+        .p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') })
+        .catch((x) => x)
       expect(err.message).toMatch(/RetCode 174: Token not exists.*public-key and private-key inputs/)
     })
 
     it('an over-limit batch sent anyway is refused by the emulator, with its Message', async () => {
       const e = await start()
       const items = Array.from({ length: 101 }, (_, i) => ({ kind: 'url' as const, url: `http://a.example.com/${i}` }))
-      const err = await client().p.submit({ op: 'purge', host: '', items }).catch((x) => x)
+      const err = await client()
+        .p.submit({ op: 'purge', host: '', items })
+        .catch((x) => x)
       expect(err).toBeInstanceOf(ProviderError)
       expect(err.message).toMatch(/RetCode 230: Params \[UrlList\] not available: at most 100 URLs per call/)
       expect(e.tasks.size).toBe(0)
@@ -328,7 +347,9 @@ describe('ucloud provider against its emulator', () => {
       const e = await start()
       const sig = 'a'.repeat(40)
       e.injectFaults([retCode(999, `bad signature ${sig} for key test-private-key`)])
-      const err = await client().p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') }).catch((x) => x)
+      const err = await client()
+        .p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') })
+        .catch((x) => x)
       expect(err.message).toMatch(/RetCode 999: bad signature \*\*\* for key \*\*\*/)
     })
 
@@ -341,7 +362,9 @@ describe('ucloud provider against its emulator', () => {
     ])('a submit answered with %s is a ProviderError, never a task', async (_, fault, message) => {
       const e = await start()
       e.injectFaults([fault])
-      const err = await client().p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') }).catch((x) => x)
+      const err = await client()
+        .p.submit({ op: 'purge', host: '', items: urls('http://a.example.com/x') })
+        .catch((x) => x)
       expect(err).toBeInstanceOf(ProviderError)
       expect(err.message).toMatch(message)
     })

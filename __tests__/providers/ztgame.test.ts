@@ -81,7 +81,16 @@ describe('ztgame provider against its emulator', () => {
   it('reports the emulator refusing more than one host or more than 10 items', async () => {
     emulator = await startZtgameEmulator()
     const p = client({ token: 'test-token' })
-    const twoHosts = await p.submit({ op: 'purge', host: '', items: [{ kind: 'url', url: 'http://a.example.com/x' }, { kind: 'url', url: 'http://b.example.com/x' }] }).catch((e) => e)
+    const twoHosts = await p
+      .submit({
+        op: 'purge',
+        host: '',
+        items: [
+          { kind: 'url', url: 'http://a.example.com/x' },
+          { kind: 'url', url: 'http://b.example.com/x' }
+        ]
+      })
+      .catch((e) => e)
     expect(twoHosts.message).toMatch(/single host name/)
     const eleven = Array.from({ length: 11 }, (_, i) => ({ kind: 'url' as const, url: `http://a.example.com/${i}` }))
     const tooMany = await p.submit({ op: 'purge', host: 'a.example.com', items: eleven }).catch((e) => e)

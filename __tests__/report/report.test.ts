@@ -4,7 +4,16 @@ import { buildReport } from '../../src/report/report.js'
 import { MAX_ROWS, renderSummary } from '../../src/report/summary.js'
 import { computeVerdict } from '../../src/report/verdict.js'
 
-const item = (state: ItemState, url = 'https://a.example/x', op: 'purge' | 'prefetch' = 'purge'): ItemResult => ({ op, kind: 'url', url, host: 'a.example', taskId: 't1', state, message: '', seconds: state === 'success' ? 1.5 : null })
+const item = (state: ItemState, url = 'https://a.example/x', op: 'purge' | 'prefetch' = 'purge'): ItemResult => ({
+  op,
+  kind: 'url',
+  url,
+  host: 'a.example',
+  taskId: 't1',
+  state,
+  message: '',
+  seconds: state === 'success' ? 1.5 : null
+})
 
 describe('computeVerdict', () => {
   it.each([
@@ -16,7 +25,10 @@ describe('computeVerdict', () => {
     [['planned'], 100, 100, true],
     [[], 100, 100, true]
   ] as [ItemState[], number, number, boolean][])('%j at min %d → rate %d, passed %s', (states, min, rate, passed) => {
-    const v = computeVerdict(states.map((s) => item(s)), min)
+    const v = computeVerdict(
+      states.map((s) => item(s)),
+      min
+    )
     expect(v.rate).toBe(rate)
     expect(v.passed).toBe(passed)
     expect(v.succeeded + v.failed).toBe(states.length)

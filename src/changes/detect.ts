@@ -69,8 +69,7 @@ export interface DetectDeps {
 }
 
 /** What to tell the user when only a full history (or another input) can give a reliable list. */
-const FIX_HISTORY =
-  "check out with full history (actions/checkout with 'fetch-depth: 0') so git can diff locally, or give 'files' or 'urls'"
+const FIX_HISTORY = "check out with full history (actions/checkout with 'fetch-depth: 0') so git can diff locally, or give 'files' or 'urls'"
 
 export async function detectChanges(input: DetectInput, deps: DetectDeps): Promise<ChangeSet> {
   if (input.files.length > 0) {
@@ -214,10 +213,7 @@ class ChangeDetector {
 
   private async fromBaseInput(base: string): Promise<ChangeSet> {
     if (!isSafeRevision(base)) {
-      throw new InputError(
-        'base',
-        `'${base}' is not a single commit: give a SHA, branch or tag (no leading '-', spaces, '..' or ':')`
-      )
+      throw new InputError('base', `'${base}' is not a single commit: give a SHA, branch or tag (no leading '-', spaces, '..' or ':')`)
     }
     const head = this.head()
     return this.diffCommits(base, head, `'base' input ${short(base)}..${short(head)}`)
@@ -229,9 +225,7 @@ class ChangeDetector {
     const after = isFullSha(payload.after) ? payload.after : this.head()
     if (isZeroSha(payload.before)) return this.fromNewBranch(ref, after)
     if (!isFullSha(payload.before)) {
-      throw new ChangeDetectionError(
-        `the push event has no 'before' commit to diff against; give 'base' (a commit to diff against) or 'files'`
-      )
+      throw new ChangeDetectionError(`the push event has no 'before' commit to diff against; give 'base' (a commit to diff against) or 'files'`)
     }
     return this.diffCommits(payload.before, after, `push ${short(payload.before)}..${short(after)}`)
   }
@@ -269,8 +263,7 @@ class ChangeDetector {
         const files = await diffTrees(this.deps.git, common, head)
         return { files, source: `${label}: the pull request's files, git diff ${short(base)}...${short(head)}` }
       }
-      whyNotGit =
-        base && head ? `${short(base)} and ${short(head)} share no history` : 'its base or head commit is not in the checkout'
+      whyNotGit = base && head ? `${short(base)} and ${short(head)} share no history` : 'its base or head commit is not in the checkout'
     }
     this.deps.log(`${label}: ${whyNotGit}; asking the GitHub API for the pull request's files`)
     const api = await this.requireApi(label, whyNotGit)
@@ -305,8 +298,7 @@ class ChangeDetector {
     else {
       const head = await resolveCommit(this.deps.git, after)
       const target =
-        (await resolveCommit(this.deps.git, `refs/remotes/origin/${defaultBranch}`)) ??
-        (await resolveCommit(this.deps.git, `refs/heads/${defaultBranch}`))
+        (await resolveCommit(this.deps.git, `refs/remotes/origin/${defaultBranch}`)) ?? (await resolveCommit(this.deps.git, `refs/heads/${defaultBranch}`))
       if (head && target) {
         const common = await mergeBase(this.deps.git, target, head)
         if (!common) return this.allTrackedFiles(`${label}, which shares no history with ${defaultBranch}`)
@@ -405,8 +397,7 @@ class ChangeDetector {
     const api = await this.apiClient
     if (!api) {
       throw new ChangeDetectionError(
-        `${label}: ${whyNotGit}, and without 'github-token' the GitHub API cannot be asked. ` +
-          `Give 'github-token', or ${FIX_HISTORY}.`
+        `${label}: ${whyNotGit}, and without 'github-token' the GitHub API cannot be asked. ` + `Give 'github-token', or ${FIX_HISTORY}.`
       )
     }
     return api

@@ -5,10 +5,7 @@ import type { Batch, BatchItem, ProviderLimits } from '../providers/provider.js'
 /** The items of one operation, in plan order: directories after URLs. */
 export function itemsFor(plan: Plan, op: Operation): BatchItem[] {
   if (op === 'prefetch') return plan.prefetchUrls.map((url) => ({ kind: 'url', url }))
-  return [
-    ...plan.purgeUrls.map((url): BatchItem => ({ kind: 'url', url })),
-    ...plan.purgeDirs.map((url): BatchItem => ({ kind: 'dir', url }))
-  ]
+  return [...plan.purgeUrls.map((url): BatchItem => ({ kind: 'url', url })), ...plan.purgeDirs.map((url): BatchItem => ({ kind: 'dir', url }))]
 }
 
 /** Throws before anything is sent when the plan asks for something the provider cannot do. */

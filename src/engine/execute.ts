@@ -54,7 +54,16 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
         taskIds.push(outcome.task.id)
       } else {
         for (const item of outcome.batch.items) {
-          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: null, state: 'submit-failed', message: outcome.error, seconds: null })
+          items.push({
+            op,
+            kind: item.kind,
+            url: item.url,
+            host: hostOf(item.url),
+            taskId: null,
+            state: 'submit-failed',
+            message: outcome.error,
+            seconds: null
+          })
         }
       }
     }
@@ -62,7 +71,16 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     if (!mustWait) {
       for (const task of tasks) {
         for (const item of task.items) {
-          items.push({ op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId: task.id, state: 'submitted', message: 'accepted; not polled (wait: false)', seconds: null })
+          items.push({
+            op,
+            kind: item.kind,
+            url: item.url,
+            host: hostOf(item.url),
+            taskId: task.id,
+            state: 'submitted',
+            message: 'accepted; not polled (wait: false)',
+            seconds: null
+          })
         }
       }
       continue

@@ -74,7 +74,8 @@ export async function pollUntilDone(
         for (const task of chunk) {
           for (const item of task.items) {
             const key = itemKey(task.id, item.url)
-            if (statuses.get(key)?.state === 'pending') statuses.set(key, { taskId: task.id, url: item.url, state: 'failure', detail: err.message, at: clock.now() })
+            if (statuses.get(key)?.state === 'pending')
+              statuses.set(key, { taskId: task.id, url: item.url, state: 'failure', detail: err.message, at: clock.now() })
           }
         }
       }

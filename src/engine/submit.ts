@@ -17,7 +17,10 @@ async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Prom
       if (!(err instanceof ProviderError)) throw err
       if (!err.ambiguous) return { batch, error: err.message }
       if (!provider.findSubmitted) {
-        return { batch, error: `${err.message}; the answer was lost after sending and ${provider.name} has no task list to check, so the batch was not sent again` }
+        return {
+          batch,
+          error: `${err.message}; the answer was lost after sending and ${provider.name} has no task list to check, so the batch was not sent again`
+        }
       }
       let found: Task | null
       try {

@@ -19,12 +19,7 @@ export interface PlanResult {
  * order, rule-mapped URLs before `extra`. Throws an `InputError` for a file a rule cannot map
  * (on `rules`) and for a directory in `urls` when nothing is purged (on `urls`).
  */
-export function buildPlan(
-  files: readonly ChangedFile[],
-  rules: readonly CompiledRule[],
-  mode: Mode,
-  extra?: UrlList
-): PlanResult {
+export function buildPlan(files: readonly ChangedFile[], rules: readonly CompiledRule[], mode: Mode, extra?: UrlList): PlanResult {
   if (mode !== 'purge' && mode !== 'prefetch' && mode !== 'purge-prefetch') {
     throw new InputError('mode', `${JSON.stringify(mode)} is not a mode; use purge, prefetch or purge-prefetch`)
   }

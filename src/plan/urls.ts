@@ -209,11 +209,7 @@ export function compileTemplate(text: string, rule: number): UrlTemplate {
   }
   literals.push(literal)
   if (placeholders.length === 0) {
-    throw templateError(
-      rule,
-      text,
-      `has no placeholder, so every file would map to this one URL; add ${PLACEHOLDER_LIST}, e.g. https://cdn.example.com/{path}`
-    )
+    throw templateError(rule, text, `has no placeholder, so every file would map to this one URL; add ${PLACEHOLDER_LIST}, e.g. https://cdn.example.com/{path}`)
   }
   const scheme = /^https?:\/\//i.exec(text)
   if (scheme === null) {

@@ -208,7 +208,10 @@ class CdnetworksClient implements CdnProvider {
   constructor(private readonly ctx: ProviderContext) {
     const c = ctx.credentials
     // AK/SK binds the body and a timestamp into the signature; prefer it when both pairs are given.
-    this.scheme = c.accessKey !== '' && c.secretKey !== '' ? { kind: 'aksk', accessKey: c.accessKey, secretKey: c.secretKey } : { kind: 'api-key', username: c.username, apiKey: c.apiKey }
+    this.scheme =
+      c.accessKey !== '' && c.secretKey !== ''
+        ? { kind: 'aksk', accessKey: c.accessKey, secretKey: c.secretKey }
+        : { kind: 'api-key', username: c.username, apiKey: c.apiKey }
   }
 
   private get inputs(): string {
@@ -263,7 +266,12 @@ class CdnetworksClient implements CdnProvider {
       this.scheme.secretKey,
       timestamp
     )
-    Object.assign(headers, { 'x-cnc-accessKey': this.scheme.accessKey, 'x-cnc-timestamp': timestamp, 'x-cnc-auth-method': 'AKSK', Authorization: signed.authorization })
+    Object.assign(headers, {
+      'x-cnc-accessKey': this.scheme.accessKey,
+      'x-cnc-timestamp': timestamp,
+      'x-cnc-auth-method': 'AKSK',
+      Authorization: signed.authorization
+    })
     return { headers, derived: [signed.signature, signed.authorization] }
   }
 
@@ -307,15 +315,23 @@ class CdnetworksClient implements CdnProvider {
     const said = data === null ? '' : this.scrub(text(field(data, 'Message')), derived)
     const shown = said !== '' ? said : data === null ? `${res.text.length} bytes` : `Code ${text(code) || 'missing'}`
     if (res.status === 429 || /too frequent|frequently|too many|rate limit/i.test(said)) {
-      const hint = path === PATHS.prefetch.query ? '; prefetch status allows one query per 5 minutes per user (another job of the same account may be polling)' : ''
+      const hint =
+        path === PATHS.prefetch.query ? '; prefetch status allows one query per 5 minutes per user (another job of the same account may be polling)' : ''
       throw new ProviderError(`${what}: rate limited (HTTP ${res.status}: ${shown})${hint}; asking again in the next round`, true)
     }
     if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true)
-    if (/quota|daily|per day|today/i.test(said)) throw new ProviderError(`${what} refused: ${this.quotaName(op, said)} is used up (${shown}); ${this.quotaHint(op)}`)
+    if (/quota|daily|per day|today/i.test(said))
+      throw new ProviderError(`${what} refused: ${this.quotaName(op, said)} is used up (${shown}); ${this.quotaHint(op)}`)
     if (/\bdate\b|timestamp|clock|time ?skew|expired/i.test(said)) {
-      throw new ProviderError(`${what} refused: the request time was not accepted (${shown}); check the runner's clock (the Date / x-cnc-timestamp must be within minutes of the server's)`)
+      throw new ProviderError(
+        `${what} refused: the request time was not accepted (${shown}); check the runner's clock (the Date / x-cnc-timestamp must be within minutes of the server's)`
+      )
     }
-    if (res.status === 401 || res.status === 403 || /user ?name|password|signature|unauthori[sz]ed|authenticat|access ?key|secret|credential|forbidden/i.test(said)) {
+    if (
+      res.status === 401 ||
+      res.status === 403 ||
+      /user ?name|password|signature|unauthori[sz]ed|authenticat|access ?key|secret|credential|forbidden/i.test(said)
+    ) {
       throw new ProviderError(`${what}: the credentials were rejected (${shown}); check the ${this.inputs}`)
     }
     throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`)

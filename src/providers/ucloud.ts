@@ -148,7 +148,9 @@ class UcloudClient implements CdnProvider {
     const said = message === '' ? `RetCode ${code}` : `RetCode ${code}: ${message}`
     switch (code) {
       case 171:
-        return new ProviderError(`${what}: UCloud rejected the signature (${said}); check the private-key input (it must be the private key of the public-key given)`)
+        return new ProviderError(
+          `${what}: UCloud rejected the signature (${said}); check the private-key input (it must be the private key of the public-key given)`
+        )
       case 172:
         return new ProviderError(`${what}: UCloud does not know this public key (${said}); check the public-key input`)
       case 174:
@@ -163,7 +165,9 @@ class UcloudClient implements CdnProvider {
       case 294:
         return new ProviderError(`${what}: UCloud refused the runner's IP address (${said}); allow it for this API key, or run on a runner it allows`)
       case 299:
-        return new ProviderError(`${what}: UCloud IAM denied the call (${said}); give the key's user UCDN refresh/prefetch permission, and check the project-id input`)
+        return new ProviderError(
+          `${what}: UCloud IAM denied the call (${said}); give the key's user UCDN refresh/prefetch permission, and check the project-id input`
+        )
       default: {
         // No RetCode for "quota exceeded" is published: recognise it by its words (inferred).
         const hint = /quota|exceed/i.test(message)
@@ -215,7 +219,11 @@ class UcloudClient implements CdnProvider {
       }
       const code = retCodeOf(data?.RetCode)
       if (data === null || code === null) {
-        throw new ProviderError(`${what}: answer has no RetCode (HTTP ${res.status}, ${res.text.length} bytes)${idempotent ? '' : '; UCloud may or may not have accepted it'}`, idempotent, !idempotent)
+        throw new ProviderError(
+          `${what}: answer has no RetCode (HTTP ${res.status}, ${res.text.length} bytes)${idempotent ? '' : '; UCloud may or may not have accepted it'}`,
+          idempotent,
+          !idempotent
+        )
       }
       if (code === 0) return data
       const message = typeof data.Message === 'string' ? this.scrub(data.Message) : ''
@@ -354,11 +362,15 @@ export const ucloud: ProviderDefinition = {
       throw new InputError('public-key', 'ucloud needs the API public key (UCloud console, API keys); pass it as public-key: ${{ secrets.UCLOUD_PUBLIC_KEY }}')
     }
     if (c.privateKey === '') {
-      throw new InputError('private-key', 'ucloud needs the API private key that signs every request; store it as a repository secret and pass it as private-key: ${{ secrets.UCLOUD_PRIVATE_KEY }}')
+      throw new InputError(
+        'private-key',
+        'ucloud needs the API private key that signs every request; store it as a repository secret and pass it as private-key: ${{ secrets.UCLOUD_PRIVATE_KEY }}'
+      )
     }
     if (/\s/.test(c.publicKey)) throw new InputError('public-key', 'contains white space; paste the key exactly as the console shows it')
     if (/\s/.test(c.privateKey)) throw new InputError('private-key', 'contains white space; paste the key exactly as the console shows it')
-    if (/\s/.test(c.projectId)) throw new InputError('project-id', 'contains white space; give one project id, e.g. org-abc123, or leave it empty for the default project')
+    if (/\s/.test(c.projectId))
+      throw new InputError('project-id', 'contains white space; give one project id, e.g. org-abc123, or leave it empty for the default project')
   },
   create: (ctx) => new UcloudClient(ctx)
 }

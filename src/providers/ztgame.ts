@@ -72,7 +72,8 @@ class ZtgameClient implements CdnProvider {
   private authFailure(res: HttpResponse): ProviderError | null {
     if (res.status === 401) return new ProviderError('ztgame rejected the request: no valid X-Auth-Token (HTTP 401); check the token input')
     if (res.status === 400 && /invalid token/i.test(res.text)) return new ProviderError('ztgame rejected the token (invalid token); check the token input')
-    if (res.status === 404 && /could not find token/i.test(res.text)) return new ProviderError('ztgame does not know this token (Could not find token); check the token input')
+    if (res.status === 404 && /could not find token/i.test(res.text))
+      return new ProviderError('ztgame does not know this token (Could not find token); check the token input')
     return null
   }
 
@@ -194,7 +195,10 @@ export const ztgame: ProviderDefinition = {
     if (c.username !== '' || c.password !== '') {
       throw new InputError(c.username === '' ? 'username' : 'password', 'ztgame needs both username and password to obtain a token (or give token instead)')
     }
-    throw new InputError('token', 'ztgame needs a token (X-Auth-Token), or username and password to obtain one; store it as a repository secret and pass it as token: ${{ secrets.ZTGAME_TOKEN }}')
+    throw new InputError(
+      'token',
+      'ztgame needs a token (X-Auth-Token), or username and password to obtain one; store it as a repository secret and pass it as token: ${{ secrets.ZTGAME_TOKEN }}'
+    )
   },
   create: (ctx) => new ZtgameClient(ctx)
 }

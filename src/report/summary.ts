@@ -10,7 +10,10 @@ const escapeHtml = (text: string): string =>
 function itemTable(items: readonly ItemResult[]): string {
   const rows = items
     .slice(0, MAX_ROWS)
-    .map((i) => `<tr><td>${escapeHtml(i.url)}</td><td>${i.kind}</td><td>${i.state}</td><td>${escapeHtml(i.taskId ?? '')}</td><td>${i.seconds === null ? '' : `${i.seconds} s`}</td><td>${escapeHtml(i.message)}</td></tr>`)
+    .map(
+      (i) =>
+        `<tr><td>${escapeHtml(i.url)}</td><td>${i.kind}</td><td>${i.state}</td><td>${escapeHtml(i.taskId ?? '')}</td><td>${i.seconds === null ? '' : `${i.seconds} s`}</td><td>${escapeHtml(i.message)}</td></tr>`
+    )
   const more = items.length > MAX_ROWS ? `\n<p>…and ${items.length - MAX_ROWS} more (see the report file).</p>` : ''
   return `<table><tr><th>URL</th><th>kind</th><th>status</th><th>task</th><th>time</th><th>detail</th></tr>\n${rows.join('\n')}\n</table>${more}`
 }
@@ -36,7 +39,14 @@ export function renderSummary(report: Report): string {
     const items = report.items.filter((i) => i.op === op)
     if (items.length === 0) continue
     const failed = items.filter((i) => !['success', 'submitted', 'planned'].includes(i.state)).length
-    lines.push(`<details${failed > 0 ? ' open' : ''}><summary>${op}: ${items.length} items, ${failed} failed</summary>`, '', itemTable(items), '', '</details>', '')
+    lines.push(
+      `<details${failed > 0 ? ' open' : ''}><summary>${op}: ${items.length} items, ${failed} failed</summary>`,
+      '',
+      itemTable(items),
+      '',
+      '</details>',
+      ''
+    )
   }
   return lines.join('\n')
 }
