@@ -74,6 +74,9 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
   )
 }
 
+/** `1 file`, `2 files`. */
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
 async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
   // Parse everything the user wrote before touching git or the network.
@@ -86,7 +89,7 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
       core.info(found.source)
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
-      core.info(`${found.files.length} changed files: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
+      core.info(`${count(found.files.length, 'changed file')}: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
       return found
     })
   } else {
@@ -101,8 +104,8 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
       ;({ plan, collapsed: collapsedDirs } = collapseDirectories(plan, settings.dirThreshold))
       for (const c of collapsedDirs) core.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${c.files} changed files`)
     }
-    for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${hit.files} files matched`)
-    if (changes.files.length > 0) core.info(`${unmatched} changed files matched no rule`)
+    for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${count(hit.files, 'file')} matched`)
+    if (changes.files.length > 0) core.info(`${count(unmatched, 'changed file')} matched no rule`)
     core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
     const lines = [...plan.purgeUrls.map((u) => `purge ${u}`), ...plan.purgeDirs.map((u) => `purge dir ${u}`), ...plan.prefetchUrls.map((u) => `prefetch ${u}`)]
     for (const line of lines.slice(0, PLAN_LINES)) core.info(line)
@@ -140,7 +143,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       items = []
       for (const op of operationsOf(settings.mode)) {
         const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
-        if (batches.length > 0) core.info(`dry run: ${op} would take ${batches.length} calls`)
+        if (batches.length > 0) core.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
         for (const batch of batches) {
           for (const item of batch.items)
             items.push({
@@ -168,6 +171,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       const deadline = clock.now() + settings.timeoutSeconds * 1000
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
       if (hasWork && provider.prepare) await provider.prepare()
+      let openGroup = false
       const result = await executePlan(
         provider,
         plan,
@@ -182,8 +186,10 @@ export async function run(clock: Clock = realClock): Promise<void> {
               entry.items += b.items.length
               perHost.set(b.host, entry)
             }
-            core.info(`${op}: ${batches.length} calls`)
-            for (const [host, e] of perHost) core.info(`${op} ${host || '(any host)'}: ${e.items} items in ${e.calls} calls`)
+            if (openGroup) core.endGroup()
+            core.startGroup(`${op}: ${count(batches.length, 'call')}`)
+            openGroup = true
+            for (const [host, e] of perHost) core.info(`${op} ${host || '(any host)'}: ${count(e.items, 'item')} in ${count(e.calls, 'call')}`)
           },
           submitted: (o) =>
             o.task
@@ -195,6 +201,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
           }
         }
       )
+      if (openGroup) core.endGroup()
       items = result.items
       taskIds = result.taskIds
     }

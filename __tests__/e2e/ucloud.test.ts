@@ -223,6 +223,6 @@ describe('ucloud end to end', () => {
     const r = await runPush({ 'dry-run': 'true', 'public-key': '', 'private-key': '', mode: 'purge-prefetch' })
     expect(r.code).toBe(0)
     expect(e.requests).toHaveLength(0)
-    expect(r.stdout).toContain('dry run: purge would take 1 calls')
+    expect(r.stdout).toContain('dry run: purge would take 1 call')
   })
 })

@@ -73,7 +73,7 @@ describe('ztgame end to end', () => {
     expect(r.report.items.every((i: { seconds: number }) => i.seconds >= 0.1 && i.seconds < 30)).toBe(true)
     expect(r.summary).toContain('Passed')
     expect(r.summary).toContain('<th>time</th>')
-    expect(r.stdout).toContain('purge www.example.com: 7 items in 1 calls')
+    expect(r.stdout).toContain('::group::purge: 1 call\npurge www.example.com: 7 items in 1 call\n')
     expect(r.stdout).toContain('::group::Changed files')
   })
 
