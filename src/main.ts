@@ -193,7 +193,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
           },
           submitted: (o) =>
             o.task
-              ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${o.batch.items.length} items${o.batch.host ? ` on ${o.batch.host}` : ''}`)
+              ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
               : core.warning(`${o.batch.op}: ${o.error}`),
           round: (op, p) => {
             core.info(`${op} status round ${p.round}: ${p.done}/${p.total} final`)
@@ -222,10 +222,14 @@ export async function run(clock: Clock = realClock): Promise<void> {
     core.setOutput(Outputs.urls, JSON.stringify([...new Set(items.map((i) => i.url))]))
     core.setOutput(Outputs.taskIds, JSON.stringify(taskIds))
     core.setOutput(Outputs.report, reportPath)
-    await core.summary
-      .addRaw(renderSummary(report))
-      .write()
-      .catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
+    if (process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary
+        .addRaw(renderSummary(report))
+        .write()
+        .catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
+    } else {
+      core.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
+    }
 
     const failed = items.filter((i) => !isSuccess(i))
     for (const item of failed.slice(0, NAMED_FAILURES)) core.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
