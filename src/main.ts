@@ -6,6 +6,7 @@ import { makeGitRunner } from './changes/git.js'
 import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, operationsOf } from './engine/execute.js'
+import { hostOf } from './engine/host.js'
 import { InputError } from './errors.js'
 import { createTransport } from './http/transport.js'
 import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
@@ -107,9 +108,18 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
     for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${count(hit.files, 'file')} matched`)
     if (changes.files.length > 0) core.info(`${count(unmatched, 'changed file')} matched no rule`)
     core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
-    const lines = [...plan.purgeUrls.map((u) => `purge ${u}`), ...plan.purgeDirs.map((u) => `purge dir ${u}`), ...plan.prefetchUrls.map((u) => `prefetch ${u}`)]
-    for (const line of lines.slice(0, PLAN_LINES)) core.info(line)
-    if (lines.length > PLAN_LINES) core.info(`…and ${lines.length - PLAN_LINES} more (all in the report)`)
+    // List the first PLAN_LINES entries without building lines for the rest.
+    const lists: [string, string[]][] = [
+      ['purge', plan.purgeUrls],
+      ['purge dir', plan.purgeDirs],
+      ['prefetch', plan.prefetchUrls]
+    ]
+    let shown = 0
+    for (const [label, urls] of lists) {
+      for (let i = 0; i < urls.length && shown < PLAN_LINES; i++, shown++) core.info(`${label} ${urls[i]}`)
+    }
+    const entries = lists.reduce((n, [, urls]) => n + urls.length, 0)
+    if (entries > shown) core.info(`…and ${entries - shown} more (all in the report)`)
     return { plan, collapsedDirs }
   })
 }
@@ -150,7 +160,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
               op,
               kind: item.kind,
               url: item.url,
-              host: new URL(item.url).host,
+              host: hostOf(item.url),
               taskId: null,
               state: 'planned',
               message: 'dry run: not sent',

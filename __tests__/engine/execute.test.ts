@@ -223,3 +223,19 @@ describe('documented status intervals and the deadline', () => {
     expect(res.get('x\u0000http://a/1')?.state).toBe('pending')
   })
 })
+
+describe('round timing', () => {
+  it('times each round from the start of the previous one', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { finishAfterMs: 10_000 })
+    const slow = p.status.bind(p)
+    p.status = async (tasks) => {
+      await clock.sleep(300) // a round that takes 300 ms
+      return slow(tasks)
+    }
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    await pollUntilDone(p, [task], { deadline: 60_000, intervalMs: 4000, firstDelayMs: 500, concurrency: 1 }, clock)
+    // waits: 500, then 1000 − 300, 2000 − 300, 4000 − 300, …
+    expect(clock.sleeps.slice(0, 8)).toEqual([500, 300, 700, 300, 1700, 300, 3700, 300])
+  })
+})

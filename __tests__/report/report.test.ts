@@ -67,3 +67,21 @@ describe('renderSummary', () => {
     expect(renderSummary(report([]))).toContain('No URL was mapped')
   })
 })
+
+describe('writeReport', () => {
+  it.each([0, 1, 2500])('writes valid JSON equal to the report with %d items', async (n) => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { writeReport } = await import('../../src/report/report.js')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'report-test-'))
+    try {
+      const items = Array.from({ length: n }, (_, i) => item(i % 3 === 0 ? 'failure' : 'success', `https://a.example/${i}?q="x"`))
+      const report = buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, 50), taskIds: ['t1'], items })
+      const file = await writeReport(report, dir, 'r1')
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js'
 import type { Operation, Plan } from '../model.js'
 import type { Batch, BatchItem, ProviderLimits } from '../providers/provider.js'
+import { hostOf } from './host.js'
 
 /** The items of one operation, in plan order: directories after URLs. */
 export function itemsFor(plan: Plan, op: Operation): BatchItem[] {
@@ -23,7 +24,7 @@ export function checkPlanFits(plan: Plan, limits: ProviderLimits, provider: stri
 export function batchForProvider(op: Operation, items: BatchItem[], limits: ProviderLimits): Batch[] {
   const groups = new Map<string, { host: string; items: BatchItem[] }>()
   for (const item of items) {
-    const host = limits.oneHostPerCall ? new URL(item.url).host : ''
+    const host = limits.oneHostPerCall ? hostOf(item.url) : ''
     const key = limits.mixedKindsPerCall ? host : `${host} ${item.kind}`
     let group = groups.get(key)
     if (!group) {

@@ -2,6 +2,7 @@ import type { ItemResult, Mode, Operation, Plan } from '../model.js'
 import type { Batch, CdnProvider, Task } from '../providers/provider.js'
 import { batchForProvider, itemsFor } from './batch.js'
 import type { Clock } from './clock.js'
+import { hostOf } from './host.js'
 import { itemKey, pollUntilDone, type PollProgress } from './poll.js'
 import { submitBatches, type SubmitOutcome } from './submit.js'
 
@@ -30,8 +31,6 @@ export interface ExecuteResult {
 export function operationsOf(mode: Mode): Operation[] {
   return mode === 'purge-prefetch' ? ['purge', 'prefetch'] : [mode]
 }
-
-const hostOf = (url: string): string => new URL(url).host
 
 /**
  * Submits and polls every operation of the mode in order. In `purge-prefetch` the

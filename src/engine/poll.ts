@@ -48,11 +48,15 @@ export async function pollUntilDone(
   const space = makeSpacer(clock, provider.limits.minStatusIntervalMs?.[op] ?? 0)
   let delay = Math.min(options.firstDelayMs, options.intervalMs)
   let done = 0
+  // Rounds are timed from the start of the previous one, so a long round does not push
+  // the schedule back by its own length.
+  let lastStart = clock.now()
 
   for (let round = 1; open.length > 0; round++) {
-    const wait = Math.min(delay, options.deadline - clock.now())
+    const wait = Math.min(Math.max(0, lastStart + delay - clock.now()), options.deadline - clock.now())
     if (wait < 0) break
     await clock.sleep(wait)
+    lastStart = clock.now()
     delay = Math.min(delay * 2, options.intervalMs)
 
     const chunks: Task[][] = []

@@ -1,6 +1,4 @@
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
-import { HttpProxyAgent } from 'http-proxy-agent'
-import { HttpsProxyAgent } from 'https-proxy-agent'
 import http from 'node:http'
 import https from 'node:https'
 import fetch, { FetchError, type RequestInit } from 'node-fetch'
@@ -99,14 +97,23 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
     https: new https.Agent({ keepAlive: true, maxSockets: 16 })
   }
   const proxyAgents = new Map<string, http.Agent>()
-  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY as @actions/http-client reads them (loopback bypasses). */
-  function agentFor(url: URL): http.Agent {
+  /**
+   * HTTPS_PROXY / HTTP_PROXY / NO_PROXY as @actions/http-client reads them (loopback
+   * bypasses). The proxy agents are loaded only when a proxy is in use.
+   */
+  async function agentFor(url: URL): Promise<http.Agent> {
     const proxy = getProxyUrl(url)
     if (!proxy) return url.protocol === 'http:' ? agents.http : agents.https
     const key = `${url.protocol}${proxy.href}`
     let agent = proxyAgents.get(key)
     if (!agent) {
-      agent = url.protocol === 'http:' ? new HttpProxyAgent(proxy.href, { keepAlive: true }) : new HttpsProxyAgent(proxy.href, { keepAlive: true })
+      if (url.protocol === 'http:') {
+        const { HttpProxyAgent } = await import('http-proxy-agent')
+        agent = new HttpProxyAgent(proxy.href, { keepAlive: true })
+      } else {
+        const { HttpsProxyAgent } = await import('https-proxy-agent')
+        agent = new HttpsProxyAgent(proxy.href, { keepAlive: true })
+      }
       proxyAgents.set(key, agent)
     }
     return agent
@@ -114,6 +121,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
   let budgetLeft = opts.retryBudgetMs
 
   async function attempt(req: HttpRequest): Promise<HttpResponse> {
+    const agent = await agentFor(new URL(req.url))
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), opts.timeoutMs)
     const init: RequestInit = {
@@ -122,7 +130,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
       body: req.body,
       redirect: 'manual',
       signal: controller.signal,
-      agent: agentFor,
+      agent,
       compress: true
     }
     try {

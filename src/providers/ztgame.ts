@@ -20,7 +20,9 @@ const limits: ProviderLimits = {
   directories: true,
   statusIdsPerCall: { purge: 1, prefetch: 1 },
   defaultPollSeconds: { purge: 5, prefetch: 5 },
-  defaultConcurrency: 4
+  // No rate limit is documented; a push of 1,000 files is ~100 calls of 10, so calls go
+  // 16 at a time (the transport's socket pool). The `concurrency` input lowers it.
+  defaultConcurrency: 16
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, open } from 'node:fs/promises'
 import path from 'node:path'
 import type { ItemResult, Mode } from '../model.js'
 import type { CollapsedDir } from '../plan/collapse.js'
@@ -48,10 +48,29 @@ export function buildReport(fields: {
   }
 }
 
-/** Writes the report into `dir` under a name unique to this run; returns its path. */
+/** Items serialised per write: large reports are streamed, not built as one string. */
+const ITEMS_PER_WRITE = 1000
+
+/**
+ * Writes the report into `dir` under a name unique to this run; returns its path. The
+ * summary fields are indented; each item is one compact line.
+ */
 export async function writeReport(report: Report, dir: string, runId: string): Promise<string> {
   await mkdir(dir, { recursive: true })
   const file = path.join(dir, `cdn-purge-report-${runId}-${process.pid}-${Date.now()}.json`)
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n', 'utf8')
+  const { items, ...head } = report
+  const handle = await open(file, 'w')
+  try {
+    // `{ ...head,` without its closing brace, then the items array
+    const headText = JSON.stringify(head, null, 2)
+    await handle.write(`${headText.slice(0, -2)},\n  "items": [`)
+    for (let i = 0; i < items.length; i += ITEMS_PER_WRITE) {
+      const chunk = items.slice(i, i + ITEMS_PER_WRITE).map((item) => `\n    ${JSON.stringify(item)}`)
+      await handle.write((i === 0 ? '' : ',') + chunk.join(','))
+    }
+    await handle.write(items.length > 0 ? '\n  ]\n}\n' : ']\n}\n')
+  } finally {
+    await handle.close()
+  }
   return file
 }
