@@ -17,13 +17,14 @@ import { fileURLToPath } from 'node:url'
 import { demoProviders } from '../emulators/index.js'
 import { distEntry } from '../emulators/runner.js'
 import { useActionEntry } from './action-process.js'
+import { collapse } from './collapse.js'
 import { endToEnd, E2E_DESCRIPTION } from './end-to-end.js'
 import { renderTable, type Figure } from './figures.js'
 import { mapping } from './mapping.js'
 import { memory } from './memory.js'
 import { startup } from './startup.js'
 
-const SECTIONS = ['e2e', 'mapping', 'startup', 'memory'] as const
+const SECTIONS = ['e2e', 'collapse', 'mapping', 'startup', 'memory'] as const
 type Section = (typeof SECTIONS)[number]
 const MAPPING_RUNS = { runs: 7, naiveRuns: 5 }
 /** A last guard: the parts are bounded on their own; this stops the run if something is not. */
@@ -109,6 +110,15 @@ if (only.includes('e2e')) {
     details.endToEnd = { workload: E2E_DESCRIPTION, ...r.details }
   } catch (err) {
     sectionFailed('End to end', err)
+  }
+}
+if (only.includes('collapse')) {
+  try {
+    const r = collapse(providers)
+    figures.push(...r.figures)
+    details.collapse = r.details
+  } catch (err) {
+    sectionFailed('Directory collapse', err)
   }
 }
 if (only.includes('mapping')) {
