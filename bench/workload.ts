@@ -3,19 +3,11 @@
  * the changed files and rules of the end-to-end runs, and the 100,000 paths × 20 rules of the
  * mapping and memory figures.
  */
+import { seededRandom } from '../emulators/server.js'
 import type { ChangedFile, ChangeStatus } from '../src/model.js'
 
-/** A small seeded PRNG (mulberry32): the workload must not change between runs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// the same seeded PRNG the emulators' faults use: the workload must not change between runs
+export { seededRandom }
 
 const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]
 

@@ -5,8 +5,7 @@ import { detectChanges } from './changes/detect.js'
 import { makeGitRunner } from './changes/git.js'
 import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
-import { executePlan, operationsOf } from './engine/execute.js'
-import { hostOf } from './engine/host.js'
+import { executePlan, itemResult, operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
 import { createTransport } from './http/transport.js'
 import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
@@ -155,17 +154,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
         const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
         if (batches.length > 0) core.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
         for (const batch of batches) {
-          for (const item of batch.items)
-            items.push({
-              op,
-              kind: item.kind,
-              url: item.url,
-              host: hostOf(item.url),
-              taskId: null,
-              state: 'planned',
-              message: 'dry run: not sent',
-              seconds: null
-            })
+          for (const item of batch.items) items.push(itemResult(op, item, null, 'planned', 'dry run: not sent'))
         }
       }
     } else {

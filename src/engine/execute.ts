@@ -1,5 +1,5 @@
-import type { ItemResult, Mode, Operation, Plan } from '../model.js'
-import type { Batch, CdnProvider, Task } from '../providers/provider.js'
+import type { ItemResult, ItemState, Mode, Operation, Plan } from '../model.js'
+import type { Batch, BatchItem, CdnProvider, Task } from '../providers/provider.js'
 import { batchForProvider, itemsFor } from './batch.js'
 import type { Clock } from './clock.js'
 import { hostOf } from './host.js'
@@ -27,6 +27,18 @@ export interface ExecuteResult {
   taskIds: string[]
 }
 
+/** One item's line in the report. */
+export function itemResult(
+  op: Operation,
+  item: BatchItem,
+  taskId: string | null,
+  state: ItemState,
+  message: string,
+  seconds: number | null = null
+): ItemResult {
+  return { op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId, state, message, seconds }
+}
+
 /** The operations a mode runs, in order. */
 export function operationsOf(mode: Mode): Operation[] {
   return mode === 'purge-prefetch' ? ['purge', 'prefetch'] : [mode]
@@ -52,35 +64,13 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
         tasks.push(outcome.task)
         taskIds.push(outcome.task.id)
       } else {
-        for (const item of outcome.batch.items) {
-          items.push({
-            op,
-            kind: item.kind,
-            url: item.url,
-            host: hostOf(item.url),
-            taskId: null,
-            state: 'submit-failed',
-            message: outcome.error,
-            seconds: null
-          })
-        }
+        for (const item of outcome.batch.items) items.push(itemResult(op, item, null, 'submit-failed', outcome.error))
       }
     }
     const mustWait = options.wait || index < ops.length - 1
     if (!mustWait) {
       for (const task of tasks) {
-        for (const item of task.items) {
-          items.push({
-            op,
-            kind: item.kind,
-            url: item.url,
-            host: hostOf(item.url),
-            taskId: task.id,
-            state: 'submitted',
-            message: 'accepted; not polled (wait: false)',
-            seconds: null
-          })
-        }
+        for (const item of task.items) items.push(itemResult(op, item, task.id, 'submitted', 'accepted; not polled (wait: false)'))
       }
       continue
     }
@@ -95,17 +85,12 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     for (const task of tasks) {
       for (const item of task.items) {
         const status = statuses.get(itemKey(task.id, item.url))
-        const state = status?.state ?? 'pending'
-        items.push({
-          op,
-          kind: item.kind,
-          url: item.url,
-          host: hostOf(item.url),
-          taskId: task.id,
-          state: state === 'pending' ? 'timeout' : state,
-          message: state === 'pending' ? `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})` : (status?.detail ?? ''),
-          seconds: status?.at === undefined ? null : Math.round((status.at - task.submittedAt) / 100) / 10
-        })
+        if (!status || status.state === 'pending') {
+          items.push(itemResult(op, item, task.id, 'timeout', `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})`))
+        } else {
+          const seconds = status.at === undefined ? null : Math.round((status.at - task.submittedAt) / 100) / 10
+          items.push(itemResult(op, item, task.id, status.state, status.detail, seconds))
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
+  asRecord,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -115,10 +116,6 @@ export function signAksk(req: AkskRequest, accessKey: string, secretKey: string,
 // ---- answers --------------------------------------------------------------------------
 
 type Json = Record<string, unknown>
-
-function record(value: unknown): Json | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null
-}
 
 /** A field by name, any letter case: the vendor page writes `message`, the SDK `Message`. */
 export function field(obj: Json, name: string): unknown {
@@ -301,7 +298,7 @@ class CdnetworksClient implements CdnProvider {
     const ok = res.status >= 200 && res.status < 300
     let data: Json | null = null
     try {
-      data = record(parseJsonBody(res, what))
+      data = asRecord(parseJsonBody(res, what))
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
       // A 2xx that is empty, truncated or not JSON is never a success.
@@ -397,7 +394,7 @@ class CdnetworksClient implements CdnProvider {
       const detail = field(data, 'resultDetail') ?? (count === 0 ? [] : undefined)
       if (count === null || !Array.isArray(detail)) throw new ProviderError(`${page}: answer has no count or resultDetail list`, true)
       for (const raw of detail) {
-        const entry = record(raw)
+        const entry = asRecord(raw)
         if (!entry) continue
         const url = text(field(entry, 'url'))
         if (url === '') continue

@@ -126,3 +126,8 @@ export interface ProviderDefinition {
   checkCredentials(credentials: Credentials): void
   create(ctx: ProviderContext): CdnProvider
 }
+
+/** `value` as a JSON object, or null when it is anything else (array, null, scalar). */
+export function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
+  asRecord,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -88,10 +89,6 @@ function mapStatus(word: string): ItemStatusState {
     default:
       return 'pending'
   }
-}
-
-function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
 }
 
 /** A RetCode as a number; tolerates a numeric string. */
@@ -211,7 +208,7 @@ class UcloudClient implements CdnProvider {
       }
       let data: Record<string, unknown> | null
       try {
-        data = record(parseJsonBody(res, what))
+        data = asRecord(parseJsonBody(res, what))
       } catch (err) {
         if (!(err instanceof HttpError)) throw err
         // A 2xx we cannot read is never a success; a submit may still have been acted on.
@@ -271,8 +268,8 @@ class UcloudClient implements CdnProvider {
       const data = await this.call(action, { BeginTime: begin, EndTime: end, Offset: offset, Limit: 100 }, what, true)
       const list = Array.isArray(data.TaskList) ? data.TaskList : []
       for (const entry of list) {
-        const task = record(entry)
-        const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => record(u)?.Url).filter((u): u is string => typeof u === 'string')
+        const task = asRecord(entry)
+        const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
         if (urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
           return { id: idOf(task?.TaskId), op: batch.op, items: batch.items, submittedAt: since }
         }
@@ -308,7 +305,7 @@ class UcloudClient implements CdnProvider {
       const list = data.TaskList === undefined && data.TotalCount === 0 ? [] : data.TaskList
       if (!Array.isArray(list)) throw new ProviderError(`${what}: answer has no TaskList`, true)
       for (const entry of list) {
-        const task = record(entry)
+        const task = asRecord(entry)
         const id = idOf(task?.TaskId)
         if (task && id !== '') found.set(id, task)
       }
@@ -327,7 +324,7 @@ class UcloudClient implements CdnProvider {
       }
       const byUrl = new Map<string, Record<string, unknown>>()
       for (const raw of Array.isArray(entry.UrlLists) ? entry.UrlLists : []) {
-        const u = record(raw)
+        const u = asRecord(raw)
         if (u && typeof u.Url === 'string') {
           byUrl.set(u.Url, u)
           byUrl.set(normalizeUrl(u.Url), u)

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import {
+  asRecord,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -42,14 +43,10 @@ function mapStatus(word: string): ItemStatusState {
   }
 }
 
-function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
-}
-
 /** The provider's own words for a non-2xx answer: `{"error": ...}` or a short text body. */
 function errorText(res: HttpResponse): string {
   try {
-    const err = record(JSON.parse(res.text))?.error
+    const err = asRecord(JSON.parse(res.text))?.error
     if (typeof err === 'string') return err
   } catch {
     /* not JSON */
@@ -95,8 +92,8 @@ class ZtgameClient implements CdnProvider {
     if (res.status < 200 || res.status >= 300) {
       throw new ProviderError(`ztgame token request failed (HTTP ${res.status}: ${errorText(res)}); check the username and password inputs`)
     }
-    const data = record(parseJsonBody(res, 'ztgame token request'))
-    const id = record(record(record(data?.access)?.token))?.id
+    const data = asRecord(parseJsonBody(res, 'ztgame token request'))
+    const id = asRecord(asRecord(asRecord(data?.access)?.token))?.id
     const token = typeof id === 'string' && id !== '' ? id : (res.header('x-subject-token') ?? '')
     if (token === '') throw new ProviderError('ztgame token request answered without access.token.id or X-Subject-Token')
     this.ctx.mask(token)
@@ -140,7 +137,7 @@ class ZtgameClient implements CdnProvider {
       if (err instanceof HttpError) throw new ProviderError(err.message, false, true)
       throw err
     }
-    const api = record(record(body)?.zt_api)
+    const api = asRecord(asRecord(body)?.zt_api)
     if (!api || typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
     if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
     if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
@@ -177,7 +174,7 @@ class ZtgameClient implements CdnProvider {
         if (err instanceof HttpError) throw new ProviderError(err.message, true)
         throw err
       }
-      const word = record(record(body)?.task)?.taskStatus
+      const word = asRecord(asRecord(body)?.task)?.taskStatus
       if (typeof word !== 'string') throw new ProviderError(`${what}: answer has no task.taskStatus`, true)
       // The status is per task: every URL of the task shares it.
       const state = mapStatus(word)
