@@ -135,6 +135,15 @@ describe('ztgame end to end', () => {
     expect(stalled.state).toBe('timeout')
   })
 
+  it('names a never-finishing item in the failure when the timeout runs out', async () => {
+    await start({ stallUrls: [`${W}/index.html`] })
+    const r = await runPush({ mode: 'purge', timeout: '1' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(
+      /::error::Success rate 0%25 is below min-success-rate 100%25: 7 of 7 items failed: .*purge https:\/\/www\.example\.com\/index\.html \(timeout: not final when the timeout ran out \(last status: RUN\)\)/
+    )
+  })
+
   it('dry run: prints the plan and sends nothing', async () => {
     const e = await start()
     const r = await runPush({ 'dry-run': 'true', token: '' })
