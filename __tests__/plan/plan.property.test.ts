@@ -5,7 +5,7 @@ import { minimatch } from 'minimatch'
 import { InputError } from '../../src/errors.js'
 import type { ChangedFile } from '../../src/model.js'
 import { buildPlan } from '../../src/plan/plan.js'
-import { parseRules, RuleMatcher, type CompiledRule } from '../../src/plan/rules.js'
+import { parseRules, RuleMatcher, ruleMatches, type CompiledRule } from '../../src/plan/rules.js'
 import { encodePathSegment, mapPathToUrls, unsafePathReason } from '../../src/plan/urls.js'
 
 const BASE = 'https://cdn.example.com/base/'
@@ -66,6 +66,46 @@ describe('mapped URLs stay under their template base', () => {
           expect(parsed.pathname).toBe(url.slice('https://cdn.example.com'.length).split('?')[0])
         }
       })
+    )
+  })
+
+  /** Template text after the host: placeholders next to the characters that could make a dot segment or change the URL. */
+  const templatePiece = fc.constantFrom(
+    ...['{path}', '{dir}', '{name}', '{stem}', '{ext}', '/', '/', '.', '..', '%2e', '%2E', '%', '?', '=', 'a', 'x.', '~', '@', 'é', '|', '^', '%20', '\\']
+  )
+  // After `/b/`: a base path deeper than `/` can be left, and no template path starts with `//`
+  // (compileTemplate throws a TypeError, Invalid URL, on those rather than an InputError).
+  const template = fc.array(templatePiece, { minLength: 1, maxLength: 6 }).map((pieces) => `https://cdn.example.com/b/${pieces.join('')}`)
+
+  it('for generated templates, what the shortcuts accept is what new URL() accepts', () => {
+    fc.assert(
+      fc.property(template, fc.array(repoPath, { minLength: 1, maxLength: 5 }), (text, paths) => {
+        let rule: CompiledRule
+        try {
+          rule = ruleFor(text)
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError)
+          return
+        }
+        const [{ origin, basePath }] = rule.templates
+        for (const path of paths) {
+          let urls: string[]
+          try {
+            urls = mapPathToUrls(rule, path)
+          } catch (error) {
+            expect((error as InputError).message).toContain(`rule 1: file ${JSON.stringify(path)} maps to `)
+            continue
+          }
+          for (const url of urls) {
+            // the full check: no dot segment, and new URL() keeps the origin and the base path
+            const segments = url.slice(origin.length).split('?')[0].split('/')
+            const dotSegment = segments.some((segment) => ['.', '..', '%2e', '.%2e', '%2e.', '%2e%2e'].includes(segment.toLowerCase()))
+            const parsed = new URL(url)
+            expect([url, dotSegment, parsed.origin, parsed.pathname.startsWith(basePath)]).toEqual([url, false, origin, true])
+          }
+        }
+      }),
+      { numRuns: 2000 }
     )
   })
 
@@ -172,6 +212,72 @@ describe('RuleMatcher agrees with plain minimatch', () => {
         expect(out.map((rule) => rule.index)).toEqual(oracle(p))
       }),
       { numRuns: 500 }
+    )
+  })
+})
+
+describe('buildPlan gives the plan of the plain reference', () => {
+  /**
+   * The plan as buildPlan defines it, done the plain way: every file through every rule with
+   * ruleMatches and mapPathToUrls, each list a set.
+   */
+  function referencePlan(files: ChangedFile[], rules: CompiledRule[], mode: 'purge' | 'prefetch' | 'purge-prefetch', extra: string[]) {
+    const purge = new Set<string>()
+    const prefetch = new Set<string>()
+    const hits = rules.map(() => 0)
+    let unmatched = 0
+    for (const file of files) {
+      let any = false
+      rules.forEach((rule, i) => {
+        if (!ruleMatches(rule, file.path)) return
+        any = true
+        hits[i]++
+        for (const url of mapPathToUrls(rule, file.path)) {
+          if (mode !== 'prefetch') purge.add(url)
+          if (mode !== 'purge' && file.status !== 'deleted') prefetch.add(url)
+        }
+      })
+      if (!any) unmatched++
+    }
+    for (const url of extra) {
+      if (mode !== 'prefetch') purge.add(url)
+      if (mode !== 'purge') prefetch.add(url)
+    }
+    return { plan: { purgeUrls: [...purge], purgeDirs: [], prefetchUrls: [...prefetch] }, ruleHits: hits, unmatched }
+  }
+
+  // Overlapping rules, templates that map many files to one URL ({name}, {stem}), index pages,
+  // two hosts, and a second rule on the same host as the first.
+  const rules = parseRules(
+    [
+      "- files: ['public/**', '!public/**/*.map']",
+      "  strip: 'public/'",
+      "  urls: ['https://www.example.com/{path}', 'https://img.example.com/{name}']",
+      '  index: index.html',
+      "- files: '**/*.{js,css}'",
+      "  urls: 'https://www.example.com/{name}'",
+      "- files: 'docs/**/*.md'",
+      "  strip: 'docs/'",
+      "  urls: 'https://www.example.com/{dir}/{stem}.html'"
+    ].join('\n')
+  )
+  const word = fc.constantFrom('public', 'docs', 'a', 'b', 'index.html', 'x.js', 'y.css', 'x.js.map', 'r.md', 'é.md', 'a b.js')
+  const file = fc.record({
+    path: fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join('/')),
+    status: fc.constantFrom<ChangedFile['status']>('added', 'modified', 'deleted')
+  })
+  const extra = fc.array(fc.constantFrom('https://www.example.com/x.js', 'https://www.example.com/other.js', 'https://cdn.example.com/z'), { maxLength: 3 })
+
+  it('in every mode, with repeated files and URLs, in the same order', () => {
+    fc.assert(
+      fc.property(fc.array(file, { maxLength: 25 }), fc.constantFrom('purge', 'prefetch', 'purge-prefetch' as const), extra, (files, mode, urls) => {
+        const expected = referencePlan(files, rules, mode, urls)
+        const result = buildPlan(files, rules, mode, { urls, dirs: [] })
+        expect(result.plan).toEqual(expected.plan)
+        expect(result.ruleHits.map((hit) => hit.files)).toEqual(expected.ruleHits)
+        expect(result.unmatched).toBe(expected.unmatched)
+      }),
+      { numRuns: 1000 }
     )
   })
 })

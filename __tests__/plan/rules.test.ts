@@ -205,6 +205,7 @@ describe('parseRules: errors name the input and the rule', () => {
     ['a placeholder right after the host', `- files: a\n  urls: 'https://cdn.example.com{path}'\n`, 1, /has a placeholder in its scheme, host or port/],
     ['a placeholder in the port', `- files: a\n  urls: 'https://cdn.example.com:{ext}/x'\n`, 1, /has a placeholder in its scheme, host or port/],
     ['no host', `- files: a\n  urls: 'https:///{path}'\n`, 1, /has no host/],
+    ['an empty path segment', `- files: a\n  urls: 'https://cdn.example.com//{path}'\n`, 1, /has an empty path segment \("\/\/"\)/],
     [
       'a space in the template',
       `- files: a\n  urls: 'https://cdn.example.com/my files/{path}'\n`,

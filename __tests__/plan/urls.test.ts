@@ -255,6 +255,21 @@ describe('the guard: unsafe paths and escaping URLs are errors naming the rule a
   })
 })
 
+describe('how much of the guard each URL of a template needs', () => {
+  it.each([
+    ['https://cdn.example.com/{path}', 'none'],
+    ['https://cdn.example.com/base/{path}?v=1', 'none'],
+    ['https://cdn.example.com/{name}', 'none'],
+    ['https://cdn.example.com/{dir}/{name}', 'dots'],
+    ['https://cdn.example.com/s/{stem}', 'dots'],
+    ['https://cdn.example.com/p?file={path}', 'dots'],
+    ['https://cdn.example.com/é/{path}', 'full'],
+    ['https://cdn.example.com/a\\{path}', 'full']
+  ])('%s: %s', (template, check) => {
+    expect(templateRule(template).templates[0].check).toBe(check)
+  })
+})
+
 describe('parseUrlList (the urls input)', () => {
   it('trims lines, skips blank ones, splits off directories and removes duplicates in first-seen order', () => {
     const text =

@@ -2,7 +2,89 @@
 import { InputError } from '../errors.js'
 import type { ChangedFile, Mode, Plan } from '../model.js'
 import { RuleMatcher, type CompiledRule } from './rules.js'
-import { mapPathToUrls, type UrlList } from './urls.js'
+import { isPlainPath } from './row-match.js'
+import { appendMappedUrls, assertSafePath, isSimplePath, type UrlList } from './urls.js'
+
+/**
+ * An empty array that V8 already keeps as one of any values, unlike `[]`, which starts as one of
+ * small integers and changes kind on its first push. Code optimized while one plan was built
+ * expects the changed kind, so with a plain `[]` the next plan sent it back to the interpreter:
+ * the first plans of the bench took about half again as long.
+ */
+function emptyArray<T>(): T[] {
+  const array: unknown[] = [undefined]
+  array.pop()
+  return array as T[]
+}
+
+/**
+ * The purge and prefetch lists: URLs are collected with duplicates while mapping, then both lists
+ * are de-duplicated in first-seen order by `finish`, in one pass. (Hashing each URL as soon as it
+ * was made was slower: the growing set and the mapping kept the garbage collector busier.) When
+ * purging, every URL goes to purge, so a set of every URL seen and a set of the few URLs in purge
+ * alone (those of deleted files) are enough for both lists.
+ */
+class PlanLists {
+  /** The URLs mapped so far, duplicates included; `appendMappedUrls` pushes onto it. */
+  readonly mapped: string[] = emptyArray()
+  /**
+   * Which URLs taken from `mapped` go to purge alone: runs of them as [start, end) index pairs,
+   * in order (a flag per URL would cost another array as long as `mapped`).
+   */
+  readonly #purgeOnly: number[] = []
+  /** How many URLs of `mapped` have been taken. */
+  #taken = 0
+
+  constructor(
+    readonly purging: boolean,
+    readonly prefetching: boolean
+  ) {}
+
+  /**
+   * Takes the URLs pushed onto `mapped` since the last call: to purge when purging, and to
+   * prefetch when `prefetch` (never outside prefetching); drops them when neither.
+   */
+  take(prefetch: boolean): void {
+    const { mapped } = this
+    const taken = this.#taken
+    if (!this.purging && !prefetch) {
+      while (mapped.length > taken) mapped.pop()
+      return
+    }
+    const runs = this.#purgeOnly
+    if (!prefetch && mapped.length > taken) {
+      if (runs.length > 0 && runs[runs.length - 1] === taken) runs[runs.length - 1] = mapped.length
+      else runs.push(taken, mapped.length)
+    }
+    this.#taken = mapped.length
+  }
+
+  /** The two lists, each without duplicates, in first-seen order. */
+  finish(): { purge: string[]; prefetch: string[] } {
+    const { mapped, prefetching } = this
+    const runs = this.#purgeOnly
+    const prefetch: string[] = []
+    const seen = new Set<string>()
+    /** URLs seen, in purge alone so far. */
+    const unprefetched = new Set<string>()
+    let run = 0
+    for (let i = 0; i < mapped.length; i++) {
+      if (run < runs.length && i === runs[run + 1]) run += 2
+      const toPrefetch = !(run < runs.length && i >= runs[run])
+      const url = mapped[i]
+      const size = seen.size
+      seen.add(url)
+      if (seen.size > size) {
+        if (toPrefetch) prefetch.push(url)
+        else if (prefetching) unprefetched.add(url)
+      } else if (toPrefetch && unprefetched.delete(url)) {
+        prefetch.push(url)
+      }
+    }
+    // when purging, purge has every URL, in the order first seen
+    return { purge: this.purging ? Array.from(seen) : [], prefetch }
+  }
+}
 
 export interface PlanResult {
   plan: Plan
@@ -31,37 +113,39 @@ export function buildPlan(files: readonly ChangedFile[], rules: readonly Compile
       `${JSON.stringify(extra.dirs[0])} is a directory (ends with "/"), and directories cannot be prefetched; list the files to prefetch, or use mode purge or purge-prefetch`
     )
   }
-  const purgeUrls = new Set<string>()
-  const prefetchUrls = new Set<string>()
-  const hits = new Map<CompiledRule, number>(rules.map((rule) => [rule, 0]))
+  const lists = new PlanLists(purging, prefetching)
+  // a counter per rule, so that a match costs one look-up
+  const hits = new Map<CompiledRule, { files: number }>(rules.map((rule) => [rule, { files: 0 }]))
   const matcher = new RuleMatcher(rules)
-  const matched: CompiledRule[] = []
+  const matched: CompiledRule[] = emptyArray()
   let unmatched = 0
   for (const file of files) {
-    if (matcher.match(file.path, matched) === 0) {
+    const path = file.path
+    const simple = isSimplePath(path)
+    const count = matcher.match(path, matched, simple || isPlainPath(path))
+    if (count === 0) {
       unmatched++
       continue
     }
-    const prefetchFile = prefetching && file.status !== 'deleted'
-    for (const rule of matched) {
-      hits.set(rule, (hits.get(rule) ?? 0) + 1)
-      for (const url of mapPathToUrls(rule, file.path)) {
-        if (purging) purgeUrls.add(url)
-        if (prefetchFile) prefetchUrls.add(url)
-      }
+    // A simple path is safe; any other is checked in full, once per path rather than once per
+    // rule, naming the first rule.
+    if (!simple) assertSafePath(matched[0], path)
+    for (let i = 0; i < count; i++) {
+      const rule = matched[i]
+      const counter = hits.get(rule)
+      if (counter !== undefined) counter.files++
+      appendMappedUrls(rule, path, lists.mapped, simple)
     }
+    lists.take(prefetching && file.status !== 'deleted')
   }
-  const purgeDirs = new Set<string>()
   if (extra !== undefined) {
-    for (const url of extra.urls) {
-      if (purging) purgeUrls.add(url)
-      if (prefetching) prefetchUrls.add(url)
-    }
-    if (purging) for (const dir of extra.dirs) purgeDirs.add(dir)
+    for (const url of extra.urls) lists.mapped.push(url)
+    lists.take(prefetching)
   }
+  const { purge, prefetch } = lists.finish()
   return {
-    plan: { purgeUrls: [...purgeUrls], purgeDirs: [...purgeDirs], prefetchUrls: [...prefetchUrls] },
-    ruleHits: rules.map((rule) => ({ rule: rule.index, files: hits.get(rule) ?? 0 })),
+    plan: { purgeUrls: purge, purgeDirs: purging && extra !== undefined ? [...new Set(extra.dirs)] : [], prefetchUrls: prefetch },
+    ruleHits: rules.map((rule) => ({ rule: rule.index, files: hits.get(rule)?.files ?? 0 })),
     unmatched
   }
 }

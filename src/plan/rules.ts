@@ -2,9 +2,10 @@
  * The `rules` input: a YAML list of `{ files, urls, strip?, index? }`, checked and compiled once
  * into matchers, and a matcher that finds the rules a path belongs to.
  */
-import { Minimatch, type MinimatchOptions } from 'minimatch'
+import { GLOBSTAR, Minimatch, type MinimatchOptions } from 'minimatch'
 import { parseDocument, isSeq } from 'yaml'
 import { InputError } from '../errors.js'
+import { compileRows, isPlainPath, rowsMatch, type Row } from './row-match.js'
 import { compileTemplate, unsafePathReason, type UrlTemplate } from './urls.js'
 
 /** One `files` pattern, compiled once, with cheap string checks that rule most paths out early. */
@@ -16,6 +17,15 @@ export interface CompiledGlob {
   readonly prefixes: readonly string[]
   /** Literal endings a match must have (`.md` for a pattern ending in `*.md`); empty when unknown. */
   readonly suffixes: readonly string[]
+  /**
+   * True when a plain path (see `isPlainPath`) that passes the prefix and suffix checks matches:
+   * the pattern is literal directories, then `**`, then nothing (`public/**`) or a last portion
+   * of `*` and literal text (`*.md`, or `*.{png,jpg}`: each alternative so), where `*` takes any
+   * characters of a portion.
+   */
+  readonly affixesDecide: boolean
+  /** `matcher`'s rows for `rowsMatch`; null when every path goes to `matcher.match`. */
+  readonly rows: readonly Row[] | null
 }
 
 /** One rule, ready to match paths and map them to URLs. */
@@ -97,17 +107,26 @@ function literalPrefixes(matcher: Minimatch): string[] {
   })
 }
 
-/** A glob portion with no magic character at all (conservative: `@`, `!`, `+` count as magic). */
-const LITERAL_PORTION = /^[^*?[\]{}()!+@\\]*$/
+/**
+ * A glob portion with no magic character at all (conservative: `@`, `!`, `+` count as magic, and
+ * so do private-use characters, with which minimatch marks the numeric ranges it keeps unexpanded
+ * in `globSet`, like `{1..300}`).
+ */
+const LITERAL_PORTION = /^[^*?[\]{}()!+@\\\ue000-\uf8ff]*$/
 /** `*` and then literal text, like `*.md`. */
-const STAR_THEN_LITERAL = /^\*([^*?[\]{}()!+@\\]+)$/
+const STAR_THEN_LITERAL = /^\*([^*?[\]{}()!+@\\\ue000-\uf8ff]+)$/
 
-/** The literal endings a match must have (`.md` for a pattern ending in `*.md`), or null if none. */
+/**
+ * The literal endings a match must have (`.md` for a pattern ending in `*.md`, `.png` and `.jpg`
+ * for `*.{png,jpg}`), or null if none. Read from the brace-expanded patterns (`globSet`): in the
+ * compiled rows, `*.{png,jpg}` has become one `@(*.png|*.jpg)` matcher.
+ */
 function literalSuffixes(matcher: Minimatch): string[] | null {
   const suffixes: string[] = []
-  for (const row of matcher.globParts) {
-    const last = row[row.length - 1]
-    if (last === undefined || last === '') return null
+  for (const pattern of matcher.globSet) {
+    const last = pattern.slice(pattern.lastIndexOf('/') + 1)
+    // minimatch resolves a last `.` or `..` portion away
+    if (last === '' || last === '.' || last === '..') return null
     if (LITERAL_PORTION.test(last)) suffixes.push(last)
     else {
       const tail = STAR_THEN_LITERAL.exec(last)
@@ -116,6 +135,16 @@ function literalSuffixes(matcher: Minimatch): string[] | null {
     }
   }
   return suffixes
+}
+
+/** See `CompiledGlob.affixesDecide`. */
+function affixesDecide(matcher: Minimatch): boolean {
+  if (matcher.set.length !== 1) return false
+  const [row] = matcher.set
+  const globstar = row.lastIndexOf(GLOBSTAR)
+  if (globstar < 0 || !row.slice(0, globstar).every((part) => typeof part === 'string')) return false
+  if (globstar === row.length - 1) return true
+  return globstar === row.length - 2 && matcher.globSet.every((expanded) => STAR_THEN_LITERAL.test(expanded.slice(expanded.lastIndexOf('/') + 1)))
 }
 
 function compileGlob(rule: number, pattern: string): CompiledGlob {
@@ -138,13 +167,23 @@ function compileGlob(rule: number, pattern: string): CompiledGlob {
     pattern,
     matcher,
     prefixes: prefixes.includes('') ? [] : prefixes,
-    suffixes: suffixes === null ? [] : [...new Set(suffixes)]
+    suffixes: suffixes === null ? [] : [...new Set(suffixes)],
+    affixesDecide: affixesDecide(matcher),
+    rows: compileRows(matcher)
   }
 }
 
 /** Whether `path` matches one compiled pattern. */
 export function globMatches(glob: CompiledGlob, path: string): boolean {
-  const { prefixes, suffixes } = glob
+  return globMatchesPath(glob, path, isPlainPath(path))
+}
+
+/** `globMatches`, with `isPlainPath(path)` found once for all the patterns a path is tested against. */
+function globMatchesPath(glob: CompiledGlob, path: string, plain: boolean): boolean {
+  // The checks below assume minimatch splits the path at each "/" and nothing more; it folds
+  // "//" and lets `a/*` match `a/b/`, so the rare other paths go to minimatch alone.
+  if (!plain) return glob.matcher.match(path)
+  const { prefixes, suffixes, rows } = glob
   if (prefixes.length > 0) {
     let ok = false
     for (let i = 0; i < prefixes.length && !ok; i++) ok = path.startsWith(prefixes[i])
@@ -155,7 +194,8 @@ export function globMatches(glob: CompiledGlob, path: string): boolean {
     for (let i = 0; i < suffixes.length && !ok; i++) ok = path.endsWith(suffixes[i])
     if (!ok) return false
   }
-  return glob.matcher.match(path)
+  if (glob.affixesDecide) return true
+  return rows !== null ? rowsMatch(rows, path) : glob.matcher.match(path)
 }
 
 function compileFiles(rule: number, value: unknown): Pick<CompiledRule, 'files' | 'include' | 'exclude' | 'prefixes'> {
@@ -272,45 +312,122 @@ export function parseRules(text: string): CompiledRule[] {
 
 /** Whether `path` matches `rule`: at least one include pattern and no exclude pattern. */
 export function ruleMatches(rule: CompiledRule, path: string): boolean {
+  return ruleMatchesPath(rule, path, isPlainPath(path))
+}
+
+function ruleMatchesPath(rule: CompiledRule, path: string, plain: boolean): boolean {
   const { include, exclude } = rule
   let included = false
-  for (let i = 0; i < include.length && !included; i++) included = globMatches(include[i], path)
+  for (let i = 0; i < include.length && !included; i++) included = globMatchesPath(include[i], path, plain)
   if (!included) return false
-  for (let i = 0; i < exclude.length; i++) if (globMatches(exclude[i], path)) return false
+  for (let i = 0; i < exclude.length; i++) if (globMatchesPath(exclude[i], path, plain)) return false
   return true
 }
 
+/** A rule, with only those of its patterns that can match the paths it is a candidate for. */
+interface Candidate {
+  readonly rule: CompiledRule
+  readonly include: readonly CompiledGlob[]
+  readonly exclude: readonly CompiledGlob[]
+  /** Whether every path it is a candidate for matches an include pattern (`public/**` under `public/`). */
+  readonly included: boolean
+}
+
+/** Last characters are told apart below this code; the others share one list. */
+const OTHER_CHARS = 128
+
+/** Whether a path ending in the character with code `last` (OTHER_CHARS: any other) can end with `suffix`. */
+function endsLike(suffix: string, last: number): boolean {
+  const code = suffix.charCodeAt(suffix.length - 1)
+  return code < OTHER_CHARS ? code === last : last === OTHER_CHARS
+}
+
 /**
- * Finds the rules a path matches, testing only the rules whose literal prefix the path's first
- * directory could start: rules are bucketed once by that directory, so a path costs one map
- * look-up plus the patterns of its candidate rules.
+ * The candidates for the plain paths under one first directory (`public/`; null for the paths
+ * under none, which only patterns with a magic start can match), by their last character.
+ */
+class Bucket {
+  readonly #byLastChar: (readonly Candidate[] | undefined)[] = []
+
+  constructor(
+    readonly dir: string | null,
+    readonly rules: readonly CompiledRule[]
+  ) {}
+
+  /** The candidates for the paths whose last character has code `last`, worked out on first need. */
+  candidates(last: number): readonly Candidate[] {
+    const key = last < OTHER_CHARS ? last : OTHER_CHARS
+    return (this.#byLastChar[key] ??= this.#filter(key))
+  }
+
+  #filter(last: number): Candidate[] {
+    const { dir } = this
+    const fits = (glob: CompiledGlob): boolean =>
+      (glob.prefixes.length === 0 || (dir !== null && glob.prefixes.some((prefix) => prefix.startsWith(dir)))) &&
+      (glob.suffixes.length === 0 || glob.suffixes.some((suffix) => endsLike(suffix, last)))
+    return this.rules.flatMap((rule) => {
+      const include = rule.include.filter(fits)
+      if (include.length === 0) return []
+      const included = include.some((glob) => glob.affixesDecide && glob.suffixes.length === 0 && glob.prefixes.every((prefix) => prefix === dir))
+      return [{ rule, include, exclude: rule.exclude.filter(fits), included }]
+    })
+  }
+}
+
+/**
+ * Finds the rules a path matches, testing only the patterns that its first directory and its
+ * last character leave possible: the literal prefixes of a pattern (`public/`) must fit the
+ * first, and its literal suffixes (`.map`) the second. Each (directory, character) pair gets its
+ * list of candidates once, so a path costs two look-ups plus the patterns left.
  */
 export class RuleMatcher {
-  readonly #byFirstDir = new Map<string, CompiledRule[]>()
-  /** Rules with a magic first segment: candidates for every path. */
-  readonly #anywhere: CompiledRule[]
+  /** Buckets by the first character of their directory; a path is in at most one of them. */
+  readonly #byFirstChar = new Map<number, Bucket[]>()
+  /** For the paths in no bucket. */
+  readonly #anywhere: Bucket
 
   constructor(readonly rules: readonly CompiledRule[]) {
-    this.#anywhere = rules.filter((rule) => rule.prefixes.length === 0)
-    for (const rule of rules) {
-      for (const prefix of rule.prefixes) {
-        const firstDir = prefix.slice(0, prefix.indexOf('/'))
-        if (!this.#byFirstDir.has(firstDir)) this.#byFirstDir.set(firstDir, [])
-      }
-    }
-    for (const [firstDir, bucket] of this.#byFirstDir) {
-      for (const rule of rules) {
-        if (rule.prefixes.length === 0 || rule.prefixes.some((prefix) => prefix.startsWith(`${firstDir}/`))) bucket.push(rule)
-      }
+    this.#anywhere = new Bucket(null, rules)
+    const globs = rules.flatMap((rule) => [...rule.include, ...rule.exclude])
+    const dirs = new Set(globs.flatMap((glob) => glob.prefixes.map((prefix) => prefix.slice(0, prefix.indexOf('/') + 1))))
+    for (const dir of dirs) {
+      const first = dir.charCodeAt(0)
+      const buckets = this.#byFirstChar.get(first) ?? []
+      buckets.push(new Bucket(dir, rules))
+      this.#byFirstChar.set(first, buckets)
     }
   }
 
-  /** Puts the rules `path` matches, in rule order, into `out` (emptied first); returns how many. */
-  match(path: string, out: CompiledRule[]): number {
-    out.length = 0
-    const slash = path.indexOf('/')
-    const candidates = (slash > 0 ? this.#byFirstDir.get(path.slice(0, slash)) : undefined) ?? this.#anywhere
-    for (let i = 0; i < candidates.length; i++) if (ruleMatches(candidates[i], path)) out.push(candidates[i])
+  /**
+   * Puts the rules `path` matches, in rule order, into `out` (emptied first); returns how many.
+   * `plain` is `isPlainPath(path)`, given when the caller knows it already.
+   */
+  match(path: string, out: CompiledRule[], plain = isPlainPath(path)): number {
+    // pop, not `out.length = 0`, which drops the array's storage: the next push would allocate
+    while (out.length > 0) out.pop()
+    if (!plain) {
+      // the prefixes and suffixes only hold for plain paths; the rare others go to minimatch
+      for (const rule of this.rules) if (ruleMatchesPath(rule, path, false)) out.push(rule)
+      return out.length
+    }
+    const candidates = this.#bucket(path).candidates(path.charCodeAt(path.length - 1))
+    for (let i = 0; i < candidates.length; i++) {
+      const { include, exclude } = candidates[i]
+      let included = candidates[i].included
+      for (let j = 0; j < include.length && !included; j++) included = globMatchesPath(include[j], path, true)
+      if (!included) continue
+      let excluded = false
+      for (let j = 0; j < exclude.length && !excluded; j++) excluded = globMatchesPath(exclude[j], path, true)
+      if (!excluded) out.push(candidates[i].rule)
+    }
     return out.length
+  }
+
+  #bucket(path: string): Bucket {
+    const buckets = this.#byFirstChar.get(path.charCodeAt(0))
+    if (buckets !== undefined) {
+      for (const bucket of buckets) if (bucket.dir !== null && path.startsWith(bucket.dir)) return bucket
+    }
+    return this.#anywhere
   }
 }

@@ -26,10 +26,18 @@ export interface UrlTemplate {
   readonly origin: string
   /** The path before the first placeholder, cut back to its last `/`, e.g. `/assets/`. */
   readonly basePath: string
+  /**
+   * What a URL rendered from a safe path still needs checked (see `mappedUrlProblem`):
+   * - `full`: the dot-segment check and `new URL()`;
+   * - `dots`: the dot-segment check alone, when the first literal starts with `origin + basePath`
+   *   and every literal character after that is one the URL parser keeps (`INERT_LITERAL`);
+   * - `none`: nothing, when besides each placeholder is `{path}` or `{name}` and fills whole
+   *   segments (a `/` before it; after it a `/`, a `?` or the end): then every segment is one
+   *   of the safe path's, never `.` or `..` (encoding never makes `%2E`), or one of the
+   *   template's own, which `compileTemplate` checked.
+   */
+  readonly check: 'none' | 'dots' | 'full'
 }
-
-/** What each placeholder expands to for one file (all already percent-encoded). */
-export type PlaceholderValues = Record<Placeholder, string>
 
 /** Characters RFC 3986 allows unencoded in a path segment (`pchar` minus `%`). */
 const PCHAR_ONLY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/
@@ -65,6 +73,22 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodePathSegment).join('/')
 }
 
+/**
+ * Segments of pchar alone, none empty, `.` or `..`: a safe path with nothing to percent-encode,
+ * the usual path from git.
+ */
+const SIMPLE_PATH = /^(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*$/
+
+/**
+ * Whether `path` is safe (see `unsafePathReason`) and `encodePath` leaves it, and any part of it,
+ * as it is. Such a path is plain too (see `isPlainPath`). One test for the usual path.
+ */
+export function isSimplePath(path: string): boolean {
+  return SIMPLE_PATH.test(path)
+}
+
+/** Printable ASCII but `\`: a path of these alone has no backslash, control character or lone surrogate. */
+const PLAIN_ASCII = /^[\u0020-\u005b\u005d-\u007e]*$/
 const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
@@ -75,9 +99,11 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function unsafePathReason(path: string): string | null {
   if (path === '') return 'it is empty'
   if (path.charCodeAt(0) === 47) return 'it starts with "/"; paths must be relative to the repository root'
-  if (path.includes('\\')) return 'it contains a backslash; paths must use "/" only'
-  if (CONTROL_CHAR.test(path)) return 'it contains a control character'
-  if (LONE_SURROGATE.test(path)) return 'it is not valid Unicode (lone surrogate)'
+  if (!PLAIN_ASCII.test(path)) {
+    if (path.includes('\\')) return 'it contains a backslash; paths must use "/" only'
+    if (CONTROL_CHAR.test(path)) return 'it contains a control character'
+    if (LONE_SURROGATE.test(path)) return 'it is not valid Unicode (lone surrogate)'
+  }
   let start = 0
   while (start <= path.length) {
     let end = path.indexOf('/', start)
@@ -96,6 +122,9 @@ const DOT_SEGMENTS = new Set(['.', '..', '%2e', '.%2e', '%2e.', '%2e%2e'])
 
 /** Whether the path part of `url` (from index `from` to its query or fragment) has a dot segment. */
 function hasDotSegment(url: string, from: number): boolean {
+  // a dot segment starts with "." or "%", at `from` or right after a "/"
+  const first = url.charCodeAt(from)
+  if (first !== 46 && first !== 37 && url.indexOf('/.', from) < 0 && url.indexOf('/%', from) < 0) return false
   let stop = url.length
   const query = url.indexOf('?', from)
   if (query >= 0) stop = query
@@ -115,11 +144,10 @@ function hasDotSegment(url: string, from: number): boolean {
   return false
 }
 
-/** Why `url`, made from `template`, is not acceptable, or null when it is. */
-function mappedUrlProblem(template: UrlTemplate, url: string): string | null {
-  if (hasDotSegment(url, template.origin.length)) {
-    return 'has a "." or ".." path segment, which would move it out of the template\'s path'
-  }
+const DOT_SEGMENT_PROBLEM = 'has a "." or ".." path segment, which would move it out of the template\'s path'
+
+/** What `new URL()` makes of `url`: why it is not an http(s) URL under the template's base, or null. */
+function parsedUrlProblem(template: UrlTemplate, url: string): string | null {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -135,39 +163,73 @@ function mappedUrlProblem(template: UrlTemplate, url: string): string | null {
   return null
 }
 
-/** Expands `template` with `values`; an empty `{dir}` drops the `/` right after it. */
-export function renderTemplate(template: UrlTemplate, values: PlaceholderValues): string {
+/** Why `url`, made from `template` and a safe path, is not acceptable, or null. */
+function mappedUrlProblem(template: UrlTemplate, url: string): string | null {
+  if (template.check === 'none') return null
+  if (hasDotSegment(url, template.origin.length)) return DOT_SEGMENT_PROBLEM
+  // Such a URL is `origin + basePath` and then only pchar, `/`, `?`, `%` and %XX, which the
+  // parser keeps as they are; with no dot segment to resolve, it parses to the same origin and a
+  // pathname equal to its own text up to the "?", so `new URL()` would accept it.
+  if (template.check === 'dots') return null
+  return parsedUrlProblem(template, url)
+}
+
+/**
+ * The value of one placeholder for `path` (already stripped) and its encoding `encoded`:
+ * `a/b/c.min.js` gives dir `a/b`, name `c.min.js`, stem `c.min`, ext `.js`, all percent-encoded.
+ */
+export function placeholderValue(placeholder: Placeholder, path: string, encoded: string): string {
+  switch (placeholder) {
+    case 'path':
+      return encoded
+    case 'dir': {
+      const cut = encoded.lastIndexOf('/')
+      return cut < 0 ? '' : encoded.slice(0, cut)
+    }
+    case 'name':
+      return encoded.slice(encoded.lastIndexOf('/') + 1)
+    case 'stem':
+    case 'ext': {
+      const name = path.slice(path.lastIndexOf('/') + 1)
+      const ext = posix.extname(name)
+      return encodePathSegment(placeholder === 'ext' ? ext : name.slice(0, name.length - ext.length))
+    }
+  }
+}
+
+/**
+ * Expands `template` for `path` (already stripped), `encoded` being `encodePath(path)`; an empty
+ * `{dir}` drops the `/` right after it.
+ */
+export function renderTemplate(template: UrlTemplate, path: string, encoded = encodePath(path)): string {
   const { literals, placeholders } = template
   let url = literals[0]
   for (let i = 0; i < placeholders.length; i++) {
-    const value = values[placeholders[i]]
+    const value = placeholderValue(placeholders[i], path, encoded)
     const next = literals[i + 1]
     url += value === '' && placeholders[i] === 'dir' && next.charCodeAt(0) === 47 ? value + next.slice(1) : value + next
   }
   return url
 }
 
-/** The placeholder values for `path` (already stripped): `a/b/c.min.js` -> dir `a/b`, stem `c.min`. */
-export function placeholderValues(path: string): PlaceholderValues {
-  const encoded = encodePath(path)
-  const cut = encoded.lastIndexOf('/')
-  const name = path.slice(path.lastIndexOf('/') + 1)
-  const ext = posix.extname(name)
-  return {
-    path: encoded,
-    dir: cut < 0 ? '' : encoded.slice(0, cut),
-    name: encoded.slice(cut + 1),
-    stem: encodePathSegment(name.slice(0, name.length - ext.length)),
-    ext: encodePathSegment(ext)
-  }
+/** Whether the last segment of `path` is `name`. */
+function lastSegmentIs(path: string, name: string): boolean {
+  const start = path.length - name.length
+  return path.endsWith(name) && (start === 0 || path.charCodeAt(start - 1) === 47)
 }
 
 function templateError(rule: number, text: string, problem: string): InputError {
   return new InputError('rules', `rule ${rule}: urls template ${JSON.stringify(text)} ${problem}`)
 }
 
-/** Sample values used to check a template once, when the rules are parsed. */
-const SAMPLE_VALUES: PlaceholderValues = { path: 'a/b.c', dir: 'a', name: 'b.c', stem: 'b', ext: '.c' }
+/**
+ * Characters an http(s) URL parser keeps as they are in a path and a query: RFC 3986 pchar,
+ * `/`, `?` and `%` (a `%` not followed by two hex digits is kept too).
+ */
+const INERT_LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/
+
+/** The path a template is tried with once, when the rules are parsed: dir `a`, stem `b`, ext `.c`. */
+const SAMPLE_PATH = 'a/b.c'
 
 /**
  * Splits and checks one `urls` template: only the five placeholders, at least one of them, an
@@ -242,18 +304,33 @@ export function compileTemplate(text: string, rule: number): UrlTemplate {
   if (rest.startsWith('/')) {
     const pathEnd = rest.indexOf('?')
     const staticPath = pathEnd < 0 ? rest : rest.slice(0, pathEnd)
+    // `//` would read as a new host to the URL parser, and is never a path a CDN serves
+    if (staticPath.includes('//')) throw templateError(rule, text, 'has an empty path segment ("//"); write single slashes')
     basePath = new URL(staticPath.slice(0, staticPath.lastIndexOf('/') + 1), origin).pathname
   }
   literals[0] = origin + rest
-  const template: UrlTemplate = { text, literals, placeholders, origin, basePath }
-  const sample = renderTemplate(template, SAMPLE_VALUES)
-  const problem = mappedUrlProblem(template, sample)
+  const base = origin + basePath
+  const inert = literals[0].startsWith(base) && INERT_LITERAL.test(literals[0].slice(base.length)) && literals.every((l, i) => i === 0 || INERT_LITERAL.test(l))
+  const wholeSegments = placeholders.every(
+    (placeholder, i) => (placeholder === 'path' || placeholder === 'name') && literals[i].endsWith('/') && /^(?:[/?]|$)/.test(literals[i + 1])
+  )
+  const check = !inert ? 'full' : wholeSegments ? 'none' : 'dots'
+  const template: UrlTemplate = { text, literals, placeholders, origin, basePath, check }
+  const sample = renderTemplate(template, SAMPLE_PATH)
+  // the full check, whatever `check` says
+  const problem = hasDotSegment(sample, origin.length) ? DOT_SEGMENT_PROBLEM : parsedUrlProblem(template, sample)
   if (problem !== null) throw templateError(rule, text, `is not usable: a file would map to ${sample}, which ${problem}`)
   return template
 }
 
 function fileError(rule: CompiledRule, path: string, problem: string): InputError {
   return new InputError('rules', `rule ${rule.index}: file ${JSON.stringify(path)} ${problem}`)
+}
+
+/** Throws the error `mapPathToUrls(rule, path)` gives for an unsafe path (see `unsafePathReason`). */
+export function assertSafePath(rule: CompiledRule, path: string): void {
+  const unsafe = unsafePathReason(path)
+  if (unsafe !== null) throw fileError(rule, path, `cannot be mapped to a URL: ${unsafe}`)
 }
 
 /**
@@ -263,8 +340,18 @@ function fileError(rule: CompiledRule, path: string, problem: string): InputErro
  * the path is unsafe, does not start with `strip`, or maps to an unacceptable URL.
  */
 export function mapPathToUrls(rule: CompiledRule, path: string): string[] {
-  const unsafe = unsafePathReason(path)
-  if (unsafe !== null) throw fileError(rule, path, `cannot be mapped to a URL: ${unsafe}`)
+  assertSafePath(rule, path)
+  const urls: string[] = []
+  appendMappedUrls(rule, path, urls)
+  return urls
+}
+
+/**
+ * `mapPathToUrls` for a path that `assertSafePath` has already passed (once for all the rules it
+ * matches): pushes the URLs onto `out` instead of returning a new array. `simple` is
+ * `isSimplePath(path)`, given when the caller knows it already.
+ */
+export function appendMappedUrls(rule: CompiledRule, path: string, out: string[], simple = false): void {
   if (!path.startsWith(rule.strip)) {
     throw fileError(
       rule,
@@ -273,19 +360,16 @@ export function mapPathToUrls(rule: CompiledRule, path: string): string[] {
     )
   }
   const stripped = rule.strip === '' ? path : path.slice(rule.strip.length)
-  const values = placeholderValues(stripped)
-  const isIndex = rule.indexFile !== null && stripped.slice(stripped.lastIndexOf('/') + 1) === rule.indexFile
-  const urls: string[] = []
+  const encoded = simple ? stripped : encodePath(stripped)
+  // the encoded name, when the file is the rule's index file
+  const indexName = rule.indexFile !== null && lastSegmentIs(stripped, rule.indexFile) ? placeholderValue('name', stripped, encoded) : null
   for (const template of rule.templates) {
-    const url = renderTemplate(template, values)
+    const url = renderTemplate(template, stripped, encoded)
     const problem = mappedUrlProblem(template, url)
     if (problem !== null) throw fileError(rule, path, `maps to ${JSON.stringify(url)}, which ${problem}`)
-    urls.push(url)
-    if (isIndex && url.endsWith(values.name) && url.charCodeAt(url.length - values.name.length - 1) === 47) {
-      urls.push(url.slice(0, url.length - values.name.length))
-    }
+    out.push(url)
+    if (indexName !== null && lastSegmentIs(url, indexName)) out.push(url.slice(0, url.length - indexName.length))
   }
-  return urls
 }
 
 /** The `urls` input, split into page URLs and directories (ending in `/`). */
