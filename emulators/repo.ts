@@ -57,3 +57,11 @@ export async function makeDemoPush(): Promise<DemoPush> {
     cleanup: () => rm(dir, { recursive: true, force: true })
   }
 }
+
+/** The site the demo push is served at, and the rules that map its public/ folder there. */
+export const DEMO_SITE = 'https://www.example.com'
+export const DEMO_RULES = `- files: 'public/**'
+  strip: 'public/'
+  urls: '${DEMO_SITE}/{path}'
+  index: 'index.html'
+`

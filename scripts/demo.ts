@@ -3,7 +3,7 @@
  * throwaway repository with a push, starts a provider emulator on 127.0.0.1, runs
  * dist/index.js exactly as the runner would and prints the log, outputs and summary.
  */
-import { makeDemoPush } from '../emulators/repo.js'
+import { DEMO_RULES, makeDemoPush } from '../emulators/repo.js'
 import { runAction } from '../emulators/runner.js'
 import { startDemoEmulator, demoProviders } from '../emulators/index.js'
 
@@ -20,18 +20,12 @@ if (!demoProviders.includes(provider)) {
   process.exit(2)
 }
 
-const rules = `- files: 'public/**'
-  strip: 'public/'
-  urls: 'https://www.example.com/{path}'
-  index: 'index.html'
-`
-
 const push = await makeDemoPush()
 const emulator = await startDemoEmulator(provider)
 try {
   console.log(`demo: ${provider} emulator at ${emulator.url}; repository ${push.dir}; push ${push.before.slice(0, 7)}..${push.after.slice(0, 7)}\n`)
   const result = await runAction({
-    inputs: { provider, endpoint: emulator.url, ...emulator.credentials, rules, mode: 'purge-prefetch', 'poll-interval': '1', 'github-token': '' },
+    inputs: { provider, endpoint: emulator.url, ...emulator.credentials, rules: DEMO_RULES, mode: 'purge-prefetch', 'poll-interval': '1', 'github-token': '' },
     eventName: 'push',
     event: push.event,
     workspace: push.dir,

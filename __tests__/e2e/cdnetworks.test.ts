@@ -9,15 +9,11 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulatorOptions } from '../../emulators/cdnetworks.js'
-import { makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 
-const rules = `- files: 'public/**'
-  strip: 'public/'
-  urls: 'https://www.example.com/{path}'
-  index: 'index.html'
-`
-const W = 'https://www.example.com'
+const rules = DEMO_RULES
+const W = DEMO_SITE
 const API_KEY = 'e2e-api-key-0123'
 
 let push: DemoPush

@@ -3,16 +3,12 @@
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
 
-const rules = `- files: 'public/**'
-  strip: 'public/'
-  urls: 'https://www.example.com/{path}'
-  index: 'index.html'
-`
-const W = 'https://www.example.com'
+const rules = DEMO_RULES
+const W = DEMO_SITE
 
 let push: DemoPush
 let emulator: ZtgameEmulator | null = null
