@@ -6,10 +6,10 @@
  * (`/usr/bin/time -v`) and extra node flags (`--cpu-prof`).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { distEntry, parseFileCommands } from '../emulators/runner.js'
+import { distEntry, inputVariable, parseFileCommands, runnerEnvironment } from '../emulators/runner.js'
 
 let defaultEntry = distEntry
 
@@ -64,35 +64,9 @@ export const MAX_ENV_STRING_BYTES = 32 * 4096
 export async function runActionProcess(options: ActionProcessOptions): Promise<ActionProcessResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-bench-run-'))
   try {
-    const eventPath = path.join(dir, 'event.json')
-    const outputPath = path.join(dir, 'output.txt')
-    const summaryPath = path.join(dir, 'summary.md')
-    const eventText = JSON.stringify(options.event ?? {})
-    await writeFile(eventPath, eventText)
-    await writeFile(outputPath, '')
-    await writeFile(summaryPath, '')
-    const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_') && k !== 'RUNNER_DEBUG' && k !== 'NODE_OPTIONS') env[k] = v
-    }
-    Object.assign(env, {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: options.eventName ?? 'push',
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_OUTPUT: outputPath,
-      GITHUB_STEP_SUMMARY: summaryPath,
-      GITHUB_WORKSPACE: options.workspace ?? dir,
-      GITHUB_SHA: options.sha ?? '0000000000000000000000000000000000000000',
-      GITHUB_REPOSITORY: 'octo/site',
-      GITHUB_RUN_ID: '1',
-      RUNNER_TEMP: dir
-    })
-    let inputBytes = Buffer.byteLength(eventText)
-    for (const [name, value] of Object.entries(options.inputs)) {
-      const key = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
-      env[key] = value
-      inputBytes += envStringBytes(key, value)
-    }
+    const { env, outputPath, eventBytes } = await runnerEnvironment(dir, options)
+    let inputBytes = eventBytes
+    for (const [name, value] of Object.entries(options.inputs)) inputBytes += envStringBytes(inputVariable(name), value)
     Object.assign(env, options.env ?? {})
     const prefix = options.prefix ?? []
     const nodeArgs = [...(options.nodeFlags ?? []), options.entry ?? defaultEntry]

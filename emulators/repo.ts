@@ -65,3 +65,14 @@ export const DEMO_RULES = `- files: 'public/**'
   urls: '${DEMO_SITE}/{path}'
   index: 'index.html'
 `
+
+/** What the demo push purges through DEMO_RULES: every change, both sides of the rename, the index page. */
+export const DEMO_PURGE_URLS = [
+  `${DEMO_SITE}/`,
+  `${DEMO_SITE}/index.html`,
+  `${DEMO_SITE}/about%20us.html`,
+  `${DEMO_SITE}/caf%C3%A9/men%C3%BC.html`,
+  `${DEMO_SITE}/img/logo.png`,
+  `${DEMO_SITE}/js/new-name.js`,
+  `${DEMO_SITE}/js/old-name.js`
+]

@@ -48,34 +48,60 @@ export function parseFileCommands(text: string): Record<string, string> {
   return out
 }
 
+/** What the runner gives an action process: event, output and summary files, and its environment. */
+export interface RunnerEnvironment {
+  env: Record<string, string>
+  outputPath: string
+  summaryPath: string
+  /** Bytes of the event file. */
+  eventBytes: number
+}
+
+/**
+ * Writes the event and file-command files into `dir` and builds the environment the runner
+ * would give the action: this process's variables minus any INPUT_*, GITHUB_*, RUNNER_DEBUG
+ * and NODE_OPTIONS, then the GitHub variables and one INPUT_<NAME> per input.
+ */
+export async function runnerEnvironment(
+  dir: string,
+  options: Pick<RunActionOptions, 'inputs' | 'eventName' | 'event' | 'workspace' | 'sha'>
+): Promise<RunnerEnvironment> {
+  const eventPath = path.join(dir, 'event.json')
+  const outputPath = path.join(dir, 'output.txt')
+  const summaryPath = path.join(dir, 'summary.md')
+  const eventText = JSON.stringify(options.event ?? {})
+  await writeFile(eventPath, eventText)
+  await writeFile(outputPath, '')
+  await writeFile(summaryPath, '')
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    // A clean runner environment: nothing leaks in from this process (test loader flags included).
+    if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_') && k !== 'RUNNER_DEBUG' && k !== 'NODE_OPTIONS') env[k] = v
+  }
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: options.eventName ?? 'push',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_WORKSPACE: options.workspace ?? dir,
+    GITHUB_SHA: options.sha ?? '0000000000000000000000000000000000000000',
+    GITHUB_REPOSITORY: 'octo/site',
+    GITHUB_RUN_ID: '1',
+    RUNNER_TEMP: dir
+  })
+  for (const [name, value] of Object.entries(options.inputs)) env[inputVariable(name)] = value
+  return { env, outputPath, summaryPath, eventBytes: Buffer.byteLength(eventText) }
+}
+
+/** The environment variable the runner passes an input in (dashes kept). */
+export const inputVariable = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+
 /** Runs the action as the runner does: INPUT_* variables, event file, file commands. */
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-action-run-'))
   try {
-    const eventPath = path.join(dir, 'event.json')
-    const outputPath = path.join(dir, 'output.txt')
-    const summaryPath = path.join(dir, 'summary.md')
-    await writeFile(eventPath, JSON.stringify(options.event ?? {}))
-    await writeFile(outputPath, '')
-    await writeFile(summaryPath, '')
-    const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries(process.env)) {
-      // A clean runner environment: no inputs or GitHub variables leak in from this process.
-      if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_') && k !== 'RUNNER_DEBUG') env[k] = v
-    }
-    Object.assign(env, {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: options.eventName ?? 'push',
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_OUTPUT: outputPath,
-      GITHUB_STEP_SUMMARY: summaryPath,
-      GITHUB_WORKSPACE: options.workspace ?? dir,
-      GITHUB_SHA: options.sha ?? '0000000000000000000000000000000000000000',
-      GITHUB_REPOSITORY: 'octo/site',
-      GITHUB_RUN_ID: '1',
-      RUNNER_TEMP: dir
-    })
-    for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+    const { env, outputPath, summaryPath } = await runnerEnvironment(dir, options)
     Object.assign(env, options.env ?? {})
     const child = spawn(process.execPath, [options.entry ?? distEntry], { cwd: options.workspace ?? dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''

@@ -245,8 +245,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
       )
     }
   } catch (err) {
-    if (err instanceof InputError) core.setFailed(err.message)
-    else core.setFailed(err instanceof Error ? err.message : String(err))
+    // Input, provider and change-detection errors all carry a message written for the user.
+    core.setFailed(err instanceof Error ? err.message : String(err))
   } finally {
     transport.close()
   }

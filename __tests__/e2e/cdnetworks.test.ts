@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulatorOptions } from '../../emulators/cdnetworks.js'
-import { DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 
 const rules = DEMO_RULES
@@ -73,15 +73,7 @@ describe('cdnetworks end to end', () => {
     const e = await start()
     const r = await runPush({ mode: 'purge' })
     expect(r.code).toBe(0)
-    const expected = [
-      `${W}/`,
-      `${W}/index.html`,
-      `${W}/about%20us.html`,
-      `${W}/caf%C3%A9/men%C3%BC.html`,
-      `${W}/img/logo.png`,
-      `${W}/js/new-name.js`,
-      `${W}/js/old-name.js`
-    ]
+    const expected = [...DEMO_PURGE_URLS]
     expect(bodies(e, '/ccm/purge/ItemIdReceiver')).toHaveLength(1)
     expect(sent(e, '/ccm/purge/ItemIdReceiver').sort()).toEqual(expected.sort())
     expect(e.requests[0].headers.authorization).toMatch(/^Basic /)

@@ -3,7 +3,7 @@
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
 
@@ -66,15 +66,7 @@ describe('ucloud end to end', () => {
     const e = await start()
     const r = await runPush({ mode: 'purge' })
     expect(r.code).toBe(0)
-    const expected = [
-      `${W}/`,
-      `${W}/index.html`,
-      `${W}/about%20us.html`,
-      `${W}/caf%C3%A9/men%C3%BC.html`,
-      `${W}/img/logo.png`,
-      `${W}/js/new-name.js`,
-      `${W}/js/old-name.js`
-    ]
+    const expected = [...DEMO_PURGE_URLS]
     const refreshes = callsOf(e, 'RefreshNewUcdnDomainCache')
     expect(refreshes).toHaveLength(1)
     expect(refreshes[0]).toMatchObject({ Type: 'file', PublicKey: PUBLIC_KEY })

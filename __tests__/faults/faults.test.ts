@@ -7,13 +7,18 @@ import { seededRandom, type Fault } from '../../emulators/server.js'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
 import { realClock } from '../../src/engine/clock.js'
 import { executePlan } from '../../src/engine/execute.js'
-import { createTransport } from '../../src/http/transport.js'
-import type { Credentials } from '../../src/providers/provider.js'
+import { createTransport, type ClosableTransport } from '../../src/http/transport.js'
+import type { Credentials, ProviderDefinition } from '../../src/providers/provider.js'
 import { ztgame } from '../../src/providers/ztgame.js'
 import { computeVerdict } from '../../src/report/verdict.js'
 
 const creds: Credentials = { token: 't', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
 const quiet = { batches: () => {}, submitted: () => {}, round: () => {} }
+
+/** A provider client on `transport` with no logging or masking; real time unless `sleep` is given. */
+function client(definition: ProviderDefinition, endpoint: string, credentials: Credentials, transport: ClosableTransport, sleep = realClock.sleep) {
+  return definition.create({ endpoint, credentials, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep })
+}
 
 let unhandled = 0
 const onUnhandled = () => void unhandled++
@@ -57,15 +62,7 @@ describe('30% seeded faults on every call', () => {
       })
       emulator.setRandomFaults({ seed, rate: 0.3, faults: everyFault })
       const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
-      const provider = ztgame.create({
-        endpoint: emulator.url,
-        credentials: creds,
-        request: transport.request,
-        mask: () => {},
-        log: () => {},
-        now: Date.now,
-        sleep: realClock.sleep
-      })
+      const provider = client(ztgame, emulator.url, creds, transport)
       const result = await executePlan(
         provider,
         { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
@@ -116,15 +113,7 @@ describe('a 429 storm', () => {
       { status: 429, headers: { 'Retry-After': inTwoSeconds() } }
     ])
     const transport = createTransport({ backoffBaseMs: 1, backoffCapMs: 5 })
-    const provider = ztgame.create({
-      endpoint: emulator.url,
-      credentials: creds,
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: realClock.sleep
-    })
+    const provider = client(ztgame, emulator.url, creds, transport)
     const task = await provider.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'https://a.example.com/x' }] })
     transport.close()
     expect(task.id).toBeTruthy()
@@ -143,15 +132,7 @@ describe('ambiguous submits', () => {
     emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
     emulator.injectFaults([{ kind: 'truncated-json' }])
     const transport = createTransport({ backoffBaseMs: 1 })
-    const provider = ztgame.create({
-      endpoint: emulator.url,
-      credentials: creds,
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: realClock.sleep
-    })
+    const provider = client(ztgame, emulator.url, creds, transport)
     const result = await executePlan(
       provider,
       { purgeUrls: ['https://a.example.com/x'], purgeDirs: [], prefetchUrls: [] },
@@ -176,15 +157,7 @@ describe('30% seeded faults on ucloud, which can look a lost task up', () => {
     const e = await startUcloudEmulator({ keys: { pub: 'priv' }, completeAfterMs: 80, failUrls })
     e.setRandomFaults({ seed: 99, rate: 0.3, faults: everyFault })
     const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
-    const provider = ucloud.create({
-      endpoint: e.url,
-      credentials: { ...creds, token: '', publicKey: 'pub', privateKey: 'priv' },
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: (ms) => realClock.sleep(Math.min(ms, 20))
-    })
+    const provider = client(ucloud, e.url, { ...creds, token: '', publicKey: 'pub', privateKey: 'priv' }, transport, (ms) => realClock.sleep(Math.min(ms, 20)))
     try {
       const result = await executePlan(
         provider,
@@ -220,15 +193,7 @@ describe('ambiguous submits on ucloud', () => {
     const e = await startUcloudEmulator({ keys: { pub: 'priv' }, completeAfterMs: 0 })
     e.injectFaults([{ kind: 'reset-mid-body' }])
     const transport = createTransport({ backoffBaseMs: 1 })
-    const provider = ucloud.create({
-      endpoint: e.url,
-      credentials: { ...creds, publicKey: 'pub', privateKey: 'priv' },
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: realClock.sleep
-    })
+    const provider = client(ucloud, e.url, { ...creds, publicKey: 'pub', privateKey: 'priv' }, transport)
     try {
       const result = await executePlan(
         provider,
