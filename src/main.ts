@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { detectChanges } from './changes/detect.js'
@@ -16,6 +15,8 @@ import { parseRules } from './plan/rules.js'
 import { parseUrlList } from './plan/urls.js'
 import { buildReport, writeReport } from './report/report.js'
 import { renderSummary } from './report/summary.js'
+import { getInput, log } from './runner/commands.js'
+import { appendSummary, preloadReporting, setOutputs } from './runner/outputs.js'
 import { computeVerdict, isSuccess } from './report/verdict.js'
 
 /** Failed items named in the failure message and annotations before the rest is counted. */
@@ -69,7 +70,7 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
         const { makeChangesApi } = await import('./changes/github-api.js')
         return makeChangesApi(settings.githubToken, owner, repo)
       },
-      log: (line) => core.info(line)
+      log: (line) => log.info(line)
     }
   )
 }
@@ -84,29 +85,29 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
   const extra = parseUrlList(settings.urls, Inputs.urls)
   let changes: ChangeSet = { files: [], source: `only the urls input (${extra.urls.length + extra.dirs.length} entries); no change detection` }
   if (settings.files.length > 0 || settings.urls === '') {
-    changes = await core.group('Changed files', async () => {
+    changes = await log.group('Changed files', async () => {
       const found = await findChanges(settings, event)
-      core.info(found.source)
+      log.info(found.source)
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
-      core.info(`${count(found.files.length, 'changed file')}: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
+      log.info(`${count(found.files.length, 'changed file')}: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
       return found
     })
   } else {
-    core.info(changes.source)
+    log.info(changes.source)
   }
-  return core.group('URL plan', async () => {
+  return log.group('URL plan', async () => {
     const built = buildPlan(changes.files, rules, settings.mode, extra)
     const { ruleHits, unmatched } = built
     let plan = built.plan
     let collapsedDirs: CollapsedDir[] = []
     if (settings.dirThreshold !== null) {
       ;({ plan, collapsed: collapsedDirs } = collapseDirectories(plan, settings.dirThreshold))
-      for (const c of collapsedDirs) core.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${c.files} changed files`)
+      for (const c of collapsedDirs) log.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${c.files} changed files`)
     }
-    for (const hit of ruleHits) core.info(`rule ${hit.rule}: ${count(hit.files, 'file')} matched`)
-    if (changes.files.length > 0) core.info(`${count(unmatched, 'changed file')} matched no rule`)
-    core.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
+    for (const hit of ruleHits) log.info(`rule ${hit.rule}: ${count(hit.files, 'file')} matched`)
+    if (changes.files.length > 0) log.info(`${count(unmatched, 'changed file')} matched no rule`)
+    log.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
     // List the first PLAN_LINES entries without building lines for the rest.
     const lists: [string, string[]][] = [
       ['purge', plan.purgeUrls],
@@ -115,10 +116,10 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
     ]
     let shown = 0
     for (const [label, urls] of lists) {
-      for (let i = 0; i < urls.length && shown < PLAN_LINES; i++, shown++) core.info(`${label} ${urls[i]}`)
+      for (let i = 0; i < urls.length && shown < PLAN_LINES; i++, shown++) log.info(`${label} ${urls[i]}`)
     }
     const entries = lists.reduce((n, [, urls]) => n + urls.length, 0)
-    if (entries > shown) core.info(`…and ${entries - shown} more (all in the report)`)
+    if (entries > shown) log.info(`…and ${entries - shown} more (all in the report)`)
     return { plan, collapsedDirs }
   })
 }
@@ -131,18 +132,15 @@ function describeFailures(failed: ItemResult[]): string {
 
 /** The action: inputs → changes → plan → batches → submit → poll → report → verdict. */
 export async function run(clock: Clock = realClock): Promise<void> {
-  const transport = createTransport({ debug: (line) => core.debug(line) })
+  const transport = createTransport({ debug: (line) => log.debug(line) })
   try {
-    const settings = readSettings(
-      (name) => core.getInput(name),
-      (secret) => core.setSecret(secret)
-    )
+    const settings = readSettings(getInput, (secret) => log.setSecret(secret))
     const event = await readEvent()
     if (!settings.dryRun) {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
       if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
     }
-    core.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    log.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
     const { plan, collapsedDirs } = await makePlan(settings, event)
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
@@ -152,7 +150,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       items = []
       for (const op of operationsOf(settings.mode)) {
         const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
-        if (batches.length > 0) core.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
+        if (batches.length > 0) log.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
         for (const batch of batches) {
           for (const item of batch.items) items.push(itemResult(op, item, null, 'planned', 'dry run: not sent'))
         }
@@ -162,8 +160,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
         endpoint: settings.endpoint,
         credentials: settings.credentials,
         request: transport.request,
-        mask: (secret) => core.setSecret(secret),
-        log: (line) => core.info(line),
+        mask: (secret) => log.setSecret(secret),
+        log: (line) => log.info(line),
         now: () => clock.now(),
         sleep: (ms) => clock.sleep(ms)
       })
@@ -185,22 +183,24 @@ export async function run(clock: Clock = realClock): Promise<void> {
               entry.items += b.items.length
               perHost.set(b.host, entry)
             }
-            if (openGroup) core.endGroup()
-            core.startGroup(`${op}: ${count(batches.length, 'call')}`)
+            if (openGroup) log.endGroup()
+            log.startGroup(`${op}: ${count(batches.length, 'call')}`)
             openGroup = true
-            for (const [host, e] of perHost) core.info(`${op} ${host || '(any host)'}: ${count(e.items, 'item')} in ${count(e.calls, 'call')}`)
+            for (const [host, e] of perHost) log.info(`${op} ${host || '(any host)'}: ${count(e.items, 'item')} in ${count(e.calls, 'call')}`)
           },
           submitted: (o) =>
             o.task
-              ? core.info(`${o.batch.op}: task ${o.task.id} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
-              : core.warning(`${o.batch.op}: ${o.error}`),
+              ? log.info(`${o.batch.op}: task ${o.task.id} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
+              : log.warning(`${o.batch.op}: ${o.error}`),
           round: (op, p) => {
-            core.info(`${op} status round ${p.round}: ${p.done}/${p.total} final`)
-            for (const w of p.warnings) core.warning(w)
+            // The wait for the next round is idle time: load the reporting code now.
+            if (p.round === 1 && p.done < p.total) preloadReporting()
+            log.info(`${op} status round ${p.round}: ${p.done}/${p.total} final`)
+            for (const w of p.warnings) log.warning(w)
           }
         }
       )
-      if (openGroup) core.endGroup()
+      if (openGroup) log.endGroup()
       items = result.items
       taskIds = result.taskIds
     }
@@ -217,36 +217,35 @@ export async function run(clock: Clock = realClock): Promise<void> {
       collapsedDirs
     })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
-    core.setOutput(Outputs.successRate, String(verdict.rate))
-    core.setOutput(Outputs.urls, JSON.stringify([...new Set(items.map((i) => i.url))]))
-    core.setOutput(Outputs.taskIds, JSON.stringify(taskIds))
-    core.setOutput(Outputs.report, reportPath)
+    await setOutputs({
+      [Outputs.successRate]: String(verdict.rate),
+      [Outputs.urls]: JSON.stringify([...new Set(items.map((i) => i.url))]),
+      [Outputs.taskIds]: JSON.stringify(taskIds),
+      [Outputs.report]: reportPath
+    })
     if (process.env.GITHUB_STEP_SUMMARY) {
-      await core.summary
-        .addRaw(renderSummary(report))
-        .write()
-        .catch((err: Error) => core.warning(`job summary not written: ${err.message}`))
+      await appendSummary(renderSummary(report)).catch((err: Error) => log.warning(`job summary not written: ${err.message}`))
     } else {
-      core.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
+      log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
     const failed = items.filter((i) => !isSuccess(i))
-    for (const item of failed.slice(0, NAMED_FAILURES)) core.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
-    if (failed.length > NAMED_FAILURES) core.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
+    for (const item of failed.slice(0, NAMED_FAILURES)) log.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
+    if (failed.length > NAMED_FAILURES) log.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
     if (items.length === 0) {
-      core.notice('Nothing to send: no URL was mapped from the changes. Success rate 100%.')
+      log.notice('Nothing to send: no URL was mapped from the changes. Success rate 100%.')
     } else if (settings.dryRun) {
-      core.notice(`Dry run: ${items.length} items planned, nothing sent.`)
+      log.notice(`Dry run: ${items.length} items planned, nothing sent.`)
     } else if (verdict.passed) {
-      core.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${verdict.total} items succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
+      log.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${verdict.total} items succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
     } else {
-      core.setFailed(
+      log.setFailed(
         `Success rate ${verdict.rate}% is below min-success-rate ${verdict.threshold}%: ${verdict.failed} of ${verdict.total} items failed: ${describeFailures(failed)}`
       )
     }
   } catch (err) {
     // Input, provider and change-detection errors all carry a message written for the user.
-    core.setFailed(err instanceof Error ? err.message : String(err))
+    log.setFailed(err instanceof Error ? err.message : String(err))
   } finally {
     transport.close()
   }
