@@ -143,6 +143,33 @@ describe('cdnetworks provider against its emulator', () => {
     expect(queries).toEqual([1, 2, 3])
   })
 
+  it('asks for every page of a purge status at once: its page count is known from the task', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = client()
+    const urls = Array.from({ length: 250 }, (_, i) => `${W}/p${i}.js`)
+    const task = await p.submit(batch('purge', urlItems(urls)))
+    e.setLatency(400)
+    const s = await p.status([task])
+    expect(s.map((x) => x.url).sort()).toEqual(urls.slice().sort())
+    const pages = e.requests.filter((r) => r.path === '/ccm/purge/ItemIdQuery')
+    expect(pages.map((r) => JSON.parse(r.body).pageNo).sort()).toEqual([1, 2, 3])
+    // One after another they would arrive at least 400 ms apart.
+    const times = pages.map((r) => r.at)
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(200)
+  })
+
+  it('reads the rest of a purge status when the server serves smaller pages than asked', async () => {
+    const e = await start({ completeAfterMs: 0, maxPageSize: 3 })
+    const p = client()
+    const urls = Array.from({ length: 8 }, (_, i) => `${W}/s${i}.js`)
+    const task = await p.submit(batch('purge', urlItems(urls)))
+    const s = await p.status([task])
+    expect(s.map((x) => x.url).sort()).toEqual(urls.slice().sort())
+    expect(s.every((x) => x.state === 'success')).toBe(true)
+    const pages = e.requests.filter((r) => r.path === '/ccm/purge/ItemIdQuery').map((r) => JSON.parse(r.body).pageNo)
+    expect(pages.sort()).toEqual([1, 2, 3])
+  })
+
   it('answers with lower-case keys and Code as a string are read the same', async () => {
     const e = await start({ completeAfterMs: 0, lowerCaseKeys: true })
     const p = client()

@@ -32,7 +32,9 @@ const limits: ProviderLimits = {
   statusIdsPerCall: { purge: 1, prefetch: 1000 },
   defaultPollSeconds: { purge: 10, prefetch: 300 },
   minStatusIntervalMs: { prefetch: 300_000 },
-  defaultConcurrency: 2
+  // No rate limit is documented for submits or purge status: 16 calls at a time (the
+  // transport's socket pool), as for ztgame. The `concurrency` input lowers it.
+  defaultConcurrency: 16
 }
 
 /** Entries asked for per status page. The documented default is 20; the maximum is not documented (inferred). */
@@ -387,12 +389,14 @@ class CdnetworksClient implements CdnProvider {
     }
     const entries = new Map<string, Entry[]>()
     let served = STATUS_PAGE_SIZE
-    for (let pageNo = 1; ; pageNo++) {
+    let count = 0
+    let ended = false
+    const readPage = async (pageNo: number): Promise<void> => {
       const page = pageNo === 1 ? what : `${what}, page ${pageNo}`
       const data = await this.call(op, PATHS[op].query, { ...query, pageNo, pageSize: STATUS_PAGE_SIZE }, page)
-      const count = integer(field(data, 'count'))
-      const detail = field(data, 'resultDetail') ?? (count === 0 ? [] : undefined)
-      if (count === null || !Array.isArray(detail)) throw new ProviderError(`${page}: answer has no count or resultDetail list`, true)
+      const listed = integer(field(data, 'count'))
+      const detail = field(data, 'resultDetail') ?? (listed === 0 ? [] : undefined)
+      if (listed === null || !Array.isArray(detail)) throw new ProviderError(`${page}: answer has no count or resultDetail list`, true)
       for (const raw of detail) {
         const entry = asRecord(raw)
         if (!entry) continue
@@ -403,10 +407,25 @@ class CdnetworksClient implements CdnProvider {
         list.push({ status: text(field(entry, 'status')), created: parseGmt8(text(field(entry, 'createTime'))) })
         entries.set(key, list)
       }
+      count = Math.max(count, listed)
       // The server may serve smaller pages than asked for; page numbers follow its size.
       served = integer(field(data, 'pageSize')) || served
-      if (detail.length === 0 || pageNo * served >= count) break
-      if (pageNo >= MAX_STATUS_PAGES) throw new ProviderError(`${what}: more than ${MAX_STATUS_PAGES} pages; stopped reading`, true)
+      if (detail.length === 0) ended = true
+    }
+    const readPages = (from: number, to: number): Promise<unknown> => Promise.all(Array.from({ length: to - from + 1 }, (_, i) => readPage(from + i)))
+    // Purge status (by itemId, no documented rate limit) lists the task's own URLs, so its
+    // pages are known up front and read at once. A prefetch query (one per 5 minutes) reads
+    // its pages one after another.
+    const together = op === 'purge' && tasks.length === 1
+    let read = together ? Math.min(MAX_STATUS_PAGES, Math.max(1, Math.ceil(tasks[0].items.length / STATUS_PAGE_SIZE))) : 1
+    await readPages(1, read)
+    for (;;) {
+      const pages = Math.ceil(count / served)
+      if (ended || read >= pages) break
+      if (read >= MAX_STATUS_PAGES) throw new ProviderError(`${what}: more than ${MAX_STATUS_PAGES} pages; stopped reading`, true)
+      const to = together ? Math.min(pages, MAX_STATUS_PAGES) : read + 1
+      await readPages(read + 1, to)
+      read = to
     }
     // URLs that are not ours (other runs in the same time range) are never looked up.
     const out: ItemStatus[] = []

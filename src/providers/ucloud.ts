@@ -58,7 +58,9 @@ const limits: ProviderLimits = {
   statusIdsPerCall: { purge: 100, prefetch: 100 },
   defaultPollSeconds: { purge: 10, prefetch: 30 },
   minSubmitIntervalMs: { prefetch: 10_000 },
-  defaultConcurrency: 2
+  // No rate limit is documented for submits or purge status: 16 calls at a time (the
+  // transport's socket pool), as for ztgame. The `concurrency` input lowers it.
+  defaultConcurrency: 16
 }
 
 const SUBMIT_ACTION: Record<Operation, string> = { purge: 'RefreshNewUcdnDomainCache', prefetch: 'PrefetchNewUcdnDomainCache' }
