@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
@@ -100,6 +102,26 @@ describe('signUcloudParams: the known-answer vectors of providers.md', () => {
     expect(signUcloudParams({ ...base, IsDcdn: true }, 'k')).not.toBe(sig)
     expect(signUcloudParams(base, 'other')).not.toBe(sig)
     expect(sig).toMatch(/^[0-9a-f]{40}$/)
+  })
+
+  it('orders any keys by their UTF-8 bytes (non-ASCII keys too), as the algorithm says', () => {
+    const reference = (params: Record<string, string>, key: string): string => {
+      const sorted = Object.keys(params)
+        .filter((k) => k !== 'Signature')
+        .sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')))
+      return createHash('sha1')
+        .update(sorted.map((k) => k + params[k]).join('') + key, 'utf8')
+        .digest('hex')
+    }
+    const keyText = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }))
+    fc.assert(
+      fc.property(fc.dictionary(keyText, fc.string()), fc.string(), (params, key) => {
+        expect(signUcloudParams(params, key)).toBe(reference(params, key))
+      }),
+      { numRuns: 500 }
+    )
+    // U+FF21 sorts after U+1F600 in UTF-16 units but before it in UTF-8 bytes.
+    expect(signUcloudParams({ '\u{1F600}': 'a', '\uFF21': 'b' }, 'k')).toBe(reference({ '\u{1F600}': 'a', '\uFF21': 'b' }, 'k'))
   })
 })
 

@@ -21,6 +21,13 @@ export type UcloudParams = Record<string, UcloudParamValue>
 
 const paramText = (value: UcloudParamValue): string => (typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value))
 
+/** Sorts keys by the bytes of their UTF-8 form; for ASCII keys (all UCloud's) that is string order. */
+function inByteOrder(keys: string[]): string[] {
+  if (keys.every((key) => /^[\x00-\x7f]*$/.test(key))) return keys.sort()
+  const bytes = new Map(keys.map((key) => [key, Buffer.from(key, 'utf8')]))
+  return keys.sort((a, b) => Buffer.compare(bytes.get(a)!, bytes.get(b)!))
+}
+
 /**
  * UCloud's API signature: every parameter but `Signature` (PublicKey, ProjectId and the
  * flattened `UrlList.N` included), keys in byte order (`UrlList.10` before `UrlList.2`),
@@ -28,9 +35,7 @@ const paramText = (value: UcloudParamValue): string => (typeof value === 'boolea
  * then plain SHA-1 (not HMAC) as lowercase hex.
  */
 export function signUcloudParams(params: UcloudParams, privateKey: string): string {
-  const keys = Object.keys(params)
-    .filter((key) => key !== 'Signature')
-    .sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')))
+  const keys = inByteOrder(Object.keys(params).filter((key) => key !== 'Signature'))
   let text = ''
   for (const key of keys) text += key + paramText(params[key])
   return createHash('sha1')
