@@ -2,21 +2,28 @@
  * End to end: 1,000 changed files through `dist/index.js` against each provider's emulator
  * (50 ms latency per request, tasks final T = 3 s after submission), and beside it a baseline
  * client that does what the vendor pages' curl examples suggest: submit the batches one after
- * another, then poll each task in turn every second until it is final.
+ * another, then poll each task in turn every second until it is final. The baseline is its own
+ * process (bench/baseline-client.ts, bundled by ncc), timed from spawn to exit as the action is.
  *
  * Calls are counted from what the emulator received, classified per provider by path or
  * Action; which task each call was about comes from the request bodies and the action's report.
  */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { startDemoEmulator, type DemoEmulator } from '../emulators/index.js'
 import type { RecordedRequest } from '../emulators/server.js'
 import { batchForProvider, itemsFor } from '../src/engine/batch.js'
-import { createTransport } from '../src/http/transport.js'
 import type { Operation } from '../src/model.js'
 import { buildPlan } from '../src/plan/plan.js'
 import { parseRules } from '../src/plan/rules.js'
 import { providerByName } from '../src/providers/index.js'
-import type { Credentials, ProviderLimits, Task } from '../src/providers/provider.js'
+import type { Credentials, ProviderLimits } from '../src/providers/provider.js'
 import { runActionProcess } from './action-process.js'
+import type { BaselineJob, BaselineResult } from './baseline-client.js'
 import { check, ratio, seconds, type Figure } from './figures.js'
 import { E2E_HOSTS, E2E_RULES, e2eFiles } from './workload.js'
 
@@ -317,77 +324,128 @@ function credentialsFrom(inputs: Record<string, string>): Credentials {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+/** The baseline client bundled by ncc (as dist/ is), or why it could not be. */
+export type BaselineBundle = { dir: string; entry: string } | { problem: string }
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BUNDLE_TIMEOUT_MS = 180_000
+
+/** A child environment without this process's loader flags (tsx), as the action gets. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  return env
+}
+
+/** `npx ncc build bench/baseline-client.ts` into a temp directory; never throws. */
+export async function bundleBaseline(): Promise<BaselineBundle> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-bench-baseline-'))
+  const source = path.join(REPO_ROOT, 'bench', 'baseline-client.ts')
+  const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('npx', ['ncc', 'build', source, '-o', dir, '--target', 'es2022'], {
+      cwd: REPO_ROOT,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), BUNDLE_TIMEOUT_MS)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      resolve({ code: null, output: `${output}${err.message}` })
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+  const entry = path.join(dir, 'index.js')
+  if (result.code === 0 && existsSync(entry)) return { dir, entry }
+  await rm(dir, { recursive: true, force: true })
+  const lines = result.output.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'))
+  // ncc prints the file and position on one line and the message on the next.
+  const at = Math.max(
+    0,
+    lines.findIndex((l) => /error/i.test(l))
+  )
+  const why = lines
+    .slice(at, at + 2)
+    .map((l) => l.trim())
+    .join(' ')
+  return {
+    problem: `bundling bench/baseline-client.ts with ncc failed (${result.code === null ? 'killed or not started' : `exit ${result.code}`}): ${why.slice(0, 200)}`
+  }
+}
 
 /**
- * The curl-loop baseline, in this process, on the repository's own provider client and
- * transport: the same plan and batches, submitted one after another; then each task in turn
- * asked about every second until it is final.
+ * The curl-loop baseline as its own process (bench/baseline-client.ts, bundled by ncc), on
+ * the repository's own provider client and transport. The plan and batches are made here
+ * first (a curl loop has its URL list ready); the process submits them one after another, then
+ * asks about each task in turn every second until it is final. Timed from spawn to exit.
  */
-export async function runBaseline(provider: string): Promise<RunResult> {
+export async function runBaseline(provider: string, bundle: BaselineBundle): Promise<RunResult> {
+  if ('problem' in bundle) return { ok: false, problem: bundle.problem, wallMs: NaN, ops: [], otherCalls: 0, successRate: '' }
   const emulator = await startEmulator(provider)
-  const transport = createTransport()
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-bench-baseline-run-'))
   try {
     const definition = providerByName(provider)
-    const started = Date.now()
-    const client = definition.create({
-      endpoint: emulator.url,
-      credentials: credentialsFrom(emulator.credentials),
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: () => Date.now(),
-      sleep
-    })
     const { plan } = buildPlan(
       e2eFiles().map((path) => ({ path, status: 'modified' as const })),
       parseRules(E2E_RULES),
       'purge'
     )
-    if (client.prepare) await client.prepare()
-    const tasks: Task[] = []
-    let failed = 0
-    for (const batch of batchForProvider('purge', itemsFor(plan, 'purge'), client.limits)) {
-      try {
-        tasks.push(await client.submit(batch))
-      } catch (err) {
-        failed += batch.items.length
-        if (failed === batch.items.length) console.error(`  baseline ${provider}: submit failed: ${(err as Error).message}`)
-      }
+    const job: BaselineJob = {
+      provider,
+      endpoint: emulator.url,
+      credentials: credentialsFrom(emulator.credentials),
+      batches: batchForProvider('purge', itemsFor(plan, 'purge'), definition.limits),
+      pollMs: BASELINE_POLL_MS,
+      deadlineMs: BASELINE_DEADLINE_MS
     }
-    const deadline = started + BASELINE_DEADLINE_MS
-    let succeeded = 0
-    for (const task of tasks) {
-      for (;;) {
-        const final = new Map<string, boolean>()
-        try {
-          for (const s of await client.status([task])) if (s.state !== 'pending') final.set(s.url, s.state === 'success')
-        } catch {
-          /* a failed status call: ask again after the interval, as the loop would */
-        }
-        if (task.items.every((i) => final.has(i.url))) {
-          succeeded += task.items.filter((i) => final.get(i.url)).length
-          break
-        }
-        if (Date.now() + BASELINE_POLL_MS > deadline) break
-        await sleep(BASELINE_POLL_MS)
-      }
+    const jobPath = path.join(dir, 'job.json')
+    const resultPath = path.join(dir, 'result.json')
+    await writeFile(jobPath, JSON.stringify(job))
+    let stderr = ''
+    let killed = false
+    const spawnedAt = Date.now()
+    const child = spawn(process.execPath, [bundle.entry, jobPath, resultPath], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, KILL_AFTER_MS)
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', (err) => {
+        stderr += `spawn failed: ${err.message}\n`
+        resolve(null)
+      })
+      child.on('close', resolve)
+    })
+    const wallMs = Date.now() - spawnedAt
+    clearTimeout(timer)
+    let out: BaselineResult | null = null
+    try {
+      out = JSON.parse(await readFile(resultPath, 'utf8')) as BaselineResult
+    } catch {
+      out = null
     }
-    const wallMs = Date.now() - started
     const calls = emulator.requests.map(classifiers[provider])
-    const refs = tasks.map((t) => ({ id: t.id, op: t.op, urls: t.items.map((i) => i.url) }))
     const total = plan.purgeUrls.length + plan.purgeDirs.length
+    const succeeded = out?.succeeded ?? 0
     const result: RunResult = {
-      ok: succeeded === total,
+      ok: !killed && code === 0 && out !== null && succeeded === total,
       wallMs,
-      ops: [analyseOp('purge', calls, refs, definition.limits, false)],
+      ops: [analyseOp('purge', calls, out?.tasks ?? [], definition.limits, false)],
       otherCalls: calls.filter((c) => c.kind === 'other').length,
       successRate: total === 0 ? '100' : String(Math.round((succeeded / total) * 10000) / 100)
     }
-    if (!result.ok) result.problem = `${succeeded}/${total} items succeeded`
+    if (killed) result.problem = `killed after ${KILL_AFTER_MS / 1000} s`
+    else if (out === null) result.problem = `exit ${code}, no result: ${firstError('', stderr)}`
+    else if (!result.ok) result.problem = `${succeeded}/${total} items succeeded${out.problem ? `: ${out.problem}` : ''}`
     return result
   } finally {
-    transport.close()
+    await rm(dir, { recursive: true, force: true })
     await emulator.close()
   }
 }
@@ -445,6 +503,18 @@ function callFigures(section: string, label: string, a: OpAnalysis, provider: st
 }
 
 export async function endToEnd(options: EndToEndOptions): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+  if (options.providers.length === 0) return { figures: [], details: {} }
+  options.log('end to end: bundling the curl-loop baseline client with ncc…')
+  const bundle = await bundleBaseline()
+  if ('problem' in bundle) options.log(`end to end: ${bundle.problem}`)
+  try {
+    return await endToEndWith(options, bundle)
+  } finally {
+    if ('dir' in bundle) await rm(bundle.dir, { recursive: true, force: true })
+  }
+}
+
+async function endToEndWith(options: EndToEndOptions, bundle: BaselineBundle): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const figures: Figure[] = []
   const details: Record<string, unknown> = {}
   const T = COMPLETE_AFTER_MS
@@ -461,7 +531,7 @@ export async function endToEnd(options: EndToEndOptions): Promise<{ figures: Fig
       options.log(`end to end: ${provider}: the action (purge)…`)
       ours = await runOurs(provider, 'purge')
       options.log(`end to end: ${provider}: the curl-loop baseline…`)
-      baseline = await runBaseline(provider)
+      baseline = await runBaseline(provider, bundle)
     } catch (err) {
       unavailable(`the run failed: ${(err as Error).message.split('\n')[0]}`)
       continue
@@ -496,7 +566,7 @@ export async function endToEnd(options: EndToEndOptions): Promise<{ figures: Fig
           target: '',
           verdict: 'info',
           value: baseline.wallMs,
-          note: `${b.submitCalls} submit calls one after another, ${b.statusCalls} status calls (+${b.continuationPages} pages), each task polled every ${BASELINE_POLL_MS / 1000} s`
+          note: `spawn of its own process (ncc bundle, batches planned beforehand) to its exit; ${b.submitCalls} submit calls one after another, ${b.statusCalls} status calls (+${b.continuationPages} pages), each task polled every ${BASELINE_POLL_MS / 1000} s`
         },
         { section, name: 'baseline overhead (wall − T)', measured: seconds(baseOverhead), target: '', verdict: 'info', value: baseOverhead },
         {
@@ -545,7 +615,8 @@ export async function endToEnd(options: EndToEndOptions): Promise<{ figures: Fig
           verdict: fast.ok ? 'info' : 'unavailable',
           value: fast.ok ? fast.wallMs - T : null,
           note: fast.ok
-            ? `${fast.ops[0].statusCalls} status calls in ${fast.ops[0].rounds} rounds; ratio to the baseline ${ratio(baseOverhead / (fast.wallMs - T))}`
+            ? `${fast.ops[0].statusCalls} status calls in ${fast.ops[0].rounds} rounds` +
+              (baseline.ok ? `; ratio to the baseline ${ratio(baseOverhead / (fast.wallMs - T))}` : '')
             : fast.problem
         })
       } catch (err) {
