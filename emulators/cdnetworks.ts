@@ -348,11 +348,17 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
       from = start
       to = end + 999 // endTime is inclusive to the second
     }
-    const matches = items
-      .filter((i) => i.user === user && i.op === op && (itemId === null || i.itemId === itemId) && i.createdAt >= from && i.createdAt <= to)
-      .filter((i) => body.url === undefined || i.url === body.url)
-      .map((i) => stateOf(i, zone))
-      .filter((s) => body.status === undefined || s.status === body.status)
+    const listed = items.filter(
+      (i) =>
+        i.user === user &&
+        i.op === op &&
+        (itemId === null || i.itemId === itemId) &&
+        i.createdAt >= from &&
+        i.createdAt <= to &&
+        (body.url === undefined || i.url === body.url)
+    )
+    // Without a status filter only the page's entries need their state worked out.
+    const matches = body.status === undefined ? listed : listed.filter((i) => stateOf(i, zone).status === body.status)
     return {
       status: 200,
       body: {
@@ -361,7 +367,7 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
         [QUERY_MESSAGE]: 'success',
         pageNo,
         pageSize: served,
-        resultDetail: matches.slice((pageNo - 1) * served, pageNo * served)
+        resultDetail: matches.slice((pageNo - 1) * served, pageNo * served).map((i) => stateOf(i, zone))
       }
     }
   }

@@ -86,9 +86,10 @@ type Params = Record<string, string>
 function expectedSignature(params: Params, privateKey: string): string {
   const keys = Object.keys(params)
     .filter((k) => k !== 'Signature')
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map((k) => ({ k, bytes: Buffer.from(k) }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
   const hash = createHash('sha1')
-  for (const k of keys) hash.update(k + params[k], 'utf8')
+  for (const { k } of keys) hash.update(k + params[k], 'utf8')
   hash.update(privateKey, 'utf8')
   return hash.digest('hex')
 }
