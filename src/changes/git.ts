@@ -4,7 +4,6 @@
  * checked by `isSafeRevision` (or is a hex SHA), and every command ends its revisions with `--`,
  * so no user data can be read as an option or a path.
  */
-import { execFile } from 'node:child_process'
 import { ChangeDetectionError } from '../errors.js'
 import type { ChangedFile } from '../model.js'
 
@@ -24,8 +23,10 @@ const MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 
 /** `execFile('git', args, { cwd })`: arguments go to git as they are, nothing is interpreted. */
 export function makeGitRunner(cwd: string): GitRunner {
-  return (args) =>
-    new Promise((resolve) => {
+  return async (args) => {
+    // Loaded on first use: runs that name their files or URLs never start git.
+    const { execFile } = await import('node:child_process')
+    return new Promise((resolve) => {
       execFile(
         'git',
         args,
@@ -47,6 +48,7 @@ export function makeGitRunner(cwd: string): GitRunner {
         }
       )
     })
+  }
 }
 
 /** How git reports a status letter, mapped onto the model (anything unexpected counts as modified). */
