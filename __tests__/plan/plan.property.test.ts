@@ -6,7 +6,7 @@ import { InputError } from '../../src/errors.js'
 import type { ChangedFile } from '../../src/model.js'
 import { buildPlan } from '../../src/plan/plan.js'
 import { parseRules, RuleMatcher, ruleMatches, type CompiledRule } from '../../src/plan/rules.js'
-import { encodePathSegment, mapPathToUrls, unsafePathReason } from '../../src/plan/urls.js'
+import { encodePath, encodePathSegment, mapPathToUrls, unsafePathReason } from '../../src/plan/urls.js'
 
 const BASE = 'https://cdn.example.com/base/'
 
@@ -142,6 +142,27 @@ describe('encoding', () => {
         expect(encoded).not.toMatch(/%(?:2[146-9A-E]|3[0-9ABD]|4[0-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])/)
         expect(decodeURIComponent(encoded)).toBe(text)
       })
+    )
+  })
+
+  it('encodePath is encodePathSegment on each segment, slashes kept, for any string', () => {
+    // encodePath leaves the segments before the first one to encode as they are; this is the definition
+    const bySegment = (path: string): string => path.split('/').map(encodePathSegment).join('/')
+    const text = fc.array(fc.oneof(fc.constant('/'), pathChar), { maxLength: 12 }).map((chars) => chars.join(''))
+    fc.assert(
+      fc.property(text, (path) => {
+        let expected: string
+        try {
+          expected = bySegment(path)
+        } catch (error) {
+          // a lone surrogate
+          expect(error).toBeInstanceOf(URIError)
+          expect(() => encodePath(path)).toThrow(URIError)
+          return
+        }
+        expect(encodePath(path)).toBe(expected)
+      }),
+      { numRuns: 2000 }
     )
   })
 })

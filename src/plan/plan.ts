@@ -25,7 +25,10 @@ function emptyArray<T>(): T[] {
  * alone (those of deleted files) are enough for both lists.
  */
 class PlanLists {
-  /** The URLs mapped so far, duplicates included; `appendMappedUrls` pushes onto it. */
+  /**
+   * The URLs mapped so far, duplicates included; `appendMappedUrls` pushes onto it. `finish`
+   * turns it into the prefetch list, in place, rather than allocating another array that long.
+   */
   readonly mapped: string[] = emptyArray()
   /**
    * Which URLs taken from `mapped` go to purge alone: runs of them as [start, end) index pairs,
@@ -59,14 +62,26 @@ class PlanLists {
     this.#taken = mapped.length
   }
 
-  /** The two lists, each without duplicates, in first-seen order. */
+  /** The two lists, each without duplicates, in first-seen order; `mapped` becomes prefetch. */
   finish(): { purge: string[]; prefetch: string[] } {
+    const { mapped } = this
+    const seen = new Set<string>()
+    mapped.length = this.#dedupe(seen)
+    // when purging, purge has every URL, in the order first seen
+    return { purge: this.purging ? Array.from(seen) : [], prefetch: mapped }
+  }
+
+  /**
+   * Adds every URL to `seen` and moves those to prefetch, each once, to the front of `mapped`
+   * (each to an index already read); returns how many. A method of its own for the reason given
+   * at `mapFiles`.
+   */
+  #dedupe(seen: Set<string>): number {
     const { mapped, prefetching } = this
     const runs = this.#purgeOnly
-    const prefetch: string[] = []
-    const seen = new Set<string>()
     /** URLs seen, in purge alone so far. */
     const unprefetched = new Set<string>()
+    let prefetched = 0
     let run = 0
     for (let i = 0; i < mapped.length; i++) {
       if (run < runs.length && i === runs[run + 1]) run += 2
@@ -75,14 +90,13 @@ class PlanLists {
       const size = seen.size
       seen.add(url)
       if (seen.size > size) {
-        if (toPrefetch) prefetch.push(url)
+        if (toPrefetch) mapped[prefetched++] = url
         else if (prefetching) unprefetched.add(url)
       } else if (toPrefetch && unprefetched.delete(url)) {
-        prefetch.push(url)
+        mapped[prefetched++] = url
       }
     }
-    // when purging, purge has every URL, in the order first seen
-    return { purge: this.purging ? Array.from(seen) : [], prefetch }
+    return prefetched
   }
 }
 
@@ -92,6 +106,37 @@ export interface PlanResult {
   ruleHits: { rule: number; files: number }[]
   /** Files no rule matched. */
   unmatched: number
+}
+
+/**
+ * Maps each file through the rules it matches onto `lists`, counting it in `hits`; returns how
+ * many files matched no rule. A function of its own, with nothing after its loop: V8 compiles
+ * the loop while first running it, and code after the loop, with no type feedback yet, made
+ * that compiled code bail out at the end of every later plan.
+ */
+function mapFiles(files: readonly ChangedFile[], matcher: RuleMatcher, lists: PlanLists, hits: Map<CompiledRule, { files: number }>): number {
+  const matched: CompiledRule[] = emptyArray()
+  let unmatched = 0
+  for (let f = 0; f < files.length; f++) {
+    const { path, status } = files[f]
+    const simple = isSimplePath(path)
+    const count = matcher.match(path, matched, simple || isPlainPath(path))
+    if (count === 0) {
+      unmatched++
+      continue
+    }
+    // A simple path is safe; any other is checked in full, once per path rather than once per
+    // rule, naming the first rule.
+    if (!simple) assertSafePath(matched[0], path)
+    for (let i = 0; i < count; i++) {
+      const rule = matched[i]
+      const counter = hits.get(rule)
+      if (counter !== undefined) counter.files++
+      appendMappedUrls(rule, path, lists.mapped, simple)
+    }
+    lists.take(lists.prefetching && status !== 'deleted')
+  }
+  return unmatched
 }
 
 /**
@@ -116,28 +161,7 @@ export function buildPlan(files: readonly ChangedFile[], rules: readonly Compile
   const lists = new PlanLists(purging, prefetching)
   // a counter per rule, so that a match costs one look-up
   const hits = new Map<CompiledRule, { files: number }>(rules.map((rule) => [rule, { files: 0 }]))
-  const matcher = new RuleMatcher(rules)
-  const matched: CompiledRule[] = emptyArray()
-  let unmatched = 0
-  for (const file of files) {
-    const path = file.path
-    const simple = isSimplePath(path)
-    const count = matcher.match(path, matched, simple || isPlainPath(path))
-    if (count === 0) {
-      unmatched++
-      continue
-    }
-    // A simple path is safe; any other is checked in full, once per path rather than once per
-    // rule, naming the first rule.
-    if (!simple) assertSafePath(matched[0], path)
-    for (let i = 0; i < count; i++) {
-      const rule = matched[i]
-      const counter = hits.get(rule)
-      if (counter !== undefined) counter.files++
-      appendMappedUrls(rule, path, lists.mapped, simple)
-    }
-    lists.take(prefetching && file.status !== 'deleted')
-  }
+  const unmatched = mapFiles(files, new RuleMatcher(rules), lists, hits)
   if (extra !== undefined) {
     for (const url of extra.urls) lists.mapped.push(url)
     lists.take(prefetching)

@@ -41,8 +41,6 @@ export interface UrlTemplate {
 
 /** Characters RFC 3986 allows unencoded in a path segment (`pchar` minus `%`). */
 const PCHAR_ONLY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/
-/** The same, plus `/`: a path whose segments need no encoding. */
-const PCHAR_PATH_ONLY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/
 /** Sub-delimiters `encodeURIComponent` escapes although RFC 3986 allows them in a segment. */
 const KEPT_SUB_DELIMS: Record<string, string> = {
   '%24': '$',
@@ -55,6 +53,10 @@ const KEPT_SUB_DELIMS: Record<string, string> = {
   '%40': '@'
 }
 const ESCAPED_SUB_DELIM = /%(?:24|26|2B|2C|3B|3D|3A|40)/g
+/** The same, one at most: a test, much cheaper than a `replace` that finds nothing. */
+const HAS_ESCAPED_SUB_DELIM = /%(?:24|26|2B|2C|3B|3D|3A|40)/
+/** A character `encodePath` changes: neither pchar nor `/`. */
+const NOT_PCHAR_PATH = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/
 
 /**
  * Percent-encodes one path segment per RFC 3986: `A-Za-z0-9-._~!$&'()*+,;=:@` stay, every other
@@ -64,13 +66,25 @@ const ESCAPED_SUB_DELIM = /%(?:24|26|2B|2C|3B|3D|3A|40)/g
  */
 export function encodePathSegment(segment: string): string {
   if (PCHAR_ONLY.test(segment)) return segment
-  return encodeURIComponent(segment).replace(ESCAPED_SUB_DELIM, (escape) => KEPT_SUB_DELIMS[escape])
+  const encoded = encodeURIComponent(segment)
+  return HAS_ESCAPED_SUB_DELIM.test(encoded) ? encoded.replace(ESCAPED_SUB_DELIM, (escape) => KEPT_SUB_DELIMS[escape]) : encoded
 }
 
-/** Encodes each `/`-separated segment of a path, keeping the slashes. */
+/**
+ * Encodes each `/`-separated segment of a path, keeping the slashes. The segments before the one
+ * holding the first character to encode are kept as they are, without splitting them.
+ */
 export function encodePath(path: string): string {
-  if (PCHAR_PATH_ONLY.test(path)) return path
-  return path.split('/').map(encodePathSegment).join('/')
+  const first = path.search(NOT_PCHAR_PATH)
+  if (first < 0) return path
+  let start = path.lastIndexOf('/', first) + 1
+  let encoded = path.slice(0, start)
+  for (;;) {
+    const end = path.indexOf('/', start)
+    if (end < 0) return encoded + encodePathSegment(path.slice(start))
+    encoded += `${encodePathSegment(path.slice(start, end))}/`
+    start = end + 1
+  }
 }
 
 /**
