@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
-import { parse } from 'yaml'
+import { load as parse } from 'js-yaml'
 import { Inputs, Outputs } from '../src/inputs.js'
 
 const action = parse(readFileSync('action.yml', 'utf8')) as {

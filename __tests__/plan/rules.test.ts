@@ -27,9 +27,16 @@ describe('parseRules: accepted rules', () => {
   it.each([
     ['empty text', ''],
     ['blank lines', '  \n\n'],
-    ['only comments', '# no rules yet\n']
+    ['only comments', '# no rules yet\n'],
+    ['comments and blank lines, CRLF', '# a\r\n\r\n   # b\r\n'],
+    ['an empty document', '---\n']
   ])('returns no rules for %s', (_, text) => {
     expect(parseRules(text)).toEqual([])
+  })
+
+  it('reads YAML 1.2 core scalars: a date-like glob stays a string', () => {
+    const rules = parseRules(`- files: 2024-01-01/**\n  urls: 'https://cdn.example.com/{path}'\n`)
+    expect(rules[0].files).toEqual(['2024-01-01/**'])
   })
 
   it('reads a single glob and a single template as one-item lists, numbering rules from 1', () => {
@@ -170,7 +177,10 @@ describe('parseRules: errors name the input and the rule', () => {
   it.each<[string, string, number, RegExp]>([
     ['bad YAML, with its position', `- files: 'public/**'\n  urls: [a\n- files: x\n`, 1, /is not valid YAML at line 3, column 1/],
     ['bad YAML in the second rule', `${ok}- files: [x\n  urls: ${TEMPLATE}\n`, 2, /is not valid YAML at line \d+, column \d+/],
-    ['a duplicate key', `- files: a\n  files: b\n  urls: ${TEMPLATE}\n`, 1, /is not valid YAML at line 2, column 3: Map keys must be unique/],
+    ['a duplicate key', `- files: a\n  files: b\n  urls: ${TEMPLATE}\n`, 1, /is not valid YAML at line 2, column 3: duplicated mapping key/],
+    ["an unclosed quote on a rule's first line", `${ok}- files: 'x\n`, 2, /is not valid YAML at line 4, column 1/],
+    ['bad indentation in the third rule', `${ok}${ok}- files: a\n  urls: b\n   c: d\n`, 3, /is not valid YAML at line 7, column 5: bad indentation/],
+    ['bad YAML in an indented list', `  - files: a\n    urls: b\n  - files: [\n`, 2, /is not valid YAML at line 4, column 1/],
     ['an empty rule', `${ok}-\n`, 2, /is empty; each rule needs "files" and "urls"/],
     ['a rule that is a string', `- public/**\n`, 1, /must be a mapping with "files" and "urls", got a string/],
     ['missing files', `${ok}- urls: ${TEMPLATE}\n`, 2, /missing "files": add the glob\(s\)/],

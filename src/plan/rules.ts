@@ -3,7 +3,7 @@
  * into matchers, and a matcher that finds the rules a path belongs to.
  */
 import { GLOBSTAR, Minimatch, type MinimatchOptions } from 'minimatch'
-import { parseDocument, isSeq } from 'yaml'
+import { CORE_SCHEMA, load, YAMLException } from 'js-yaml'
 import { InputError } from '../errors.js'
 import { compileRows, isPlainPath, rowsMatch, type Row } from './row-match.js'
 import { compileTemplate, unsafePathReason, type UrlTemplate } from './urls.js'
@@ -280,29 +280,47 @@ export function compileRule(rule: number, raw: unknown): CompiledRule {
   }
 }
 
+/** Only blank lines and comments: no YAML document at all. */
+const NO_DOCUMENT = /^(?:[ \t]*(?:#.*)?(?:\r?\n|$))*$/
+
+/**
+ * Which rule a YAML syntax error at (`line`, `column`), both 0-based, belongs to: the list
+ * items (lines starting with `-` at the list's indentation) that begin before it. 0 when none
+ * does (the error is before the first rule or the text is not a list).
+ */
+function ruleAt(text: string, line: number, column: number): number {
+  const lines = text.split(/\r?\n/)
+  const first = lines.find((l) => !/^[ \t]*(?:#.*)?$/.test(l))
+  const indent = first === undefined ? -1 : /^ */.exec(first)![0].length
+  if (first === undefined || !/^-(?:\s|$)/.test(first.slice(indent))) return 0
+  let rule = 0
+  for (let i = 0; i <= line && i < lines.length; i++) {
+    const l = lines[i]
+    const isItem = /^ */.exec(l)![0].length === indent && /^-(?:\s|$)/.test(l.slice(indent))
+    if (isItem && (i < line || column > indent)) rule++
+  }
+  return rule
+}
+
 /**
  * Parses and compiles the `rules` input. Blank text (or only comments) gives no rules. Throws an
  * `InputError` on `rules` saying which rule is wrong and how to fix it; YAML syntax errors give
  * the line and column.
  */
 export function parseRules(text: string): CompiledRule[] {
-  const doc = parseDocument(text, { prettyErrors: true })
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0]
-    const at = error.linePos?.[0]
-    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`
-    const what = error.message.split(' at line ')[0].split('\n')[0]
-    let rule = 0
-    if (isSeq(doc.contents)) {
-      doc.contents.items.forEach((item, i) => {
-        const start = (item as { range?: [number, number, number] } | null)?.range?.[0]
-        if (start !== undefined && start <= error.pos[0]) rule = i + 1
-      })
-    }
-    const detail = `is not valid YAML${where}: ${what}; check the indentation and quote globs and templates ('public/**')`
+  if (NO_DOCUMENT.test(text)) return []
+  let value: unknown
+  try {
+    // YAML 1.2's core schema: strings, numbers, booleans, null; no dates, no merge keys.
+    value = load(text, { schema: CORE_SCHEMA })
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err
+    const mark = err.mark
+    const where = mark === undefined ? '' : ` at line ${mark.line + 1}, column ${mark.column + 1}`
+    const rule = mark === undefined ? 0 : ruleAt(text, mark.line, mark.column)
+    const detail = `is not valid YAML${where}: ${err.reason}; check the indentation and quote globs and templates ('public/**')`
     throw new InputError('rules', rule > 0 ? `rule ${rule}: ${detail}` : `the rules list ${detail}`)
   }
-  const value: unknown = doc.toJS()
   if (value === null || value === undefined) return []
   if (!Array.isArray(value)) {
     throw new InputError('rules', `must be a YAML list of rules, each starting with "- ", got ${describeValue(value)}; ${EXAMPLE}`)
@@ -381,8 +399,11 @@ class Bucket {
  * list of candidates once, so a path costs two look-ups plus the patterns left.
  */
 export class RuleMatcher {
-  /** Buckets by the first character of their directory; a path is in at most one of them. */
-  readonly #byFirstChar = new Map<number, Bucket[]>()
+  /**
+   * Buckets by the first character of their directory, its code modulo 128 (an array index); a
+   * path is in at most one of them.
+   */
+  readonly #byFirstChar: Bucket[][] = Array.from({ length: 128 }, () => [])
   /** For the paths in no bucket. */
   readonly #anywhere: Bucket
 
@@ -390,12 +411,7 @@ export class RuleMatcher {
     this.#anywhere = new Bucket(null, rules)
     const globs = rules.flatMap((rule) => [...rule.include, ...rule.exclude])
     const dirs = new Set(globs.flatMap((glob) => glob.prefixes.map((prefix) => prefix.slice(0, prefix.indexOf('/') + 1))))
-    for (const dir of dirs) {
-      const first = dir.charCodeAt(0)
-      const buckets = this.#byFirstChar.get(first) ?? []
-      buckets.push(new Bucket(dir, rules))
-      this.#byFirstChar.set(first, buckets)
-    }
+    for (const dir of dirs) this.#byFirstChar[dir.charCodeAt(0) & 127].push(new Bucket(dir, rules))
   }
 
   /**
@@ -424,9 +440,10 @@ export class RuleMatcher {
   }
 
   #bucket(path: string): Bucket {
-    const buckets = this.#byFirstChar.get(path.charCodeAt(0))
-    if (buckets !== undefined) {
-      for (const bucket of buckets) if (bucket.dir !== null && path.startsWith(bucket.dir)) return bucket
+    const buckets = this.#byFirstChar[path.charCodeAt(0) & 127]
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i]
+      if (bucket.dir !== null && path.startsWith(bucket.dir)) return bucket
     }
     return this.#anywhere
   }
