@@ -114,12 +114,14 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
       ['purge dir', plan.purgeDirs],
       ['prefetch', plan.prefetchUrls]
     ]
-    let shown = 0
+    const shown: string[] = []
     for (const [label, urls] of lists) {
-      for (let i = 0; i < urls.length && shown < PLAN_LINES; i++, shown++) log.info(`${label} ${urls[i]}`)
+      for (let i = 0; i < urls.length && shown.length < PLAN_LINES; i++) shown.push(`${label} ${urls[i]}`)
     }
     const entries = lists.reduce((n, [, urls]) => n + urls.length, 0)
-    if (entries > shown) log.info(`…and ${entries - shown} more (all in the report)`)
+    if (entries > shown.length) shown.push(`…and ${entries - shown.length} more (all in the report)`)
+    // one write for the whole list
+    if (shown.length > 0) log.info(shown.join('\n'))
     return { plan, collapsedDirs }
   })
 }
