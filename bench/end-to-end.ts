@@ -2,8 +2,9 @@
  * End to end: 1,000 changed files through `dist/index.js` against each provider's emulator
  * (50 ms latency per request, tasks final T = 3 s after submission), and beside it a baseline
  * client that does what the vendor pages' curl examples suggest: submit the batches one after
- * another, then poll each task in turn every second until it is final. The baseline is its own
- * process (bench/baseline-client.ts, bundled by ncc), timed from spawn to exit as the action is.
+ * another, then poll each task in turn at a fixed interval until it is final (the action's
+ * poll-interval, and 1 s as a stricter comparison). The baseline is its own process
+ * (bench/baseline-client.ts, bundled by ncc), timed from spawn to exit as the action is.
  *
  * Calls are counted from what the emulator received, classified per provider by path or
  * Action; which task each call was about comes from the request bodies and the action's report.
