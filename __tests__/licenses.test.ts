@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 const licenses = readFileSync('dist/licenses.txt', 'utf8')
 /** Each entry is the package name on a line of its own, then its license, then the license text. */
 const lines = licenses.split('\n')
-const named = new Set(lines.filter((line, i) => i === 0 || lines[i - 1] === ''))
+const named = new Set(lines.filter((_, i) => i === 0 || lines[i - 1] === ''))
 const dependencies = Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }).dependencies)
 
 describe('dist/licenses.txt', () => {
