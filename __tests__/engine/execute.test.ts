@@ -118,6 +118,35 @@ describe('executePlan', () => {
     expect(res.items[0].state).toBe('submitted')
   })
 
+  it('with wait: false in purge-prefetch, still finishes the purge before the prefetch is sent', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { finishAfterMs: 3000 })
+    const sent: string[] = []
+    const original = p.submit.bind(p)
+    p.submit = async (b) => {
+      sent.push(`${b.op}@${clock.now()}`)
+      return original(b)
+    }
+    const res = await executePlan(
+      p,
+      plan(['http://a/1', 'http://a/2'], ['http://a/1']),
+      { mode: 'purge-prefetch', wait: false, deadline: 60_000, pollSeconds: null, concurrency: 2 },
+      clock,
+      quiet
+    )
+    expect(sent[0]).toBe('purge@0')
+    expect(sent).toHaveLength(2)
+    // the prefetch went out only once the purge task was final (3 s after it was submitted)
+    expect(Number(sent[1].split('@')[1])).toBeGreaterThanOrEqual(3000)
+    expect(p.statusCalls.flat()).toEqual(expect.arrayContaining(['t1']))
+    expect(p.statusCalls.flat()).not.toContain('t2')
+    expect(res.items.map((i) => [i.op, i.state])).toEqual([
+      ['purge', 'success'],
+      ['purge', 'success'],
+      ['prefetch', 'submitted']
+    ])
+  })
+
   it('gives the same results whatever the concurrency', async () => {
     const urls = Array.from({ length: 40 }, (_, i) => `http://h${i % 3}/${i}`)
     const run = async (concurrency: number) => {

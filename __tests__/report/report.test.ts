@@ -48,6 +48,13 @@ describe('renderSummary', () => {
     expect(text).toContain('<details><summary>prefetch: 1 items, 0 failed</summary>')
   })
 
+  it('counts timed-out and rejected items as failed, in the totals and per operation', () => {
+    const text = renderSummary(report([item('success'), item('timeout', 'https://a.example/t'), item('submit-failed', 'https://a.example/s')]))
+    expect(text).toContain('**❌ Failed**')
+    expect(text).toContain('| 3 | 1 | 2 | 1 |')
+    expect(text).toContain('<details open><summary>purge: 3 items, 2 failed</summary>')
+  })
+
   it('escapes HTML in URLs and messages', () => {
     const bad = { ...item('failure', 'https://a.example/<script>&'), message: '<b>x</b>' }
     const text = renderSummary(report([bad]))
