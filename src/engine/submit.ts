@@ -22,7 +22,9 @@ async function submitOnce(
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err
       // Cut short or left unanswered by the deadline: unfinished, not refused.
-      if (clock.now() >= deadline && (err.ambiguous || err.retryable)) return { batch, error: err.message, timedOut: true }
+      if (clock.now() >= deadline && (err.ambiguous || err.retryable)) {
+        return { batch, error: err.ambiguous ? `${err.message}; it may or may not have been acted on` : err.message, timedOut: true }
+      }
       if (!err.ambiguous) return { batch, error: err.message }
       if (!provider.findSubmitted) {
         return {
