@@ -162,11 +162,13 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
 
   async function attempt(req: HttpRequest): Promise<HttpResponse> {
     const agent = await agentFor(new URL(req.url))
-    const controller = new AbortController()
-    // The attempt's own limit, or the time left in the run when that is shorter.
     const left = opts.deadline - opts.now()
+    // Past the deadline nothing is sent: safe to count as not acted on.
+    if (left <= 0) throw new HttpError(`${req.method} ${req.url} not sent: ${opts.deadlineName} ran out`, null, false)
+    // The attempt's own limit, or the time left in the run when that is shorter.
     const cutByDeadline = left < opts.timeoutMs
-    const timer = setTimeout(() => controller.abort(), Math.max(0, Math.min(opts.timeoutMs, left)))
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), Math.min(opts.timeoutMs, left))
     const init: RequestInit = {
       method: req.method,
       headers: req.headers,
@@ -235,8 +237,6 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.idempotent ?? req.method === 'GET'
     for (let attemptNo = 1; ; attemptNo++) {
-      // Not sent at all: safe to count as not acted on.
-      if (opts.now() >= opts.deadline) throw new HttpError(`${req.method} ${req.url} not sent: ${opts.deadlineName} ran out`, null, false)
       let retryAfterMs: number | null = null
       let failure: HttpError
       try {
