@@ -6,7 +6,7 @@ import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, itemResult, operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
-import { createTransport } from './http/transport.js'
+import { createTransport, type ClosableTransport } from './http/transport.js'
 import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
 import type { ChangeSet, ItemResult, Plan } from './model.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
@@ -134,9 +134,12 @@ function describeFailures(failed: ItemResult[]): string {
 
 /** The action: inputs → changes → plan → batches → submit → poll → report → verdict. */
 export async function run(clock: Clock = realClock): Promise<void> {
-  const transport = createTransport({ debug: (line) => log.debug(line) })
+  let transport: ClosableTransport | null = null
   try {
     const settings = readSettings(getInput, (secret) => log.setSecret(secret))
+    // `timeout` bounds everything from here on: change detection, submits, retries, polling.
+    const deadline = clock.now() + settings.timeoutSeconds * 1000
+    const deadlineName = `the timeout (${settings.timeoutSeconds} s)`
     const event = await readEvent()
     if (!settings.dryRun) {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
@@ -158,6 +161,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
         }
       }
     } else {
+      transport = createTransport({ debug: (line) => log.debug(line), deadline, deadlineName, now: () => clock.now() })
       const provider = settings.provider.create({
         endpoint: settings.endpoint,
         credentials: settings.credentials,
@@ -165,9 +169,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
         mask: (secret) => log.setSecret(secret),
         log: (line) => log.info(line),
         now: () => clock.now(),
-        sleep: (ms) => clock.sleep(ms)
+        // A provider's own pauses (rate limits) end at the deadline; its next call then fails at once.
+        sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - clock.now())))
       })
-      const deadline = clock.now() + settings.timeoutSeconds * 1000
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
       if (hasWork && provider.prepare) await provider.prepare()
       let openGroup = false
@@ -249,6 +253,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     // Input, provider and change-detection errors all carry a message written for the user.
     log.setFailed(err instanceof Error ? err.message : String(err))
   } finally {
-    transport.close()
+    // Frees pooled and stalled sockets so the process ends now.
+    transport?.close()
   }
 }

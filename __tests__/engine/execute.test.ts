@@ -268,3 +268,75 @@ describe('round timing', () => {
     expect(clock.sleeps.slice(0, 8)).toEqual([500, 300, 700, 300, 1700, 300, 3700, 300])
   })
 })
+
+describe('the deadline bounds submits too', () => {
+  it('sends no batch once the deadline has passed: its items time out, not sent', async () => {
+    const clock = fakeClock(10_000)
+    const p = new FakeProvider(clock)
+    const outcomes = await submitBatches(p, [{ op: 'purge', host: 'a', items: [{ kind: 'url', url: 'http://a/1' }] }], 1, clock, () => {}, 10_000)
+    expect(p.submitted).toEqual([])
+    expect(outcomes[0]).toMatchObject({ error: 'not sent: the timeout ran out', timedOut: true })
+  })
+
+  it('does not wait for a submit slot that comes after the deadline', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, { ...testLimits, minSubmitIntervalMs: { purge: 10_000 } })
+    const batches = ['http://a/1', 'http://b/1', 'http://c/1'].map((url) => ({
+      op: 'purge' as const,
+      host: new URL(url).host,
+      items: [{ kind: 'url' as const, url }]
+    }))
+    const outcomes = await submitBatches(p, batches, 1, clock, () => {}, 15_000)
+    expect(p.submitted.map((b) => b.host)).toEqual(['a', 'b'])
+    expect(outcomes.map((o) => (o.task ? false : (o.timedOut ?? false)))).toEqual([false, false, true])
+    expect(clock.now()).toBeLessThanOrEqual(15_000)
+  })
+
+  it('a submit left unanswered at the deadline is unfinished (timeout), a refusal stays submit-failed', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock)
+    p.submit = async (b) => {
+      await new Promise((resolve) => setImmediate(resolve)) // both calls start before time moves
+      await clock.sleep(5_000)
+      if (b.host === 'a') throw new ProviderError('POST … got no complete answer before the timeout (3 s) ran out', true, true)
+      throw new ProviderError('rejected by fake')
+    }
+    const res = await executePlan(
+      p,
+      plan(['http://a/1', 'http://b/1']),
+      { mode: 'purge', wait: true, deadline: 3_000, pollSeconds: null, concurrency: 2 },
+      clock,
+      quiet
+    )
+    expect(res.items.map((i) => [i.url, i.state])).toEqual([
+      ['http://a/1', 'timeout'],
+      ['http://b/1', 'submit-failed']
+    ])
+  })
+
+  it('purge-prefetch whose purge polling ran to the deadline sends no prefetch', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { stallUrls: ['http://a/1'] })
+    const res = await executePlan(
+      p,
+      plan(['http://a/1'], ['http://a/1']),
+      { mode: 'purge-prefetch', wait: true, deadline: 20_000, pollSeconds: null, concurrency: 1 },
+      clock,
+      quiet
+    )
+    expect(p.submitted.map((b) => b.op)).toEqual(['purge'])
+    expect(res.items.map((i) => [i.op, i.state, i.message])).toEqual([
+      ['purge', 'timeout', expect.stringContaining('not final when the timeout ran out')],
+      ['prefetch', 'timeout', 'not sent: the timeout ran out']
+    ])
+  })
+
+  it('makes no status round at the deadline itself (nothing can be sent then)', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { stallUrls: ['http://a/1'] })
+    const task = { id: 'x', op: 'purge' as const, items: [{ kind: 'url' as const, url: 'http://a/1' }], submittedAt: 0 }
+    await pollUntilDone(p, [task], { deadline: 5_000, intervalMs: 4000, firstDelayMs: 1000, concurrency: 1 }, clock)
+    // rounds at 1 s and 3 s; the next would be at 5 s, the deadline
+    expect(p.statusCalls).toHaveLength(2)
+  })
+})

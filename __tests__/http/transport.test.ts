@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { createTransport, HttpError, parseJsonBody, parseRetryAfter } from '../../src/http/transport.js'
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void
@@ -135,6 +136,133 @@ describe('createTransport', () => {
     expect(seen).toEqual(['http://cdn-api.example.test/status'])
     const local = await t.request({ method: 'GET', url: target.url })
     expect(local.text).toBe('{"via":"direct"}')
+    t.close()
+  })
+})
+
+describe('the run deadline', () => {
+  it('ends an attempt stalled after the headers at the deadline, not at the attempt timeout, and does not retry', async () => {
+    const s = await serve((_, res) => {
+      res.writeHead(200, { 'Content-Length': '100' })
+      res.write('{"partial":')
+    })
+    const { t, sleeps } = transport({ timeoutMs: 60_000, deadline: Date.now() + 300, deadlineName: 'the timeout (5 s)' })
+    const err = (await t.request({ method: 'GET', url: s.url }).catch((e) => e)) as HttpError
+    expect(err).toBeInstanceOf(HttpError)
+    expect(err.message).toMatch(/got no complete answer before the timeout \(5 s\) ran out/)
+    expect(err.ambiguous).toBe(true)
+    expect(s.hits()).toBe(1)
+    expect(sleeps).toEqual([])
+    t.close()
+  }, 10_000)
+
+  it('does not sleep for a retry that would end past the deadline', async () => {
+    const s = await serve((_, res) => {
+      res.writeHead(503, { 'Retry-After': '30' })
+      res.end()
+    })
+    const { t, sleeps } = transport({ deadline: Date.now() + 10_000, deadlineName: 'the timeout (10 s)' })
+    const err = (await t.request({ method: 'GET', url: s.url }).catch((e) => e)) as HttpError
+    expect(err.message).toMatch(/answered HTTP 503; not retried: the timeout \(10 s\) runs out first/)
+    expect(sleeps).toEqual([])
+    expect(s.hits()).toBe(1)
+    t.close()
+  })
+
+  it('retries while the deadline allows', async () => {
+    const s = await serve((_, res, n) => {
+      res.writeHead(n === 1 ? 503 : 200, { 'Retry-After': '1' })
+      res.end('{}')
+    })
+    const { t, sleeps } = transport({ deadline: Date.now() + 60_000 })
+    expect((await t.request({ method: 'GET', url: s.url })).status).toBe(200)
+    expect(sleeps).toEqual([1000])
+    t.close()
+  })
+
+  it('after the deadline, fails at once without sending, as not acted on', async () => {
+    const s = await serve((_, res) => res.end('{}'))
+    const { t } = transport({ deadline: Date.now() - 1, deadlineName: 'the timeout (3 s)' })
+    const err = (await t.request({ method: 'POST', url: s.url, body: '{}' }).catch((e) => e)) as HttpError
+    expect(err.message).toBe(`POST ${s.url} not sent: the timeout (3 s) ran out`)
+    expect(err.ambiguous).toBe(false)
+    expect(err.status).toBeNull()
+    expect(s.hits()).toBe(0)
+    t.close()
+  })
+})
+
+describe('the body cap', () => {
+  const MiB = 1024 * 1024
+  /** Streams `total` bytes in 64 KiB chunks, honouring back-pressure; `sent()` is what went out. */
+  function streaming(total: number, headers: Record<string, string> = {}) {
+    let sent = 0
+    const handler: Handler = (_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', ...headers })
+      const chunk = Buffer.alloc(64 * 1024, ' ')
+      const pump = () => {
+        while (sent < total && !res.destroyed) {
+          const piece = chunk.subarray(0, Math.min(chunk.length, total - sent))
+          sent += piece.length
+          if (!res.write(piece)) return void res.once('drain', pump)
+        }
+        res.end()
+      }
+      pump()
+    }
+    return { handler, sent: () => sent }
+  }
+
+  it('keeps an answer under the cap whole', async () => {
+    const body = streaming(3 * MiB)
+    const s = await serve(body.handler)
+    const { t } = transport({ maxBodyBytes: 4 * MiB })
+    const res = await t.request({ method: 'GET', url: s.url })
+    expect(res.text.length).toBe(3 * MiB)
+    t.close()
+  })
+
+  it('stops reading an answer that grows past the cap, names the cap, and does not retry it', async () => {
+    const body = streaming(64 * MiB)
+    const s = await serve(body.handler)
+    const { t, sleeps } = transport({ timeoutMs: 20_000 })
+    const err = (await t.request({ method: 'POST', url: s.url, body: '{}' }).catch((e) => e)) as HttpError
+    expect(err).toBeInstanceOf(HttpError)
+    expect(err.message).toBe(`POST ${s.url} answered HTTP 200: answer is more than the 8 MiB cap; not read further`)
+    // the server answered: a POST may have been acted on
+    expect(err.ambiguous).toBe(true)
+    expect(sleeps).toEqual([])
+    expect(s.hits()).toBe(1)
+    // reading stopped near the cap (socket buffers allow some more through)
+    expect(body.sent()).toBeLessThan(32 * MiB)
+    t.close()
+  }, 20_000)
+
+  it('refuses an answer whose Content-Length is over the cap without reading it', async () => {
+    let written = 0
+    const s = await serve((_, res) => {
+      res.writeHead(200, { 'Content-Length': String(1024 * MiB) })
+      res.write('{')
+      written = 1
+    })
+    const { t } = transport({ timeoutMs: 20_000 })
+    const err = (await t.request({ method: 'GET', url: s.url }).catch((e) => e)) as HttpError
+    expect(err.message).toBe(`GET ${s.url} answered HTTP 200: answer of 1073741824 bytes is over the 8 MiB cap; not read`)
+    expect(written).toBe(1)
+    expect(s.hits()).toBe(1)
+    t.close()
+  }, 20_000)
+
+  it('applies the cap to the decoded size of a compressed answer', async () => {
+    const zipped = gzipSync(Buffer.alloc(4 * MiB, ' '))
+    const s = await serve((_, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(zipped.length) })
+      res.end(zipped)
+    })
+    const { t } = transport({ maxBodyBytes: MiB })
+    const err = (await t.request({ method: 'GET', url: s.url }).catch((e) => e)) as HttpError
+    expect(zipped.length).toBeLessThan(MiB)
+    expect(err.message).toMatch(/answer is more than the 1 MiB cap/)
     t.close()
   })
 })

@@ -9,7 +9,7 @@ import { submitBatches, type SubmitOutcome } from './submit.js'
 export interface ExecuteOptions {
   mode: Mode
   wait: boolean
-  /** Clock time after which polling gives up. */
+  /** Clock time after which nothing more is sent: submits not yet made and polling give up. */
   deadline: number
   /** Seconds between status rounds; null = the provider's default. */
   pollSeconds: number | null
@@ -57,14 +57,15 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     const batches = batchForProvider(op, itemsFor(plan, op), provider.limits)
     if (batches.length === 0) continue
     events.batches(op, batches)
-    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted)
+    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted, options.deadline)
     const tasks: Task[] = []
     for (const outcome of outcomes) {
       if (outcome.task) {
         tasks.push(outcome.task)
         taskIds.push(outcome.task.id)
       } else {
-        for (const item of outcome.batch.items) items.push(itemResult(op, item, null, 'submit-failed', outcome.error))
+        const state = outcome.timedOut ? 'timeout' : 'submit-failed'
+        for (const item of outcome.batch.items) items.push(itemResult(op, item, null, state, outcome.error))
       }
     }
     const mustWait = options.wait || index < ops.length - 1

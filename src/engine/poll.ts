@@ -56,6 +56,8 @@ export async function pollUntilDone(
     const wait = Math.min(Math.max(0, lastStart + delay - clock.now()), options.deadline - clock.now())
     if (wait < 0) break
     await clock.sleep(wait)
+    // nothing can be sent at or after the deadline
+    if (clock.now() >= options.deadline) break
     lastStart = clock.now()
     delay = Math.min(delay * 2, options.intervalMs)
 

@@ -7,14 +7,24 @@ import { makeSpacer, mapConcurrent, type Clock } from './clock.js'
  * sending), the provider's task list is checked before the batch is sent again; without a
  * task list it is not sent again and its items count as failed.
  */
-async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Promise<boolean>, clock: Clock): Promise<SubmitOutcome> {
+async function submitOnce(
+  provider: CdnProvider,
+  batch: Batch,
+  space: (deadline: number) => Promise<boolean>,
+  clock: Clock,
+  deadline: number
+): Promise<SubmitOutcome> {
   for (let attempt = 1; ; attempt++) {
-    await space()
+    if (!(await space(deadline)) || clock.now() >= deadline) return { batch, error: 'not sent: the timeout ran out', timedOut: true }
     const startedAt = clock.now()
     try {
       return { batch, task: await provider.submit(batch) }
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err
+      // Cut short or left unanswered by the deadline: unfinished, not refused.
+      if (clock.now() >= deadline && (err.ambiguous || err.retryable)) {
+        return { batch, error: err.ambiguous ? `${err.message}; it may or may not have been acted on` : err.message, timedOut: true }
+      }
       if (!err.ambiguous) return { batch, error: err.message }
       if (!provider.findSubmitted) {
         return {
@@ -38,24 +48,29 @@ async function submitOnce(provider: CdnProvider, batch: Batch, space: () => Prom
 /** Attempts per batch when the provider can prove an ambiguous submit made no task. */
 const MAX_SUBMIT_ATTEMPTS = 3
 
-export type SubmitOutcome = { batch: Batch; task: Task; error?: undefined } | { batch: Batch; task?: undefined; error: string }
+export type SubmitOutcome =
+  | { batch: Batch; task: Task; error?: undefined }
+  /** `timedOut`: the run's deadline came before the batch was sent or answered. */
+  | { batch: Batch; task?: undefined; error: string; timedOut?: boolean }
 
 /**
  * Submits batches with at most `concurrency` calls in flight, spaced by the provider's
  * documented submit interval. A rejected batch becomes an error outcome (its items
- * count as failed); errors that are not the provider's (bugs) propagate.
+ * count as failed); errors that are not the provider's (bugs) propagate. No batch is
+ * sent, or sent again, once `deadline` (clock time) has passed.
  */
 export async function submitBatches(
   provider: CdnProvider,
   batches: Batch[],
   concurrency: number,
   clock: Clock,
-  onSubmitted: (outcome: SubmitOutcome) => void = () => {}
+  onSubmitted: (outcome: SubmitOutcome) => void = () => {},
+  deadline = Infinity
 ): Promise<SubmitOutcome[]> {
   const op = batches[0]?.op ?? 'purge'
   const space = makeSpacer(clock, provider.limits.minSubmitIntervalMs?.[op] ?? 0)
   return mapConcurrent(batches, concurrency, async (batch) => {
-    const outcome = await submitOnce(provider, batch, space, clock)
+    const outcome = await submitOnce(provider, batch, space, clock, deadline)
     onSubmitted(outcome)
     return outcome
   })

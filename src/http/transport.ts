@@ -1,6 +1,7 @@
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import http from 'node:http'
 import https from 'node:https'
+import type { Readable } from 'node:stream'
 import fetch, { FetchError, type RequestInit } from 'node-fetch'
 
 /** One HTTP request as a provider describes it. */
@@ -41,6 +42,15 @@ export class HttpError extends Error {
 export interface TransportOptions {
   /** Deadline for one attempt, headers and body together. */
   timeoutMs: number
+  /**
+   * End of the whole run (on `now`'s clock): no attempt runs and no retry waits past it;
+   * after it every request fails at once. Infinity = none.
+   */
+  deadline: number
+  /** How errors name the deadline, e.g. "the timeout (600 s)". */
+  deadlineName: string
+  /** Largest answer body read; a longer one fails the request without being kept. */
+  maxBodyBytes: number
   /** Attempts per request, the first included. */
   maxAttempts: number
   /** Base and cap of the full-jitter exponential back-off. */
@@ -55,8 +65,38 @@ export interface TransportOptions {
   debug: (line: string) => void
 }
 
+/**
+ * Cap on one answer body. Provider answers are JSON of a few KB (a status page of 100
+ * tasks is tens of KB); 8 MiB is far above any real one and keeps memory bounded when a
+ * server (or something in between) answers without end.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024
+
+/** `8 MiB` for whole MiB, else bytes. */
+const sizeText = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
+
+/**
+ * Reads a body up to `cap` bytes and decodes it as UTF-8 (as node-fetch's text() does);
+ * throws `tooBig()` as soon as it grows past the cap, and stops reading.
+ */
+async function readCapped(body: AsyncIterable<Buffer> | null, cap: number, tooBig: () => Error): Promise<string> {
+  if (body === null) return ''
+  const chunks: Buffer[] = []
+  let size = 0
+  // leaving the loop early (the throw) destroys the stream
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > cap) throw tooBig()
+    chunks.push(chunk)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size))
+}
+
 export const defaultTransportOptions: TransportOptions = {
   timeoutMs: 30_000,
+  deadline: Infinity,
+  deadlineName: 'the deadline',
+  maxBodyBytes: MAX_BODY_BYTES,
   maxAttempts: 5,
   backoffBaseMs: 500,
   backoffCapMs: 20_000,
@@ -122,8 +162,13 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
 
   async function attempt(req: HttpRequest): Promise<HttpResponse> {
     const agent = await agentFor(new URL(req.url))
+    const left = opts.deadline - opts.now()
+    // Past the deadline nothing is sent: safe to count as not acted on.
+    if (left <= 0) throw new HttpError(`${req.method} ${req.url} not sent: ${opts.deadlineName} ran out`, null, false)
+    // The attempt's own limit, or the time left in the run when that is shorter.
+    const cutByDeadline = left < opts.timeoutMs
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), opts.timeoutMs)
+    const timer = setTimeout(() => controller.abort(), Math.min(opts.timeoutMs, left))
     const init: RequestInit = {
       method: req.method,
       headers: req.headers,
@@ -135,6 +180,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
     }
     try {
       const res = await fetch(req.url, init)
+      const body = res.body as Readable | null
       if (res.status >= 300 && res.status < 400) {
         const location = res.headers.get('location')
         let host = 'an unknown host'
@@ -143,19 +189,36 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
         } catch {
           /* keep the generic wording */
         }
-        res.body?.resume()
+        body?.destroy()
         throw new HttpError(
           `${req.method} ${req.url} answered HTTP ${res.status} redirecting to ${host}; redirects are not followed with credentials (check the endpoint input)`,
           res.status,
           false
         )
       }
-      const text = await res.text()
+      // The server has answered, so a POST may have been acted on: over the cap is ambiguous.
+      const declared = Number(res.headers.get('content-length') ?? '')
+      if (Number.isSafeInteger(declared) && declared > opts.maxBodyBytes) {
+        body?.destroy()
+        throw new HttpError(
+          `${req.method} ${req.url} answered HTTP ${res.status}: answer of ${declared} bytes is over the ${sizeText(opts.maxBodyBytes)} cap; not read`,
+          res.status,
+          true
+        )
+      }
+      const tooBig = () =>
+        new HttpError(
+          `${req.method} ${req.url} answered HTTP ${res.status}: answer is more than the ${sizeText(opts.maxBodyBytes)} cap; not read further`,
+          res.status,
+          true
+        )
+      const text = await readCapped(body, opts.maxBodyBytes, tooBig)
       return { status: res.status, header: (name) => res.headers.get(name), text }
     } catch (err) {
       if (err instanceof HttpError) throw err
       if (controller.signal.aborted) {
-        throw new HttpError(`${req.method} ${req.url} got no complete answer within ${opts.timeoutMs} ms`, null, true)
+        const limit = cutByDeadline ? `before ${opts.deadlineName} ran out` : `within ${opts.timeoutMs} ms`
+        throw new HttpError(`${req.method} ${req.url} got no complete answer ${limit}`, null, true)
       }
       const code = err instanceof FetchError ? (err.code ?? '') : ''
       const notSent = NOT_SENT_CODES.has(code) || (err instanceof FetchError && NOT_SENT_CODES.has(err.errno ?? ''))
@@ -187,11 +250,14 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
         if (!(err instanceof HttpError)) throw err
         failure = err
         const retryable = err.status === null && (idempotent || !err.ambiguous)
-        if (!retryable || attemptNo >= opts.maxAttempts) throw err
+        if (!retryable || attemptNo >= opts.maxAttempts || opts.now() >= opts.deadline) throw err
       }
       const delay = retryDelay(attemptNo, retryAfterMs)
       if (delay > budgetLeft) {
         throw new HttpError(`${failure.message}; retry budget exhausted`, failure.status, failure.ambiguous)
+      }
+      if (opts.now() + delay >= opts.deadline) {
+        throw new HttpError(`${failure.message}; not retried: ${opts.deadlineName} runs out first`, failure.status, failure.ambiguous)
       }
       budgetLeft -= delay
       opts.debug(`${failure.message}; retry ${attemptNo} in ${Math.round(delay)} ms`)
