@@ -42,6 +42,12 @@ describe('readSettings', () => {
     expect(masked).not.toContain('ztgame')
   })
 
+  it.each(['token', 'password', 'api-key', 'secret-key', 'private-key', 'github-token'])('masks the %s input', (input) => {
+    const value = `${input}-value-0123`
+    const { masked } = read({ ...base, [input]: value })
+    expect(masked).toContain(value)
+  })
+
   it('masks the secrets even when another input is invalid', () => {
     const masked: string[] = []
     expect(() =>

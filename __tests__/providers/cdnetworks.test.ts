@@ -458,3 +458,64 @@ describe('cdnetworks prefetch status under the engine poll loop', () => {
     for (let i = 1; i < sent.length; i++) expect(sent[i] - sent[i - 1]).toBeGreaterThanOrEqual(300_000)
   })
 })
+
+describe('cdnetworks masking and status words', () => {
+  it('registers every derived credential for masking: API-key password and Basic credential, AK/SK signature and Authorization', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    for (const c of [creds, { accessKey: 'AK1', secretKey: 'SK1-secret' }]) {
+      const masked: string[] = []
+      const p = cdnetworks.create({
+        endpoint: e.url,
+        credentials: { ...noCreds, ...c },
+        request: transport.request,
+        mask: (s) => masked.push(s),
+        log: () => {},
+        now: Date.now,
+        sleep: async () => {}
+      })
+      const before = e.requests.length
+      const task = await p.submit(batch('purge', urlItems([`${W}/m.js`])))
+      await p.status([task])
+      for (const sent of e.requests.slice(before)) {
+        const authorization = sent.headers.authorization as string
+        if ('apiKey' in c) {
+          const password = createHmac('sha1', c.apiKey)
+            .update(sent.headers.date as string)
+            .digest('base64')
+          expect(masked).toEqual(expect.arrayContaining([password, authorization, authorization.slice('Basic '.length)]))
+        } else {
+          expect(masked).toEqual(expect.arrayContaining([authorization, /Signature=([0-9a-f]{64})$/.exec(authorization)![1]]))
+        }
+      }
+    }
+  })
+
+  it.each([
+    ['SUCCESS', 'success'],
+    ['Success', 'success'],
+    ['Failure', 'failure'],
+    ['FAILURE', 'failure'],
+    ['fail', 'failure'],
+    ['Failed', 'failure'],
+    ['RUN', 'pending'],
+    ['Wait', 'pending']
+  ])('reads the status word %s as %s', async (word, state) => {
+    const e = await start()
+    const task: Task = { id: 'w1', op: 'purge', items: urlItems([`${W}/a.js`]), submittedAt: Date.now() }
+    e.injectFaults([
+      {
+        status: 200,
+        body: JSON.stringify({
+          Code: 1,
+          message: 'success',
+          count: 1,
+          pageNo: 1,
+          pageSize: 100,
+          resultDetail: [{ url: `${W}/a.js`, status: word, rate: '100' }]
+        }),
+        headers: { 'Content-Type': 'application/json' }
+      }
+    ])
+    expect(await client().status([task])).toEqual([{ taskId: 'w1', url: `${W}/a.js`, state, detail: word }])
+  })
+})
