@@ -459,6 +459,23 @@ describe('cdnetworks prefetch status under the engine poll loop', () => {
   })
 })
 
+describe('cdnetworks prefetch status: a rate limit is never final', () => {
+  it('another job polling first: the refused call is a warning, the items finish in later rounds', async () => {
+    let t = Date.now()
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) }
+    await start({ prefetchCompleteAfterMs: 0, maxPageSize: 2, now: clock.now })
+    const p = client(creds, clock.now)
+    const task = await p.submit(batch('prefetch', urlItems([`${W}/r1.js`, `${W}/r2.js`, `${W}/r3.js`])))
+    await client(creds, clock.now).status([task]) // the other job's call starts the 5 minutes
+    const warnings: string[] = []
+    const statuses = await pollUntilDone(p, [task], { deadline: t + 3_600_000, intervalMs: 300_000, firstDelayMs: 1_000, concurrency: 1 }, clock, (round) =>
+      warnings.push(...round.warnings)
+    )
+    expect([...statuses.values()].map((s) => s.state)).toEqual(['success', 'success', 'success'])
+    expect(warnings).toEqual([expect.stringMatching(/rate limited \(HTTP 200: request too frequently/)])
+  })
+})
+
 describe('cdnetworks masking and status words', () => {
   it('registers every derived credential for masking: API-key password and Basic credential, AK/SK signature and Authorization', async () => {
     const e = await start({ completeAfterMs: 0 })
