@@ -42,6 +42,12 @@ describe('readSettings', () => {
     expect(masked).not.toContain('ztgame')
   })
 
+  it.each(['token', 'password', 'api-key', 'secret-key', 'private-key', 'github-token'])('masks the %s input', (input) => {
+    const value = `${input}-value-0123`
+    const { masked } = read({ ...base, [input]: value })
+    expect(masked).toContain(value)
+  })
+
   it('masks the secrets even when another input is invalid', () => {
     const masked: string[] = []
     expect(() =>
@@ -101,6 +107,40 @@ describe('readSettings', () => {
     expect(err.input).toBe(input)
     expect(err.message).toMatch(new RegExp(`^Input '${input}': `))
     expect(err.message).toMatch(message)
+  })
+
+  it('batch-size: empty is the provider limit; a lower whole number is kept; above the limit is an InputError naming it', () => {
+    expect(read(base).settings.batchSize).toBeNull()
+    expect(read({ ...base, 'batch-size': '5' }).settings.batchSize).toBe(5)
+    const uc = { provider: 'ucloud', 'public-key': 'pk', 'private-key': 'sk', urls: 'https://a.example/x' }
+    expect(read({ ...uc, 'batch-size': '30' }).settings.batchSize).toBe(30)
+    // purge-prefetch: up to the larger limit (prefetch 1,000); purge then uses its own 100.
+    expect(read({ ...uc, mode: 'purge-prefetch', 'batch-size': '500' }).settings.batchSize).toBe(500)
+    for (const [inputs, message] of [
+      [{ ...base, 'batch-size': '11' }, /'11' is above ztgame's per-call limit \(purge 10\)/],
+      [{ ...uc, 'batch-size': '101' }, /above ucloud's per-call limit \(purge 100\)/],
+      [{ ...uc, mode: 'purge-prefetch', 'batch-size': '1001' }, /\(purge 100, prefetch 1000\)/],
+      [{ ...base, 'batch-size': '0' }, /not a whole number of items/],
+      [{ ...base, 'batch-size': '2.5' }, /not a whole number of items/],
+      [{ ...base, 'batch-size': 'ten' }, /not a whole number of items/]
+    ] as const) {
+      const err = errorOf(inputs)
+      expect(err.input).toBe('batch-size')
+      expect(err.message).toMatch(message)
+    }
+  })
+
+  it('dcdn: false by default; true for ucloud; true for a provider without it is an InputError naming the provider', () => {
+    expect(read(base).settings.dcdn).toBe(false)
+    const uc = { provider: 'ucloud', 'public-key': 'pk', 'private-key': 'sk', urls: 'https://a.example/x' }
+    expect(read({ ...uc, dcdn: 'true' }).settings.dcdn).toBe(true)
+    for (const provider of ['ztgame', 'cdnetworks']) {
+      const err = errorOf({ ...base, provider, username: 'u', 'api-key': 'k', dcdn: 'true' })
+      expect(err.input).toBe('dcdn')
+      expect(err.message).toMatch(new RegExp(`${provider} has no whole-site acceleration`))
+    }
+    expect(read({ ...base, dcdn: 'false' }).settings.dcdn).toBe(false)
+    expect(errorOf({ ...uc, dcdn: 'yes' }).input).toBe('dcdn')
   })
 
   it('does not require credentials for a dry run', () => {

@@ -46,10 +46,18 @@ export interface CdnetworksEmulatorOptions {
   quotas?: Partial<CdnetworksQuotas>
   /** Largest page a status query is served; a bigger pageSize is cut to it. Default 100 (inferred). */
   maxPageSize?: number
+  /** A pageSize above this is refused with the vendor page's `page size error` instead of cut. Default: none (inferred). */
+  refusePageSizeAbove?: number
   /** How far `Date` may be from the emulator's clock (inferred; the AK/SK timestamp is ±5 min). Default 5 minutes. */
   dateSkewMs?: number
-  /** HTTP status of a `Code: 0` answer: 400 per providers.md, 200 per the vendor page's table. */
+  /**
+   * HTTP status of a `Code: 0` answer. Default 200: the vendor page's error table
+   * (seeds/002, "HTTPステータスコード" column) answers every error with HTTP 200; providers.md
+   * says 400, so 400 can be chosen to check the client reads both.
+   */
   errorStatus?: number
+  /** HTTP status of a rate-limit answer (undocumented): 200 with `Code: 0` like the other errors (default), or 429 with Retry-After. */
+  rateLimitStatus?: 200 | 429
   /** Answer `code`/`message` instead of `Code`/`Message` (default: `Message` on submits and errors, `message` on queries, as the vendor page shows). */
   lowerCaseKeys?: boolean
   /** The emulator's clock (ms). Default Date.now. */
@@ -129,7 +137,9 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
   const quotas = { ...CDNETWORKS_DEFAULT_QUOTAS, ...options.quotas }
   const maxPageSize = options.maxPageSize ?? 100
   const dateSkewMs = options.dateSkewMs ?? 5 * MINUTE
-  const errorStatus = options.errorStatus ?? 400
+  const errorStatus = options.errorStatus ?? 200
+  const rateLimitStatus = options.rateLimitStatus ?? 200
+  const refusePageSizeAbove = options.refusePageSizeAbove ?? Infinity
   const now = options.now ?? Date.now
   const CODE = options.lowerCaseKeys ? 'code' : 'Code'
   const MESSAGE = options.lowerCaseKeys ? 'message' : 'Message'
@@ -137,8 +147,8 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
 
   const items: CdnetworksItem[] = []
   const usageByDay = new Map<string, CdnetworksQuotas>()
-  /** Per user: when the last prefetch status query was answered, and its filters. */
-  const lastPrefetchQuery = new Map<string, { at: number; filters: string }>()
+  /** Per user: when the last prefetch status call (any page) was answered. */
+  const lastPrefetchQuery = new Map<string, number>()
 
   const fail = (message: string, status = errorStatus, headers?: Record<string, string>): EmulatorResponse => ({
     status,
@@ -297,31 +307,26 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
   }
 
   /**
-   * The documented limit: one prefetch status call per 5 minutes per user. What the API
-   * answers when it is exceeded is not documented: we answer HTTP 429 with Retry-After and
-   * the API's `Code: 0` shape (inferred). The pages of one query count as one call: a
-   * request with pageNo > 1 and the same filters as the user's last answered query is a
-   * continuation of it, not a new call (our reading: the limit is on queries, and a query's
-   * answer is only complete with all its pages).
+   * The documented limit (providers.md §2): one prefetch status call per 5 minutes per
+   * user. Every call counts, whatever its pageNo: nothing documents further pages as free.
+   * The answer when it is exceeded is not documented: by default the vendor page's error
+   * form, HTTP 200 with `Code: 0` (seeds/002 error table), with our wording (inferred).
    */
-  function rateLimited(user: string, body: Record<string, unknown>): EmulatorResponse | null {
-    const filters = JSON.stringify(['itemId', 'startTime', 'endTime', 'url', 'status', 'pageSize'].map((k) => body[k] ?? null))
+  function rateLimited(user: string): EmulatorResponse | null {
     const last = lastPrefetchQuery.get(user)
-    if (last && last.filters === filters && (wholeNumber(body.pageNo) ?? 1) > 1) return null
-    const wait = last ? last.at + queryIntervalMs - now() : 0
+    const wait = last !== undefined ? last + queryIntervalMs - now() : 0
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
-      return fail(`request too frequently: one prefetch status query per ${Math.round(queryIntervalMs / 1000)} seconds; retry in ${seconds} seconds`, 429, {
-        'Retry-After': String(seconds)
-      })
+      const message = `request too frequently: one prefetch status query per ${Math.round(queryIntervalMs / 1000)} seconds; retry in ${seconds} seconds`
+      return rateLimitStatus === 429 ? fail(message, 429, { 'Retry-After': String(seconds) }) : fail(message, 200)
     }
-    lastPrefetchQuery.set(user, { at: now(), filters })
+    lastPrefetchQuery.set(user, now())
     return null
   }
 
   function query(req: RecordedRequest, user: string, op: CdnetworksItem['op'], body: Record<string, unknown>): EmulatorResponse {
     if (op === 'prefetch') {
-      const limited = rateLimited(user, body)
+      const limited = rateLimited(user)
       if (limited) return limited
     }
     const zone = parseTimeZone(header(req, 'x-time-zone'))
@@ -330,7 +335,7 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
     const pageNo = body.pageNo === undefined ? 1 : wholeNumber(body.pageNo)
     if (pageNo === null || pageNo < 1) return fail('page no error')
     const pageSize = body.pageSize === undefined ? 20 : wholeNumber(body.pageSize)
-    if (pageSize === null || pageSize < 1) return fail('page size error')
+    if (pageSize === null || pageSize < 1 || pageSize > refusePageSizeAbove) return fail('page size error')
     const served = Math.min(pageSize, maxPageSize)
     if (body.status !== undefined && !STATUS_WORDS.includes(String(body.status))) return fail('task status error,eg: init wait run success failure')
     const itemId = typeof body.itemId === 'string' && body.itemId !== '' ? body.itemId : null

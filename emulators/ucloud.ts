@@ -52,6 +52,8 @@ export interface UcloudTask {
   type: 'file' | 'dir' | null
   /** The account (PublicKey) that submitted it. */
   account: string
+  /** Submitted with `IsDcdn=true` (whole-site acceleration). */
+  dcdn: boolean
   urls: string[]
   createdAt: number
   outcomes: Map<string, UcloudUrlOutcome>
@@ -200,12 +202,12 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
     return null
   }
 
-  function addTask(account: string, kind: UcloudTask['kind'], type: UcloudTask['type'], urls: string[]): string {
+  function addTask(account: string, kind: UcloudTask['kind'], type: UcloudTask['type'], urls: string[], dcdn: boolean): string {
     let id = randomTaskId()
     while (tasks.has(id)) id = randomTaskId()
     const outcomes = new Map<string, UcloudUrlOutcome>()
     for (const url of urls) outcomes.set(url, stallUrls.has(url) ? 'stall' : failUrls.has(url) ? 'failure' : 'success')
-    tasks.set(id, { id, kind, type, account, urls, createdAt: now(), outcomes })
+    tasks.set(id, { id, kind, type, account, dcdn, urls, createdAt: now(), outcomes })
     return id
   }
 
@@ -221,7 +223,7 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
     }
     const exhausted = takeQuota(action, urls, type)
     if (exhausted) return exhausted
-    return answer(action, 0, { TaskId: addTask(account, 'refresh', type, urls) })
+    return answer(action, 0, { TaskId: addTask(account, 'refresh', type, urls, params.IsDcdn === 'true') })
   }
 
   function prefetch(action: string, account: string, params: Params): EmulatorResponse {
@@ -235,7 +237,7 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
     const exhausted = takeQuota(action, urls, 'prefetch')
     if (exhausted) return exhausted
     lastPrefetch.set(account, now())
-    return answer(action, 0, { TaskId: addTask(account, 'prefetch', null, urls) })
+    return answer(action, 0, { TaskId: addTask(account, 'prefetch', null, urls, params.IsDcdn === 'true') })
   }
 
   /** One URL's status at this moment. */
@@ -271,7 +273,8 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
       .map((k) => params[k])
     const wanted = ids.length > 0 ? new Set(ids) : null
     const matching = [...tasks.values()]
-      .filter((t) => t.account === account && t.kind === kind && (wanted === null || wanted.has(t.id)))
+      // Whole-site acceleration tasks are listed only to calls with the same IsDcdn (inferred).
+      .filter((t) => t.account === account && t.kind === kind && t.dcdn === (params.IsDcdn === 'true') && (wanted === null || wanted.has(t.id)))
       .filter((t) => {
         const created = Math.floor(t.createdAt / 1000)
         return created >= begin && created <= end
@@ -315,6 +318,8 @@ export async function startUcloudEmulator(options: UcloudEmulatorOptions = {}): 
     if (params.Signature !== expectedSignature(params, privateKey)) return fail(action, 171, 'Signature VerifyAC Error')
     if (!(ACTIONS as readonly string[]).includes(action)) return fail(action, 161, `Action [${action}] not found`)
     if (params.ProjectId !== undefined && projects.size > 0 && !projects.has(params.ProjectId)) return fail(action, 292, 'Project not exists')
+    // IsDcdn: boolean, default false (the Describe vendor page, seeds/004; providers.md §3's common params).
+    if (params.IsDcdn !== undefined && params.IsDcdn !== 'true' && params.IsDcdn !== 'false') return badParam(action, 'IsDcdn', 'must be true or false')
     switch (action) {
       case 'RefreshNewUcdnDomainCache':
         return refresh(action, account, params)

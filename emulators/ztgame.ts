@@ -15,6 +15,12 @@ export interface ZtgameEmulatorOptions {
   failUrls?: Iterable<string>
   /** URLs whose task never leaves RUN. */
   stallUrls?: Iterable<string>
+  /**
+   * Shape of an accepted submit: `zt_api` (the vendor page, seeds/001: `{"zt_api": {"msg",
+   * "reqId", "ret", "success_rate"}}`, the default) or `flat` (the public server code:
+   * `{"reqId", "successRate"}` at the top level).
+   */
+  answerShape?: 'zt_api' | 'flat'
   /** `upper` (vendor page: RUN/SUCCESS) or `lower` (server code: run/success). */
   statusCase?: 'upper' | 'lower'
   /** Rewrites a status word before it is sent (e.g. to answer an unknown status now and then). */
@@ -39,6 +45,15 @@ export const ZTGAME_ITEMS_PER_CALL = 10
 
 const json = (status: number, body: object): EmulatorResponse => ({ status, body })
 
+/** Werkzeug's answer to an exception in a view (what Flask 0.10 serves for a 500). */
+const INTERNAL_SERVER_ERROR: EmulatorResponse = {
+  status: 500,
+  headers: { 'Content-Type': 'text/html' },
+  body:
+    '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n' +
+    '<p>The server encountered an internal error and was unable to complete your request.  Either the server is overloaded or there is an error in the application.</p>\n'
+}
+
 export async function startZtgameEmulator(options: ZtgameEmulatorOptions = {}): Promise<ZtgameEmulator> {
   const tokens = new Set(options.tokens ?? ['test-token'])
   const users = options.users ?? {}
@@ -59,6 +74,10 @@ export async function startZtgameEmulator(options: ZtgameEmulatorOptions = {}): 
   function submit(req: RecordedRequest, op: 'purge' | 'prefetch'): EmulatorResponse {
     const denied = authorise(req)
     if (denied) return denied
+    // The server (Flask on Werkzeug 0.10, seeds/001's answer headers) reads `request.json.get(...)`
+    // (public server code, providers.md §1): without `Content-Type: application/json`
+    // `request.json` is None, the call raises, and Werkzeug answers its HTML 500 page.
+    if (!/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))) return INTERNAL_SERVER_ERROR
     const body = jsonBody(req) as Record<string, unknown> | null
     if (body === null || typeof body !== 'object') return json(400, { error: 'request body is not JSON' })
     const key = Array.isArray(body.urls) ? 'urls' : Array.isArray(body.dirs) && op === 'purge' ? 'dirs' : null
@@ -87,6 +106,7 @@ export async function startZtgameEmulator(options: ZtgameEmulatorOptions = {}): 
     const id = randomUUID()
     const outcome = urls.some((u) => stallUrls.has(u)) ? 'stall' : urls.some((u) => failUrls.has(u)) ? 'failure' : 'success'
     tasks.set(id, { id, type: op === 'prefetch' ? '2' : key === 'dirs' ? '1' : '0', urls, createdAt: Date.now(), outcome })
+    if (options.answerShape === 'flat') return json(200, { reqId: id, successRate: 100.0 })
     return json(200, { zt_api: { msg: 'OK', reqId: id, ret: 0, success_rate: 100.0 } })
   }
 

@@ -26,6 +26,8 @@ export const Inputs = {
   timeout: 'timeout',
   pollInterval: 'poll-interval',
   concurrency: 'concurrency',
+  batchSize: 'batch-size',
+  dcdn: 'dcdn',
   dirThreshold: 'dir-threshold',
   dryRun: 'dry-run',
   githubToken: 'github-token',
@@ -72,6 +74,10 @@ export interface Settings {
   pollSeconds: number | null
   /** Calls in flight at once. */
   concurrency: number
+  /** Items per submit call below the provider's limit (older contracts, resellers); null = the provider's limit. */
+  batchSize: number | null
+  /** Whole-site acceleration domains (UCloud `IsDcdn`); only providers with `supportsDcdn` take it. */
+  dcdn: boolean
   /** Purge a directory instead of this many or more files in it; null = never. */
   dirThreshold: number | null
   dryRun: boolean
@@ -95,6 +101,21 @@ function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
   if (/^(true|True|TRUE)$/.test(raw)) return true
   if (/^(false|False|FALSE)$/.test(raw)) return false
   throw new InputError(input, `'${raw}' is not a boolean; use true or false`)
+}
+
+/**
+ * `batch-size`: a whole number of items, at most the provider's per-call limit for the
+ * operations of `mode` (the larger one for purge-prefetch; each operation then uses the
+ * smaller of the two). Empty: null, the provider's limits.
+ */
+function readBatchSize(raw: string, provider: ProviderDefinition, mode: Mode): number | null {
+  if (raw === '') return null
+  const ops = mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]
+  const max = Math.max(...ops.map((op) => provider.limits.itemsPerCall[op]))
+  const limit = ops.map((op) => `${op} ${provider.limits.itemsPerCall[op]}`).join(', ')
+  const value = parseNumber(Inputs.batchSize, raw, 1, Number.MAX_SAFE_INTEGER, true, 'a whole number of items')
+  if (value > max) throw new InputError(Inputs.batchSize, `'${raw}' is above ${provider.name}'s per-call limit (${limit}); it can only lower it`)
+  return value
 }
 
 const lines = (raw: string): string[] =>
@@ -175,6 +196,8 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     concurrency:
       concurrencyRaw === '' ? provider.limits.defaultConcurrency : parseNumber(Inputs.concurrency, concurrencyRaw, 1, 64, true, 'a whole number of calls'),
     dirThreshold: dirThresholdRaw === '' ? null : parseNumber(Inputs.dirThreshold, dirThresholdRaw, 2, 100_000, true, 'a whole number of files'),
+    batchSize: readBatchSize(read(Inputs.batchSize), provider, mode),
+    dcdn: parseBoolean(Inputs.dcdn, read(Inputs.dcdn), false),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
     githubToken,
     allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false)
@@ -187,6 +210,9 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   }
   if (settings.dirThreshold !== null && !provider.limits.directories) {
     throw new InputError(Inputs.dirThreshold, `${provider.name} cannot purge directories; leave dir-threshold empty`)
+  }
+  if (settings.dcdn && !provider.supportsDcdn) {
+    throw new InputError(Inputs.dcdn, `${provider.name} has no whole-site acceleration (IsDcdn) setting; leave dcdn false (only ucloud takes it)`)
   }
   if (!settings.dryRun) provider.checkCredentials(credentials)
   return settings

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { detectChanges } from './changes/detect.js'
 import { makeGitRunner } from './changes/git.js'
-import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
+import { checkPlanFits, batchForProvider, itemsFor, withBatchSize } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, itemResult, operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
 import { createTransport, type ClosableTransport } from './http/transport.js'
 import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
 import type { ChangeSet, ItemResult, Plan } from './model.js'
+import type { CdnProvider } from './providers/provider.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
 import { parseRules } from './plan/rules.js'
@@ -154,7 +155,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     if (settings.dryRun) {
       items = []
       for (const op of operationsOf(settings.mode)) {
-        const batches = batchForProvider(op, itemsFor(plan, op), settings.provider.limits)
+        const batches = batchForProvider(op, itemsFor(plan, op), withBatchSize(settings.provider.limits, settings.batchSize))
         if (batches.length > 0) log.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
         for (const batch of batches) {
           for (const item of batch.items) items.push(itemResult(op, item, null, 'planned', 'dry run: not sent'))
@@ -162,7 +163,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       }
     } else {
       transport = createTransport({ debug: (line) => log.debug(line), deadline, deadlineName, now: () => clock.now() })
-      const provider = settings.provider.create({
+      const client = settings.provider.create({
         endpoint: settings.endpoint,
         credentials: settings.credentials,
         request: transport.request,
@@ -170,8 +171,13 @@ export async function run(clock: Clock = realClock): Promise<void> {
         log: (line) => log.info(line),
         now: () => clock.now(),
         // A provider's own pauses (rate limits) end at the deadline; its next call then fails at once.
-        sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - clock.now())))
+        sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - clock.now()))),
+        dcdn: settings.dcdn
       })
+      // The engine batches by `provider.limits`: with `batch-size`, a lower per-call limit.
+      const limits = withBatchSize(client.limits, settings.batchSize)
+      const provider: CdnProvider =
+        limits === client.limits ? client : new Proxy(client, { get: (target, key) => (key === 'limits' ? limits : Reflect.get(target, key, target)) })
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
       if (hasWork && provider.prepare) await provider.prepare()
       let openGroup = false

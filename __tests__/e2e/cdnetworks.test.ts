@@ -160,6 +160,33 @@ describe('cdnetworks end to end', () => {
     expect(r.stdout).toContain('signing requests with AK/SK')
   })
 
+  it('registers the api-key / secret-key inputs and every derived credential with ::add-mask::', async () => {
+    const schemes: Record<string, string>[] = [{}, { username: '', 'api-key': '', 'access-key': 'AK-e2e', 'secret-key': 'SK-e2e-secret' }]
+    for (const inputs of schemes) {
+      const e = await start()
+      const r = await runPush({ mode: 'purge', ...inputs })
+      expect(r.code).toBe(0)
+      const masks = r.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'))
+      expect(masks).toContain(`::add-mask::${'access-key' in inputs ? 'SK-e2e-secret' : API_KEY}`)
+      for (const sent of e.requests) {
+        const authorization = sent.headers.authorization as string
+        const derived =
+          'access-key' in inputs
+            ? [authorization, /Signature=([0-9a-f]{64})$/.exec(authorization)![1]]
+            : [
+                createHmac('sha1', API_KEY)
+                  .update(sent.headers.date as string)
+                  .digest('base64'),
+                authorization,
+                authorization.slice('Basic '.length)
+              ]
+        for (const value of derived) expect(masks).toContain(`::add-mask::${value}`)
+      }
+      await e.close()
+      emulator = null
+    }
+  })
+
   it('a wrong api-key fails clearly and no secret reaches the log, outputs or summary', async () => {
     const e = await start()
     const wrong = 'wrong-key-5678'

@@ -177,6 +177,18 @@ describe('ucloud end to end', () => {
     ].join('\n')
     for (const secret of [PRIVATE_KEY, 'the-real-private-key', ...signatures]) expect(visible).not.toContain(secret)
     for (const signature of signatures) expect(r.stdout).toContain(`::add-mask::${signature}`)
+    expect(r.stdout).toContain(`::add-mask::${PRIVATE_KEY}`)
+  })
+
+  it('batch-size lowers the URLs per call, and dcdn sends IsDcdn=true on every call', async () => {
+    const e = await start()
+    const r = await runPush({ mode: 'purge-prefetch', 'batch-size': '3', dcdn: 'true' })
+    expect(r.code).toBe(0)
+    const refreshes = callsOf(e, 'RefreshNewUcdnDomainCache')
+    expect(refreshes.map((p) => urlListOf(p).length)).toEqual([3, 3, 1])
+    expect(callsOf(e, 'PrefetchNewUcdnDomainCache').every((p) => urlListOf(p).length <= 3)).toBe(true)
+    expect(e.params().every((p) => p.IsDcdn === 'true')).toBe(true)
+    expect(r.outputs['success-rate']).toBe('100')
   })
 
   it('counts a URL that never finishes as timed out when the timeout runs out', async () => {

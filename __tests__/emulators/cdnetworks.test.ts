@@ -80,8 +80,9 @@ const PURGE_Q = '/ccm/purge/ItemIdQuery'
 const FETCH_Q = '/ccm/fetch/ItemIdQuery'
 const W = 'https://www.example.com'
 const urls = (n: number, prefix = 'f') => Array.from({ length: n }, (_, i) => `${W}/${prefix}${i}.js`)
+/** A refusal in the vendor page's form: HTTP 200 with Code 0 (seeds/002 error table). */
 const refused = (a: Answer, message: RegExp | string) => {
-  expect(a.status).toBe(400)
+  expect(a.status).toBe(200)
   expect(a.body.Code).toBe(0)
   expect(a.body.Message).toMatch(message)
 }
@@ -160,11 +161,14 @@ describe('cdnetworks emulator: submit limits', () => {
     }
   })
 
-  it('answers errors with HTTP 200 when told to (the vendor table), and lower-case keys', async () => {
-    await start({ errorStatus: 200, lowerCaseKeys: true })
+  it('answers errors with HTTP 200 (the vendor table) or 400 when told to (providers.md), and lower-case keys', async () => {
+    await start({ lowerCaseKeys: true })
     const a = await post(PURGE, { urls: [] })
     expect(a.status).toBe(200)
     expect(a.body).toEqual({ code: 0, message: 'urls and dirs must not both be empty' })
+    await emulator!.close()
+    await start({ errorStatus: 400 })
+    expect((await post(PURGE, { urls: [] })).status).toBe(400)
   })
 })
 
@@ -212,6 +216,13 @@ describe('cdnetworks emulator: status queries', () => {
     refused(await post(PURGE_Q, { itemId, pageSize: 'x' }), 'page size error')
   })
 
+  it('refuses a page size above refusePageSizeAbove with the documented page size error', async () => {
+    await start({ refusePageSizeAbove: 20 })
+    const { itemId } = (await post(PURGE, { urls: urls(3) })).body
+    refused(await post(PURGE_Q, { itemId, pageSize: 100 }), 'page size error')
+    expect((await post(PURGE_Q, { itemId, pageSize: 20 })).body).toMatchObject({ Code: 1, count: 3 })
+  })
+
   it('checks the query: itemId or a range of at most one day, GMT+8 unless X-Time-Zone says otherwise', async () => {
     await start({ completeAfterMs: 0 })
     const created = clockMs
@@ -243,22 +254,32 @@ describe('cdnetworks emulator: status queries', () => {
     refused(await post(PURGE_Q, { ...range, status: 'done' }), /task status error/)
   })
 
-  it('allows one prefetch status query per 5 minutes per user, its pages included', async () => {
+  it('allows one prefetch status call per 5 minutes per user, every page a call, refused in the vendor form', async () => {
     const e = await start({ maxPageSize: 2 })
     const { itemId } = (await post(FETCH, { urls: urls(3) })).body
-    expect((await post(FETCH_Q, { itemId, pageSize: 2 })).status).toBe(200)
-    expect((await post(FETCH_Q, { itemId, pageNo: 2, pageSize: 2 })).body.resultDetail).toHaveLength(1) // continuation
+    expect((await post(FETCH_Q, { itemId, pageSize: 2 })).body.Code).toBe(1)
+    // Page 2 of the same query is a call like any other: refused within the interval.
+    const limited = await post(FETCH_Q, { itemId, pageNo: 2, pageSize: 2 })
+    expect(limited.status).toBe(200)
+    expect(limited.body).toEqual({ Code: 0, Message: expect.stringMatching(/too frequently: one prefetch status query per 300 seconds; retry in 300 seconds/) })
     clockMs += 299_000
-    const limited = await post(FETCH_Q, { itemId, pageSize: 2 })
+    expect((await post(FETCH_Q, { itemId, pageNo: 2, pageSize: 2 })).body.Code).toBe(0)
+    expect((await post(FETCH_Q, { itemId }, { user: 'carol', key: 'carol-key' })).body.Code).toBe(1) // per user
+    expect((await post(PURGE_Q, { itemId })).body.Code).toBe(1) // purge status is not limited
+    clockMs += 1_000
+    expect((await post(FETCH_Q, { itemId, pageNo: 2, pageSize: 2 })).body.resultDetail).toHaveLength(1)
+    expect(e.counts()[`POST ${FETCH_Q}`]).toBe(5)
+  })
+
+  it('answers a rate limit with HTTP 429 and Retry-After when told to', async () => {
+    await start({ rateLimitStatus: 429 })
+    const { itemId } = (await post(FETCH, { urls: urls(1) })).body
+    await post(FETCH_Q, { itemId })
+    clockMs += 299_000
+    const limited = await post(FETCH_Q, { itemId })
     expect(limited.status).toBe(429)
     expect(limited.res.header('retry-after')).toBe('1')
-    expect(limited.body).toEqual({ Code: 0, Message: expect.stringMatching(/too frequently: one prefetch status query per 300 seconds/) })
-    expect((await post(FETCH_Q, { itemId: 'other', pageNo: 2, pageSize: 2 })).status).toBe(429) // not a continuation
-    expect((await post(FETCH_Q, { itemId }, { user: 'carol', key: 'carol-key' })).status).toBe(200) // per user
-    expect((await post(PURGE_Q, { itemId })).status).toBe(200) // purge status is not limited
-    clockMs += 1_000
-    expect((await post(FETCH_Q, { itemId, pageSize: 2 })).status).toBe(200)
-    expect(e.counts()[`POST ${FETCH_Q}`]).toBe(6)
+    expect(limited.body.Code).toBe(0)
   })
 })
 

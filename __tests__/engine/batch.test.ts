@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { batchForProvider, checkPlanFits, itemsFor } from '../../src/engine/batch.js'
+import { batchForProvider, checkPlanFits, itemsFor, withBatchSize } from '../../src/engine/batch.js'
 import type { BatchItem, ProviderLimits } from '../../src/providers/provider.js'
 import { testLimits } from '../../__fixtures__/fake-provider.js'
 
@@ -36,6 +36,48 @@ describe('batchForProvider', () => {
     const batches = batchForProvider('purge', items, testLimits)
     expect(batches).toHaveLength(Math.ceil(7 / 3) + Math.ceil(3 / 3) + Math.ceil(1 / 3))
     expect(batches.flatMap((b) => b.items)).toHaveLength(11)
+  })
+
+  it('keeps at most itemsPerHostPerCall of one host per call: 600 of one domain go as 500 + 100', () => {
+    const limits: ProviderLimits = {
+      ...testLimits,
+      oneHostPerCall: false,
+      itemsPerCall: { purge: 100, prefetch: 1000 },
+      itemsPerHostPerCall: { prefetch: 500 }
+    }
+    const items = [...Array.from({ length: 600 }, (_, i) => url(`http://a/${i}`)), ...Array.from({ length: 10 }, (_, i) => url(`http://b/${i}`))]
+    const batches = batchForProvider('prefetch', items, limits)
+    const hosts = (b: (typeof batches)[number]) => b.items.map((i) => new URL(i.url).host)
+    // The first call takes a's full 500 (its daily quota), and b's 10 with it.
+    expect(batches.map((b) => [hosts(b).filter((h) => h === 'a').length, hosts(b).filter((h) => h === 'b').length])).toEqual([
+      [500, 10],
+      [100, 0]
+    ])
+    expect(batchForProvider('purge', items.slice(0, 150), limits).map((b) => b.items.length)).toEqual([100, 50]) // no cap for purge
+  })
+
+  it('still makes the fewest calls when filling calls in order would take more', () => {
+    // size 3, 2 of a host per call, a×2 b×1 c×3: 2 calls are enough (a then b then c in order would take 3).
+    const limits: ProviderLimits = {
+      ...testLimits,
+      oneHostPerCall: false,
+      mixedKindsPerCall: true,
+      itemsPerCall: { purge: 3, prefetch: 3 },
+      itemsPerHostPerCall: { purge: 2 }
+    }
+    const items = ['http://a/1', 'http://a/2', 'http://b/1', 'http://c/1', 'http://c/2', 'http://c/3'].map(url)
+    const batches = batchForProvider('purge', items, limits)
+    expect(batches).toHaveLength(2)
+    expect(batches.flatMap((b) => b.items.map((i) => i.url)).sort()).toEqual(items.map((i) => i.url).sort())
+  })
+
+  it('withBatchSize lowers the per-call limit of both operations, never raises it', () => {
+    const limits: ProviderLimits = { ...testLimits, itemsPerCall: { purge: 100, prefetch: 1000 } }
+    expect(withBatchSize(limits, 30).itemsPerCall).toEqual({ purge: 30, prefetch: 30 })
+    expect(withBatchSize(limits, 500).itemsPerCall).toEqual({ purge: 100, prefetch: 500 })
+    expect(withBatchSize(limits, null)).toBe(limits)
+    const items = Array.from({ length: 70 }, (_, i) => url(`http://a/${i}`))
+    expect(batchForProvider('purge', items, withBatchSize(limits, 30)).map((b) => b.items.length)).toEqual([30, 30, 10])
   })
 
   it('returns no batch for no items', () => {

@@ -15,12 +15,14 @@ const limitsArb = fc.record({
   purge: fc.integer({ min: 1, max: 20 }),
   prefetch: fc.integer({ min: 1, max: 20 }),
   oneHostPerCall: fc.boolean(),
-  mixedKindsPerCall: fc.boolean()
+  mixedKindsPerCall: fc.boolean(),
+  perHost: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined })
 })
 
-function toLimits(l: { purge: number; prefetch: number; oneHostPerCall: boolean; mixedKindsPerCall: boolean }): ProviderLimits {
+function toLimits(l: { purge: number; prefetch: number; oneHostPerCall: boolean; mixedKindsPerCall: boolean; perHost?: number }): ProviderLimits {
   return {
     itemsPerCall: { purge: l.purge, prefetch: l.prefetch },
+    ...(l.perHost !== undefined ? { itemsPerHostPerCall: { purge: l.perHost, prefetch: l.perHost } } : {}),
     oneHostPerCall: l.oneHostPerCall,
     mixedKindsPerCall: l.mixedKindsPerCall,
     directories: true,
@@ -49,14 +51,25 @@ describe('batchForProvider properties', () => {
             expect(b.items.length).toBeLessThanOrEqual(limits.itemsPerCall[op])
             if (limits.oneHostPerCall) expect(new Set(b.items.map((i) => new URL(i.url).host)).size).toBe(1)
             if (!limits.mixedKindsPerCall) expect(new Set(b.items.map((i) => i.kind)).size).toBe(1)
+            if (l.perHost !== undefined) {
+              for (const host of new Set(b.items.map((i) => new URL(i.url).host)))
+                expect(b.items.filter((i) => new URL(i.url).host === host).length).toBeLessThanOrEqual(l.perHost)
+            }
           }
-          // minimal: Σ over groups of ceil(n / limit)
-          const groups = new Map<string, number>()
+          // minimal: Σ over groups of max(⌈n / limit⌉, ⌈n_h / perHost⌉ for each host h of the group)
+          const groups = new Map<string, Map<string, number>>()
           for (const i of items) {
             const key = `${limits.oneHostPerCall ? new URL(i.url).host : ''}|${limits.mixedKindsPerCall ? '' : i.kind}`
-            groups.set(key, (groups.get(key) ?? 0) + 1)
+            const hosts = groups.get(key) ?? new Map<string, number>()
+            hosts.set(new URL(i.url).host, (hosts.get(new URL(i.url).host) ?? 0) + 1)
+            groups.set(key, hosts)
           }
-          const minimum = [...groups.values()].reduce((sum, n) => sum + Math.ceil(n / limits.itemsPerCall[op]), 0)
+          const callsFor = (hosts: Map<string, number>): number => {
+            const n = [...hosts.values()].reduce((a, b) => a + b, 0)
+            const perHost = l.perHost === undefined ? 1 : Math.max(...[...hosts.values()].map((h) => Math.ceil(h / l.perHost!)))
+            return Math.max(Math.ceil(n / limits.itemsPerCall[op]), perHost)
+          }
+          const minimum = [...groups.values()].reduce((sum, hosts) => sum + callsFor(hosts), 0)
           expect(batches).toHaveLength(minimum)
         }
       )

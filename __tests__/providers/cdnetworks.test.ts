@@ -4,6 +4,7 @@ import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulat
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { apiKeyAuthorization, apiKeyPassword, cdnetworks, field, formatGmt8, parseGmt8, signAksk } from '../../src/providers/cdnetworks.js'
+import { pollUntilDone } from '../../src/engine/poll.js'
 import { ProviderError, type Batch, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
 
 const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
@@ -130,17 +131,105 @@ describe('cdnetworks provider against its emulator', () => {
     ])
   })
 
-  it('reads every page of a status answer (emulator serving pages of 3)', async () => {
-    const e = await start({ completeAfterMs: 0, maxPageSize: 3, prefetchQueryIntervalMs: 60_000 })
-    const p = client()
+  it('prefetch: reads one page per status call, every page a call, going on from the next page', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 0, maxPageSize: 3, now: clock.now })
+    const p = client(creds, clock.now)
     const urls = Array.from({ length: 8 }, (_, i) => `${W}/f${i}.js`)
     const task = await p.submit(batch('prefetch', urlItems(urls)))
-    const s = await p.status([task])
-    expect(s.map((x) => x.url).sort()).toEqual(urls.slice().sort())
-    expect(s.every((x) => x.state === 'success')).toBe(true)
-    const queries = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body).pageNo)
-    // Three pages, all answered: the pages of one query count as one prefetch-status call.
-    expect(queries).toEqual([1, 2, 3])
+    const seen: string[] = []
+    for (let call = 0; call < 3; call++) {
+      if (call > 0) clock.advance(300_000)
+      const s = await p.status([task])
+      expect(s.every((x) => x.state === 'success')).toBe(true)
+      seen.push(...s.map((x) => x.url))
+    }
+    expect(seen.sort()).toEqual(urls.slice().sort())
+    const queries = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body))
+    // Asked 100; the server served 3, so pages 2 and 3 are asked at its size.
+    expect(queries.map((q) => [q.pageNo, q.pageSize])).toEqual([
+      [1, 100],
+      [2, 3],
+      [3, 3]
+    ])
+  })
+
+  it('prefetch: a rate-limit answer (HTTP 200, Code 0) is retryable and the next call asks the same page, keeping those read', async () => {
+    const clock = testClock()
+    const e = await start({ prefetchCompleteAfterMs: 0, maxPageSize: 2, now: clock.now })
+    const p = client(creds, clock.now)
+    const urls = [`${W}/a.js`, `${W}/b.js`, `${W}/c.js`]
+    const task = await p.submit(batch('prefetch', urlItems(urls)))
+    expect((await p.status([task])).map((x) => x.url)).toEqual(urls.slice(0, 2))
+    clock.advance(60_000) // too soon: another job of the account, or clocks apart
+    const err = await p.status([task]).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.retryable).toBe(true)
+    expect(err.message).toMatch(/rate limited \(HTTP 200: request too frequently.*one call \(one page\) per 5 minutes/)
+    clock.advance(300_000)
+    expect((await p.status([task])).map((x) => x.url)).toEqual(urls.slice(2))
+    const pages = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body).pageNo)
+    expect(pages).toEqual([1, 2, 2])
+  })
+
+  it('prefetch: a later pass skips pages whose entries were all final, and reads every page if one went missing', async () => {
+    const clock = testClock()
+    const e = await start({ prefetchCompleteAfterMs: 60_000, maxPageSize: 2, prefetchQueryIntervalMs: 0, now: clock.now })
+    const p = client(creds, clock.now)
+    const urls = [`${W}/a.js`, `${W}/b.js`, `${W}/slow.js`]
+    const task = await p.submit(batch('prefetch', urlItems(urls)))
+    clock.advance(60_000)
+    e.items.find((i) => i.url === `${W}/slow.js`)!.outcome = 'stall'
+    const states = async () => (await p.status([task])).map((x) => `${x.url.slice(W.length)}:${x.state}`)
+    expect(await states()).toEqual(['/a.js:success', '/b.js:success'])
+    expect(await states()).toEqual(['/slow.js:pending'])
+    // Later passes: page 1 is all final, so only page 2 is asked.
+    expect(await states()).toEqual(['/slow.js:pending'])
+    expect(await states()).toEqual(['/slow.js:pending'])
+    const pages = () => e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body).pageNo)
+    expect(pages()).toEqual([1, 2, 2, 2])
+    // The server now lists the pending URL first: a pass that misses it reads every page next.
+    e.items.sort((x, y) => (x.url.endsWith('slow.js') ? -1 : y.url.endsWith('slow.js') ? 1 : 0))
+    expect(await states()).toEqual(['/b.js:success'])
+    expect(await states()).toEqual(['/slow.js:pending', '/a.js:success'])
+    expect(pages()).toEqual([1, 2, 2, 2, 2, 1])
+  })
+
+  it('prefetch: a page size error (HTTP 200, Code 0) falls back to pages of 20 in the next call', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 0, refusePageSizeAbove: 20, now: clock.now })
+    const logs: string[] = []
+    const p = client(creds, clock.now, logs)
+    const urls = Array.from({ length: 25 }, (_, i) => `${W}/z${i}.js`)
+    const task = await p.submit(batch('prefetch', urlItems(urls)))
+    const err = await p.status([task]).catch((x) => x)
+    expect(err.retryable).toBe(true)
+    expect(err.message).toMatch(/page size error.*asking pages of 20 from the next round/)
+    expect(logs.join('\n')).toMatch(/refused status pages of 100 entries; asking pages of 20/)
+    clock.advance(300_000)
+    expect(await p.status([task])).toHaveLength(20)
+    clock.advance(300_000)
+    expect(await p.status([task])).toHaveLength(5)
+    const asked = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body))
+    expect(asked.map((q) => [q.pageNo, q.pageSize])).toEqual([
+      [1, 100],
+      [1, 20],
+      [2, 20]
+    ])
+  })
+
+  it('purge: a page size error falls back to pages of 20 at once (no rate limit)', async () => {
+    const e = await start({ completeAfterMs: 0, refusePageSizeAbove: 20 })
+    const p = client()
+    const urls = Array.from({ length: 25 }, (_, i) => `${W}/y${i}.js`)
+    const task = await p.submit(batch('purge', urlItems(urls)))
+    expect((await p.status([task])).map((x) => x.url).sort()).toEqual(urls.slice().sort())
+    const asked = e.requests.filter((r) => r.path === '/ccm/purge/ItemIdQuery').map((r) => JSON.parse(r.body))
+    expect(asked.map((q) => [q.pageNo, q.pageSize]).sort()).toEqual([
+      [1, 100],
+      [1, 20],
+      [2, 20]
+    ])
   })
 
   it('asks for every page of a purge status at once: its page count is known from the task', async () => {
@@ -179,29 +268,21 @@ describe('cdnetworks provider against its emulator', () => {
     expect((await p.submit(batch('prefetch', urlItems([`${W}/b.js`])))).id).toBe('abc')
   })
 
-  it('covers several prefetch tasks with one time-range call, ignoring other runs and older entries', async () => {
+  it('several prefetch tasks: each call reads a page of the task read longest ago, by itemId', async () => {
     const clock = testClock()
-    const e = await start({ completeAfterMs: 0, now: clock.now, failUrls: [`${W}/a.js`] })
+    const e = await start({ completeAfterMs: 0, now: clock.now, prefetchQueryIntervalMs: 0 })
     const p = client(creds, clock.now)
-    // Another run, a minute earlier: the same URL (failed then) and one that is not ours.
-    await p.submit(batch('prefetch', urlItems([`${W}/a.js`, `${W}/other.js`])))
-    e.failUrls.clear()
-    clock.advance(60_000)
     const t1 = await p.submit(batch('prefetch', urlItems([`${W}/a.js`, `${W}/b.js`])))
-    clock.advance(2_000)
     const t2 = await p.submit(batch('prefetch', urlItems([`${W}/c.js`])))
-    const before = e.requests.length
-    const s = await p.status([t1, t2])
-    expect(e.requests.length - before).toBe(1)
-    const q = JSON.parse(e.requests[before].body)
-    expect(q.itemId).toBeUndefined()
-    expect(parseGmt8(q.startTime)).toBeLessThanOrEqual(t1.submittedAt - 1000)
-    expect(parseGmt8(q.endTime)).toBeGreaterThanOrEqual(t2.submittedAt)
-    expect(s.map((x) => [x.taskId, x.url, x.state])).toEqual([
-      [t1.id, `${W}/a.js`, 'success'],
-      [t1.id, `${W}/b.js`, 'success'],
-      [t2.id, `${W}/c.js`, 'success']
-    ])
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000)
+      ids.push((await p.status([t1, t2]))[0].taskId)
+    }
+    expect(ids).toEqual([t1.id, t2.id, t1.id])
+    const asked = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery').map((r) => JSON.parse(r.body))
+    expect(asked.map((q) => q.itemId)).toEqual([t1.id, t2.id, t1.id])
+    expect(asked.every((q) => q.startTime === undefined)).toBe(true)
   })
 
   it('a second prefetch status call within the interval is rate limited and retryable', async () => {
@@ -212,7 +293,7 @@ describe('cdnetworks provider against its emulator', () => {
     const err = await p.status([task]).catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)
     expect(err.retryable).toBe(true)
-    expect(err.message).toMatch(/rate limited \(HTTP 429.*one query per 5 minutes/)
+    expect(err.message).toMatch(/rate limited \(HTTP 200: .*one call \(one page\) per 5 minutes/)
     expect(e.counts()['POST /ccm/fetch/ItemIdQuery']).toBe(2)
   })
 
@@ -323,10 +404,10 @@ describe('cdnetworks provider against its emulator', () => {
     const shapeless = await p.status([task]).catch((x) => x)
     expect(shapeless.retryable).toBe(true)
     expect(shapeless.message).toMatch(/no count or resultDetail/)
-    e.injectFaults([{ status: 400, body: JSON.stringify({ Code: 0, message: 'page size error' }), headers: { 'Content-Type': 'application/json' } }])
+    e.injectFaults([{ status: 400, body: JSON.stringify({ Code: 0, message: 'page no error' }), headers: { 'Content-Type': 'application/json' } }])
     const refused = await p.status([task]).catch((x) => x)
     expect(refused.retryable).toBe(false)
-    expect(refused.message).toMatch(/HTTP 400: page size error/)
+    expect(refused.message).toMatch(/HTTP 400: page no error/)
     // An item the server does not list stays pending (no status for it).
     expect(await p.status([task])).toEqual([])
   })
@@ -356,5 +437,102 @@ describe('cdnetworks credentials check', () => {
     { accessKey: 'a', secretKey: 's' }
   ])('accepts %j', (c) => {
     expect(() => cdnetworks.checkCredentials({ ...noCreds, ...c })).not.toThrow()
+  })
+})
+
+describe('cdnetworks prefetch status under the engine poll loop', () => {
+  it('spaces every page call 300 s apart: all pages read, no rate-limit answer, every URL final', async () => {
+    let t = Date.now()
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) }
+    const e = await start({ prefetchCompleteAfterMs: 0, maxPageSize: 3, now: clock.now })
+    const p = client(creds, clock.now)
+    const t1 = await p.submit(batch('prefetch', urlItems(Array.from({ length: 8 }, (_, i) => `${W}/g${i}.js`))))
+    const t2 = await p.submit(batch('prefetch', urlItems([`${W}/h.js`])))
+    // Concurrency 1: this clock jumps at once on sleep, so lanes sleeping together would skew it.
+    const statuses = await pollUntilDone(p, [t1, t2], { deadline: t + 3_600_000, intervalMs: 300_000, firstDelayMs: 300_000, concurrency: 1 }, clock)
+    expect([...statuses.values()].map((s) => s.state)).toEqual(Array(9).fill('success'))
+    const queries = e.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery')
+    // 3 pages of t1, 1 of t2, and nothing asked again: the emulator refused no call.
+    expect(queries).toHaveLength(4)
+    const sent = queries.map((r) => Date.parse(r.headers.date as string))
+    for (let i = 1; i < sent.length; i++) expect(sent[i] - sent[i - 1]).toBeGreaterThanOrEqual(300_000)
+  })
+})
+
+describe('cdnetworks prefetch status: a rate limit is never final', () => {
+  it('another job polling first: the refused call is a warning, the items finish in later rounds', async () => {
+    let t = Date.now()
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) }
+    await start({ prefetchCompleteAfterMs: 0, maxPageSize: 2, now: clock.now })
+    const p = client(creds, clock.now)
+    const task = await p.submit(batch('prefetch', urlItems([`${W}/r1.js`, `${W}/r2.js`, `${W}/r3.js`])))
+    await client(creds, clock.now).status([task]) // the other job's call starts the 5 minutes
+    const warnings: string[] = []
+    const statuses = await pollUntilDone(p, [task], { deadline: t + 3_600_000, intervalMs: 300_000, firstDelayMs: 1_000, concurrency: 1 }, clock, (round) =>
+      warnings.push(...round.warnings)
+    )
+    expect([...statuses.values()].map((s) => s.state)).toEqual(['success', 'success', 'success'])
+    expect(warnings).toEqual([expect.stringMatching(/rate limited \(HTTP 200: request too frequently/)])
+  })
+})
+
+describe('cdnetworks masking and status words', () => {
+  it('registers every derived credential for masking: API-key password and Basic credential, AK/SK signature and Authorization', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    for (const c of [creds, { accessKey: 'AK1', secretKey: 'SK1-secret' }]) {
+      const masked: string[] = []
+      const p = cdnetworks.create({
+        endpoint: e.url,
+        credentials: { ...noCreds, ...c },
+        request: transport.request,
+        mask: (s) => masked.push(s),
+        log: () => {},
+        now: Date.now,
+        sleep: async () => {}
+      })
+      const before = e.requests.length
+      const task = await p.submit(batch('purge', urlItems([`${W}/m.js`])))
+      await p.status([task])
+      for (const sent of e.requests.slice(before)) {
+        const authorization = sent.headers.authorization as string
+        if ('apiKey' in c) {
+          const password = createHmac('sha1', c.apiKey)
+            .update(sent.headers.date as string)
+            .digest('base64')
+          expect(masked).toEqual(expect.arrayContaining([password, authorization, authorization.slice('Basic '.length)]))
+        } else {
+          expect(masked).toEqual(expect.arrayContaining([authorization, /Signature=([0-9a-f]{64})$/.exec(authorization)![1]]))
+        }
+      }
+    }
+  })
+
+  it.each([
+    ['SUCCESS', 'success'],
+    ['Success', 'success'],
+    ['Failure', 'failure'],
+    ['FAILURE', 'failure'],
+    ['fail', 'failure'],
+    ['Failed', 'failure'],
+    ['RUN', 'pending'],
+    ['Wait', 'pending']
+  ])('reads the status word %s as %s', async (word, state) => {
+    const e = await start()
+    const task: Task = { id: 'w1', op: 'purge', items: urlItems([`${W}/a.js`]), submittedAt: Date.now() }
+    e.injectFaults([
+      {
+        status: 200,
+        body: JSON.stringify({
+          Code: 1,
+          message: 'success',
+          count: 1,
+          pageNo: 1,
+          pageSize: 100,
+          resultDetail: [{ url: `${W}/a.js`, status: word, rate: '100' }]
+        }),
+        headers: { 'Content-Type': 'application/json' }
+      }
+    ])
+    expect(await client().status([task])).toEqual([{ taskId: 'w1', url: `${W}/a.js`, state, detail: word }])
   })
 })

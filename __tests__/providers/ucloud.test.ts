@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
+import { batchForProvider } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { ProviderError, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
@@ -167,6 +168,65 @@ describe('ucloud provider against its emulator', () => {
     expect(e.tasks.size).toBe(1)
   })
 
+  it('with dcdn, sends IsDcdn=true on every call (submit, status, look-up), signed with the rest', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = ucloud.create({
+      endpoint: e.url,
+      credentials: { ...noCreds, ...keys },
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: async () => {},
+      dcdn: true
+    })
+    const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
+    const task = await p.submit(batch)
+    expect((await p.status([task]))[0].state).toBe('success')
+    expect((await p.findSubmitted!(batch, Date.now() - 60_000))?.id).toBe(task.id)
+    expect(e.params().map((x) => [x.Action, x.IsDcdn])).toEqual([
+      ['RefreshNewUcdnDomainCache', 'true'],
+      ['DescribeNewUcdnRefreshCacheTask', 'true'],
+      ['DescribeNewUcdnRefreshCacheTask', 'true']
+    ])
+    expect(e.tasks.get(task.id)?.dcdn).toBe(true)
+    // Without it no IsDcdn is sent, and the emulator does not list whole-site tasks to such calls (inferred).
+    const plain = client()
+    expect(await plain.p.status([task])).toEqual([expect.objectContaining({ state: 'pending', detail: expect.stringMatching(/not listed/) })])
+    expect(e.params().at(-1)?.IsDcdn).toBeUndefined()
+  })
+
+  it('the emulator checks IsDcdn like any signed parameter, and its value', async () => {
+    const e = await start()
+    const send = (params: Record<string, string | boolean>, signed: Record<string, string | boolean> = params) =>
+      transport.request({
+        method: 'POST',
+        url: e.url,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...params, Signature: signUcloudParams(signed, keys.privateKey) })
+      })
+    const base = { Action: 'RefreshNewUcdnDomainCache', PublicKey: keys.publicKey, Type: 'file', 'UrlList.0': 'http://a.example.com/x' }
+    expect(JSON.parse((await send({ ...base, IsDcdn: true }, base)).text)).toMatchObject({ RetCode: 171 }) // added after signing
+    expect(JSON.parse((await send({ ...base, IsDcdn: 'yes' })).text)).toMatchObject({ RetCode: 230, Message: expect.stringMatching(/IsDcdn/) })
+    expect(JSON.parse((await send({ ...base, IsDcdn: true })).text)).toMatchObject({ RetCode: 0 })
+  })
+
+  it('prefetches 600 URLs of one domain as 500 + 100: 500 are prefetched, only the last call meets the daily quota', async () => {
+    let clock = 1_700_000_000_000
+    const e = await start({ now: () => clock })
+    const h = client(keys, (ms) => (clock += ms))
+    const items = Array.from({ length: 600 }, (_, i) => `http://a.example.com/${i}`)
+    const batches = batchForProvider('prefetch', urls(...items), ucloud.limits)
+    expect(batches.map((b) => b.items.length)).toEqual([500, 100])
+    await h.p.submit(batches[0])
+    clock += 10_000
+    const err = await h.p.submit(batches[1]).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/RetCode 44012: Daily quota exceeded: prefetch on a\.example\.com is limited to 500 a day \(500 used today, 100 asked\)/)
+    expect(err.message).toMatch(/daily per-domain quota/)
+    expect([...e.tasks.values()].flatMap((t) => t.urls)).toHaveLength(500)
+  })
+
   it('asks about many tasks in one Describe call (TaskId.0…N) and reads per-URL status', async () => {
     const e = await start({ completeAfterMs: 80, failUrls: ['http://a.example.com/bad'] })
     const h = client()
@@ -236,7 +296,11 @@ describe('ucloud provider against its emulator', () => {
     ['something-new', 'pending'],
     ['failure', 'failure'],
     ['FAILURE', 'failure'],
-    ['success', 'success']
+    ['fail', 'failure'],
+    ['Fail', 'failure'],
+    ['failed', 'failure'],
+    ['success', 'success'],
+    ['SUCCESS', 'success']
   ])('maps URL status %s to %s', async (word, state) => {
     const e = await start()
     const h = client()
@@ -415,8 +479,10 @@ describe('ucloud limits and credentials check', () => {
       oneHostPerCall: false,
       mixedKindsPerCall: false,
       directories: true,
-      minSubmitIntervalMs: { prefetch: 10_000 }
+      minSubmitIntervalMs: { prefetch: 10_000 },
+      itemsPerHostPerCall: { prefetch: 500 }
     })
+    expect(ucloud.supportsDcdn).toBe(true)
     expect(ucloud.limits.statusIdsPerCall.purge).toBeGreaterThan(1)
   })
 

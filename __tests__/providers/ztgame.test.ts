@@ -122,6 +122,53 @@ describe('ztgame provider against its emulator', () => {
     expect(err.message).not.toContain('nope')
   })
 
+  it.each(['zt_api', 'flat'] as const)('accepts the %s answer shape of a submit', async (answerShape) => {
+    emulator = await startZtgameEmulator({ answerShape, completeAfterMs: 0 })
+    const p = client({ token: 'test-token' })
+    const task = await p.submit({ op: 'prefetch', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/a.png' }] })
+    expect(task.id).toBe([...emulator.tasks.keys()][0])
+    expect(emulator.requests[0].headers['content-type']).toBe('application/json')
+    expect((await p.status([task]))[0].state).toBe('success')
+  })
+
+  it.each([
+    [{ reqId: 'r1', successRate: 100 }, null],
+    [{ zt_api: { ret: 0, reqId: 'r2', msg: 'OK' } }, null],
+    [{ zt_api: { ret: 3, msg: 'busy' } }, /failed: ret 3: busy/],
+    [{ reqId: 'r3', successRate: 50 }, /failed: successRate 50/],
+    [{ successRate: 0, error: 'sp refused' }, /failed: sp refused/],
+    [{ msg: 'OK' }, /neither zt_api.reqId nor reqId/]
+  ])('reads the submit answer %j', async (answer, error) => {
+    emulator = await startZtgameEmulator()
+    emulator.injectFaults([{ status: 200, body: JSON.stringify(answer), headers: { 'Content-Type': 'application/json' } }])
+    const got = await client({ token: 'test-token' })
+      .submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/a' }] })
+      .catch((x) => x)
+    if (error === null) expect(got.id).toMatch(/^r[12]$/)
+    else {
+      expect(got).toBeInstanceOf(ProviderError)
+      expect(got.message).toMatch(error)
+    }
+  })
+
+  it('the emulator answers a submit without Content-Type: application/json as the server does: HTTP 500', async () => {
+    emulator = await startZtgameEmulator()
+    const post = (headers: Record<string, string>) =>
+      transport.request({
+        method: 'POST',
+        url: `${emulator!.url}/cdn_api/purge`,
+        headers: { 'X-Auth-Token': 'test-token', ...headers },
+        body: '{"urls": ["http://a.example.com/a"]}'
+      })
+    for (const contentType of [undefined, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await post(contentType === undefined ? {} : { 'Content-Type': contentType })
+      expect(res.status).toBe(500)
+      expect(res.text).toMatch(/500 Internal Server Error/)
+    }
+    expect((await post({ 'Content-Type': 'application/json; charset=utf-8' })).status).toBe(200)
+    expect(emulator.tasks.size).toBe(1)
+  })
+
   it('counts an unknown task id as failed', async () => {
     emulator = await startZtgameEmulator()
     const p = client({ token: 'test-token' })

@@ -19,7 +19,8 @@ export function checkPlanFits(plan: Plan, limits: ProviderLimits, provider: stri
 /**
  * Splits one operation's items into the fewest calls the limits allow: grouped by host
  * (when one host per call is required) and by kind (when kinds cannot mix), then cut
- * into chunks of `itemsPerCall`. Groups keep first-seen order.
+ * into chunks of `itemsPerCall`. Groups keep first-seen order. With `itemsPerHostPerCall`,
+ * a group whose plain chunks would hold more of one host than that is dealt instead.
  */
 export function batchForProvider(op: Operation, items: BatchItem[], limits: ProviderLimits): Batch[] {
   const groups = new Map<string, { host: string; items: BatchItem[] }>()
@@ -34,11 +35,68 @@ export function batchForProvider(op: Operation, items: BatchItem[], limits: Prov
     group.items.push(item)
   }
   const size = limits.itemsPerCall[op]
+  const perHost = limits.itemsPerHostPerCall?.[op]
   const batches: Batch[] = []
   for (const group of groups.values()) {
-    for (let i = 0; i < group.items.length; i += size) {
-      batches.push({ op, host: group.host, items: group.items.slice(i, i + size) })
-    }
+    const chunks: BatchItem[][] = []
+    for (let i = 0; i < group.items.length; i += size) chunks.push(group.items.slice(i, i + size))
+    const dealt = perHost !== undefined && perHost < size && chunks.some((chunk) => mostOfOneHost(chunk) > perHost) ? deal(group.items, size, perHost) : chunks
+    for (const chunk of dealt) batches.push({ op, host: group.host, items: chunk })
   }
   return batches
+}
+
+/** How many items of `items` share the most common host. */
+function mostOfOneHost(items: BatchItem[]): number {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(hostOf(item.url), (counts.get(hostOf(item.url)) ?? 0) + 1)
+  return Math.max(0, ...counts.values())
+}
+
+/**
+ * Calls of at most `size` items and at most `perHost` of one host, as few as the limits
+ * allow: k = max(⌈n / size⌉, ⌈n_h / perHost⌉ for every host h). Hosts, largest first, fill
+ * the calls in order as far as both limits let them, so a host's first call takes
+ * `perHost` of it: where `perHost` is a daily quota, the calls sent first use it all and
+ * only the last are refused. Should that take more than k calls, items sorted by host are
+ * dealt round-robin to k calls instead (each then holds ≤ ⌈n / k⌉ ≤ size items and
+ * ≤ ⌈n_h / k⌉ ≤ perHost of host h).
+ */
+function deal(items: BatchItem[], size: number, perHost: number): BatchItem[][] {
+  const byHost = new Map<string, BatchItem[]>()
+  for (const item of items) {
+    const host = hostOf(item.url)
+    const list = byHost.get(host) ?? []
+    list.push(item)
+    byHost.set(host, list)
+  }
+  const lists = [...byHost.values()].sort((a, b) => b.length - a.length)
+  const k = Math.max(Math.ceil(items.length / size), ...lists.map((list) => Math.ceil(list.length / perHost)))
+  const filled: BatchItem[][] = []
+  for (const list of lists) {
+    let next = 0
+    for (let c = 0; next < list.length; c++) {
+      if (c === filled.length) filled.push([])
+      const take = Math.min(perHost, size - filled[c].length, list.length - next)
+      filled[c].push(...list.slice(next, next + take))
+      next += take
+    }
+  }
+  if (filled.length <= k) return filled
+  const dealt: BatchItem[][] = Array.from({ length: k }, () => [])
+  let i = 0
+  for (const list of lists) for (const item of list) dealt[i++ % k].push(item)
+  return dealt
+}
+
+/**
+ * The limits with a user's lower per-call batch size (the `batch-size` input); null keeps
+ * the provider's. It only ever lowers a limit.
+ */
+export function withBatchSize(limits: ProviderLimits, batchSize: number | null): ProviderLimits {
+  if (batchSize === null) return limits
+  return {
+    ...limits,
+    itemsPerCall: { purge: Math.min(limits.itemsPerCall.purge, batchSize), prefetch: Math.min(limits.itemsPerCall.prefetch, batchSize) }
+  }
 }

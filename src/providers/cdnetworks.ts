@@ -18,18 +18,18 @@ import {
 /**
  * Limits from providers.md. Purge takes URLs and directories together, ≤ 500 per call;
  * prefetch ≤ 400 URLs. Prefetch status is documented as one call per 5 minutes per user,
- * so one status call covers every open prefetch task (a time-range query, all pages) and
- * calls are spaced 300 s apart; 1,000 tasks is far above a day's default prefetch quota
- * (20,000 URLs / 400 = 50 tasks). Purge status has no documented rate limit: it is asked
- * by `itemId`, one task per call, every 10 s (a purge usually takes a few minutes, so this
- * sees it finish within 10 s for some 20 calls per task).
+ * and nothing says further pages of an answer are free: every page is a call. So a
+ * prefetch status call asks about one task (by `itemId`: its answer lists only that
+ * task's URLs) and reads one page of it; calls are spaced 300 s apart, and the next call
+ * goes on from the next page (see `status`). Purge status has no documented rate limit:
+ * one task per call, every page at once, every 10 s (a purge usually takes a few minutes).
  */
 const limits: ProviderLimits = {
   itemsPerCall: { purge: 500, prefetch: 400 },
   oneHostPerCall: false,
   mixedKindsPerCall: true,
   directories: true,
-  statusIdsPerCall: { purge: 1, prefetch: 1000 },
+  statusIdsPerCall: { purge: 1, prefetch: 1 },
   defaultPollSeconds: { purge: 10, prefetch: 300 },
   minStatusIntervalMs: { prefetch: 300_000 },
   // No rate limit is documented for submits or purge status: 16 calls at a time (the
@@ -37,16 +37,17 @@ const limits: ProviderLimits = {
   defaultConcurrency: 16
 }
 
-/** Entries asked for per status page. The documented default is 20; the maximum is not documented (inferred). */
+/**
+ * Entries asked for per status page. The maximum is not documented (inferred); when the
+ * server answers `page size error` (a documented answer), the client falls back to the
+ * documented default, STATUS_DEFAULT_PAGE_SIZE, for the rest of the run.
+ */
 export const STATUS_PAGE_SIZE = 100
-/** Pages read in one status call before giving up on an answer that never ends. */
+export const STATUS_DEFAULT_PAGE_SIZE = 20
+/** Pages of one purge status read in one call before giving up on an answer that never ends. */
 const MAX_STATUS_PAGES = 1000
 /** Times in status queries and answers are GMT+8 (we never send X-Time-Zone). */
 const GMT8_MS = 8 * 3600_000
-/** A time-range query spans at most one day. */
-const DAY_MS = 24 * 3600_000
-/** Slack around submit times in a time-range query, for clock differences with the server. */
-const RANGE_SLACK_MS = 5 * 60_000
 
 const PATHS: Record<Operation, { submit: string; query: string; quota: string }> = {
   purge: { submit: '/ccm/purge/ItemIdReceiver', query: '/ccm/purge/ItemIdQuery', quota: '/ccm/purge/quota' },
@@ -177,22 +178,47 @@ function urlKey(url: string): string {
   }
 }
 
-interface Entry {
-  status: string
-  /** createTime in ms, or null when missing or unreadable. */
-  created: number | null
+/** Why a `Code` other than 1 was answered, as far as the words say. */
+export type RefusalKind = 'rate-limit' | 'page-size' | 'other'
+
+/**
+ * A refusal in the vendor page's form (HTTP 200, `Code` 0, a message; also read on other
+ * HTTP statuses), with the kind the status reader acts on.
+ */
+export class CdnetworksRefusal extends ProviderError {
+  constructor(
+    message: string,
+    retryable: boolean,
+    readonly kind: RefusalKind
+  ) {
+    super(message, retryable)
+  }
 }
 
 /**
- * The entry that describes our submission of a URL: answers by time range can hold other
- * runs' entries for the same URL. Prefer the earliest created at or after our submit
- * (second precision); when none is (the server's clock is behind ours), the latest one.
+ * Rate-limit words. The vendor page lists no rate-limit answer: we read any message about
+ * frequency, "too many" or a rate limit as one (inferred), and HTTP 429.
  */
-function pickEntry(entries: Entry[], submittedAt: number): Entry {
-  const since = Math.floor(submittedAt / 1000) * 1000
-  const after = entries.filter((e) => e.created !== null && e.created >= since).sort((a, b) => a.created! - b.created!)
-  if (after.length > 0) return after[0]
-  return entries.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0))[entries.length - 1]
+const RATE_LIMIT_WORDS = /too frequent|frequen(t|cy)|too many|rate.?limit|throttl/i
+/** The vendor page's `page size error`. */
+const PAGE_SIZE_WORDS = /page ?size/i
+
+/** Where the next prefetch status call of one task goes on (kept between rounds). */
+interface Cursor {
+  /** Page size the server serves for this task (page numbers follow it). */
+  pageSize: number
+  /** Next page to read. */
+  next: number
+  /** Pages the last answer said there are (null before the first). */
+  pages: number | null
+  /** Pages whose every entry was final when last read: skipped until the listing changes. */
+  finalPages: Set<number>
+  /** URL keys seen in the current pass over the pages. */
+  seen: Set<string>
+  /** URL keys known final. */
+  final: Set<string>
+  /** When it was last read (to share calls fairly between tasks). */
+  readAt: number
 }
 
 // ---- client ---------------------------------------------------------------------------
@@ -313,12 +339,16 @@ class CdnetworksClient implements CdnProvider {
 
     const said = data === null ? '' : this.scrub(text(field(data, 'Message')), derived)
     const shown = said !== '' ? said : data === null ? `${res.text.length} bytes` : `Code ${text(code) || 'missing'}`
-    if (res.status === 429 || /too frequent|frequently|too many|rate limit/i.test(said)) {
+    // The vendor page answers refusals with HTTP 200 and Code 0: recognise them by their words.
+    if (res.status === 429 || RATE_LIMIT_WORDS.test(said)) {
       const hint =
-        path === PATHS.prefetch.query ? '; prefetch status allows one query per 5 minutes per user (another job of the same account may be polling)' : ''
-      throw new ProviderError(`${what}: rate limited (HTTP ${res.status}: ${shown})${hint}; asking again in the next round`, true)
+        path === PATHS.prefetch.query
+          ? '; prefetch status allows one call (one page) per 5 minutes per user (another job of the same account may be polling)'
+          : ''
+      throw new CdnetworksRefusal(`${what}: rate limited (HTTP ${res.status}: ${shown})${hint}; asking again in the next round`, true, 'rate-limit')
     }
     if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true)
+    if (PAGE_SIZE_WORDS.test(said)) throw new CdnetworksRefusal(`${what} refused: HTTP ${res.status}: ${shown}`, false, 'page-size')
     if (/quota|daily|per day|today/i.test(said))
       throw new ProviderError(`${what} refused: ${this.quotaName(op, said)} is used up (${shown}); ${this.quotaHint(op)}`)
     if (/\bdate\b|timestamp|clock|time ?skew|expired/i.test(said)) {
@@ -366,78 +396,161 @@ class CdnetworksClient implements CdnProvider {
     return { id, op: batch.op, items: batch.items, submittedAt }
   }
 
+  /** Page size asked for; STATUS_DEFAULT_PAGE_SIZE once the server refused the larger one. */
+  private pageSize = STATUS_PAGE_SIZE
+  /** Per prefetch task id: where its next status call goes on. */
+  private readonly cursors = new Map<string, Cursor>()
+
   /**
-   * One task: asked by `itemId`. Several (prefetch, whose status is limited to one call per
-   * 5 minutes): one time-range query spanning their submit times, so one call covers them
-   * all. Every page is read; the pages of one query count as one call (our reading of the
-   * rate limit: it limits queries, and a query's answer is only complete with all its pages).
+   * Status of one task, asked by `itemId` (the answer lists only that task's URLs).
+   * Purge (no documented rate limit): every page, at once. Prefetch (one call per
+   * 5 minutes, every page a call): ONE page per status call; the next call goes on from
+   * the next page, so the entries already read are kept (reported as read) and a rate-limit
+   * answer costs nothing but a round. Given several tasks, a prefetch call reads a page of
+   * the one read longest ago.
    */
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     if (tasks.length === 0) return []
-    const op = tasks[0].op
-    let query: Json
-    let what: string
-    if (tasks.length === 1) {
-      query = { itemId: tasks[0].id }
-      what = `cdnetworks ${op} status of item ${tasks[0].id}`
-    } else {
-      const from = Math.min(...tasks.map((t) => t.submittedAt)) - RANGE_SLACK_MS
-      // A range spans at most a day; a run is capped at 6 hours, so this cut never drops a task.
-      const to = Math.min(Math.max(...tasks.map((t) => t.submittedAt)) + RANGE_SLACK_MS, from + DAY_MS - 1000)
-      query = { startTime: formatGmt8(from), endTime: formatGmt8(to) }
-      what = `cdnetworks ${op} status of ${tasks.length} tasks (${query.startTime} to ${query.endTime} GMT+8)`
+    if (tasks[0].op === 'prefetch') {
+      const task = tasks.reduce((a, b) => ((this.cursors.get(b.id)?.readAt ?? -1) < (this.cursors.get(a.id)?.readAt ?? -1) ? b : a))
+      return this.prefetchPage(task)
     }
-    const entries = new Map<string, Entry[]>()
-    let served = STATUS_PAGE_SIZE
-    let count = 0
-    let ended = false
-    const readPage = async (pageNo: number): Promise<void> => {
-      const page = pageNo === 1 ? what : `${what}, page ${pageNo}`
-      const data = await this.call(op, PATHS[op].query, { ...query, pageNo, pageSize: STATUS_PAGE_SIZE }, page)
-      const listed = integer(field(data, 'count'))
-      const detail = field(data, 'resultDetail') ?? (listed === 0 ? [] : undefined)
-      if (listed === null || !Array.isArray(detail)) throw new ProviderError(`${page}: answer has no count or resultDetail list`, true)
-      for (const raw of detail) {
-        const entry = asRecord(raw)
-        if (!entry) continue
-        const url = text(field(entry, 'url'))
-        if (url === '') continue
-        const key = urlKey(url)
-        const list = entries.get(key) ?? []
-        list.push({ status: text(field(entry, 'status')), created: parseGmt8(text(field(entry, 'createTime'))) })
-        entries.set(key, list)
-      }
-      count = Math.max(count, listed)
-      // The server may serve smaller pages than asked for; page numbers follow its size.
-      served = integer(field(data, 'pageSize')) || served
-      if (detail.length === 0) ended = true
-    }
-    const readPages = (from: number, to: number): Promise<unknown> => Promise.all(Array.from({ length: to - from + 1 }, (_, i) => readPage(from + i)))
-    // Purge status (by itemId, no documented rate limit) lists the task's own URLs, so its
-    // pages are known up front and read at once. A prefetch query (one per 5 minutes) reads
-    // its pages one after another.
-    const together = op === 'purge' && tasks.length === 1
-    let read = together ? Math.min(MAX_STATUS_PAGES, Math.max(1, Math.ceil(tasks[0].items.length / STATUS_PAGE_SIZE))) : 1
-    await readPages(1, read)
-    for (;;) {
-      const pages = Math.ceil(count / served)
-      if (ended || read >= pages) break
-      if (read >= MAX_STATUS_PAGES) throw new ProviderError(`${what}: more than ${MAX_STATUS_PAGES} pages; stopped reading`, true)
-      const to = together ? Math.min(pages, MAX_STATUS_PAGES) : read + 1
-      await readPages(read + 1, to)
-      read = to
-    }
-    // URLs that are not ours (other runs in the same time range) are never looked up.
     const out: ItemStatus[] = []
-    for (const task of tasks) {
-      for (const item of task.items) {
-        const found = entries.get(urlKey(item.url))
-        if (!found) continue // not listed yet: stays pending
-        const entry = pickEntry(found, task.submittedAt)
-        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status || 'no status' })
+    for (const task of tasks) out.push(...(await this.purgeStatus(task)))
+    return out
+  }
+
+  /** One status page of a task: its statuses (only this task's URLs), the total and the page size served. */
+  private async readPage(task: Task, pageNo: number, pageSize: number): Promise<{ statuses: ItemStatus[]; count: number; served: number; entries: number }> {
+    const what = `cdnetworks ${task.op} status of item ${task.id}${pageNo === 1 ? '' : `, page ${pageNo}`}`
+    const data = await this.call(task.op, PATHS[task.op].query, { itemId: task.id, pageNo, pageSize }, what)
+    const listed = integer(field(data, 'count'))
+    const detail = field(data, 'resultDetail') ?? (listed === 0 ? [] : undefined)
+    if (listed === null || !Array.isArray(detail)) throw new ProviderError(`${what}: answer has no count or resultDetail list`, true)
+    const ours = new Map(task.items.map((item) => [urlKey(item.url), item.url]))
+    const statuses: ItemStatus[] = []
+    for (const raw of detail) {
+      const entry = asRecord(raw)
+      const url = entry ? ours.get(urlKey(text(field(entry, 'url')))) : undefined
+      if (!entry || url === undefined) continue // not one of this task's URLs
+      const word = text(field(entry, 'status'))
+      statuses.push({ taskId: task.id, url, state: mapStatus(word), detail: word || 'no status' })
+    }
+    // The server may serve smaller pages than asked for; page numbers follow its size.
+    return { statuses, count: listed, served: integer(field(data, 'pageSize')) || pageSize, entries: detail.length }
+  }
+
+  /** After a `page size error`: the documented default from now on. False when it was already in force. */
+  private fallBack(err: unknown): boolean {
+    if (!(err instanceof CdnetworksRefusal) || err.kind !== 'page-size' || this.pageSize === STATUS_DEFAULT_PAGE_SIZE) return false
+    this.pageSize = STATUS_DEFAULT_PAGE_SIZE
+    this.ctx.log(
+      `cdnetworks: the server refused status pages of ${STATUS_PAGE_SIZE} entries; asking pages of ${STATUS_DEFAULT_PAGE_SIZE} (the documented default)`
+    )
+    return true
+  }
+
+  /**
+   * Purge: every page of the task at once (its page count is known from the task), then
+   * any the server's smaller pages leave. Pages answered are reported even when another
+   * failed for a reason that may pass (those items stay pending for the next round).
+   */
+  private async purgeStatus(task: Task): Promise<ItemStatus[]> {
+    for (;;) {
+      const size = this.pageSize
+      const out: ItemStatus[] = []
+      const failed: unknown[] = []
+      let served = size
+      let count = 0
+      let ended = false
+      let read = 0
+      const readPages = async (to: number): Promise<void> => {
+        const pages = Array.from({ length: to - read }, (_, i) => read + 1 + i)
+        for (const r of await Promise.allSettled(pages.map((pageNo) => this.readPage(task, pageNo, size)))) {
+          if (r.status === 'rejected') {
+            failed.push(r.reason)
+            continue
+          }
+          out.push(...r.value.statuses)
+          count = Math.max(count, r.value.count)
+          served = Math.min(served, r.value.served)
+          if (r.value.entries === 0) ended = true
+        }
+        read = to
+      }
+      await readPages(Math.min(MAX_STATUS_PAGES, Math.max(1, Math.ceil(task.items.length / size))))
+      while (failed.length === 0 && !ended && read < Math.min(MAX_STATUS_PAGES, Math.ceil(count / served))) {
+        await readPages(Math.min(MAX_STATUS_PAGES, Math.ceil(count / served)))
+      }
+      if (failed.some((err) => this.fallBack(err))) continue
+      const fatal = failed.find((err) => !(err instanceof ProviderError) || !err.retryable)
+      if (fatal !== undefined) throw fatal
+      if (failed.length > 0 && out.length === 0) throw failed[0]
+      if (failed.length > 0)
+        this.ctx.log(`cdnetworks: ${(failed[0] as Error).message}; ${failed.length} page(s) of item ${task.id} are asked again in the next round`)
+      return out
+    }
+  }
+
+  /**
+   * Prefetch: one page per call. Pages whose entries were all final are skipped in later
+   * passes; a pass that does not see every pending URL (the server listed them in another
+   * order) makes the next pass read every page.
+   */
+  private async prefetchPage(task: Task): Promise<ItemStatus[]> {
+    let cursor = this.cursors.get(task.id)
+    if (!cursor || cursor.pageSize > this.pageSize) {
+      cursor = { pageSize: this.pageSize, next: 1, pages: null, finalPages: new Set(), seen: new Set(), final: cursor?.final ?? new Set(), readAt: 0 }
+      this.cursors.set(task.id, cursor)
+    }
+    const c = cursor
+    const endPass = (): void => {
+      const unseen = task.items.some((item) => !c.final.has(urlKey(item.url)) && !c.seen.has(urlKey(item.url)))
+      if (unseen) c.finalPages.clear()
+      c.seen.clear()
+      c.next = 1
+    }
+    const skip = (): void => {
+      while (c.pages !== null && c.next <= c.pages && c.finalPages.has(c.next)) c.next++
+      if (c.pages !== null && c.next > c.pages) {
+        endPass()
+        while (c.next <= c.pages && c.finalPages.has(c.next)) c.next++
+        if (c.next > c.pages) {
+          c.finalPages.clear()
+          c.next = 1
+        }
       }
     }
-    return out
+    skip()
+    const pageNo = c.next
+    c.readAt = this.ctx.now()
+    let page: Awaited<ReturnType<CdnetworksClient['readPage']>>
+    try {
+      page = await this.readPage(task, pageNo, c.pageSize)
+    } catch (err) {
+      // Every page is a call: the smaller page is asked in the next round, not at once.
+      if (this.fallBack(err)) throw new ProviderError(`${(err as Error).message}; asking pages of ${STATUS_DEFAULT_PAGE_SIZE} from the next round`, true)
+      throw err
+    }
+    if (page.served !== c.pageSize) {
+      // Numbering follows the size served from here on; pages read at the old size no longer line up.
+      c.pageSize = page.served
+      c.finalPages.clear()
+      c.seen.clear()
+    }
+    const pages = Math.max(1, Math.ceil(page.count / c.pageSize))
+    if (c.pages !== null && pages !== c.pages) c.finalPages.clear()
+    c.pages = pages
+    for (const s of page.statuses) {
+      const key = urlKey(s.url)
+      c.seen.add(key)
+      if (s.state !== 'pending') c.final.add(key)
+    }
+    if (page.statuses.length > 0 && page.statuses.every((s) => s.state !== 'pending')) c.finalPages.add(pageNo)
+    else c.finalPages.delete(pageNo)
+    c.next = pageNo + 1
+    if (page.entries === 0 || c.next > pages) endPass()
+    return page.statuses
   }
 }
 

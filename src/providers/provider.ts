@@ -5,6 +5,11 @@ import type { Transport } from '../http/transport.js'
 export interface ProviderLimits {
   /** Items (URLs plus directories) one submit call may carry. */
   itemsPerCall: Record<Operation, number>
+  /**
+   * Items of one host one submit call may carry, where less than `itemsPerCall` (e.g. a daily
+   * per-domain quota below it: a call over it is refused whole).
+   */
+  itemsPerHostPerCall?: Partial<Record<Operation, number>>
   /** Every item of one call must share a host. */
   oneHostPerCall: boolean
   /** One call may carry URLs and directories together (otherwise one kind per call). */
@@ -115,6 +120,8 @@ export interface ProviderContext {
   now: () => number
   /** Waits (e.g. before retrying a rate-limited call); tests pass a fake. */
   sleep: (ms: number) => Promise<void>
+  /** The `dcdn` input: the domains use whole-site acceleration (only providers with `supportsDcdn`). */
+  dcdn?: boolean
 }
 
 /** One CDN: its static facts and how to build a client. */
@@ -122,6 +129,8 @@ export interface ProviderDefinition {
   readonly name: string
   readonly defaultEndpoint: string
   readonly limits: ProviderLimits
+  /** Takes the `dcdn` input (whole-site acceleration); others refuse `dcdn: true`. */
+  readonly supportsDcdn?: boolean
   /** Throws InputError naming the input when the credentials this provider needs are missing or malformed. */
   checkCredentials(credentials: Credentials): void
   create(ctx: ProviderContext): CdnProvider

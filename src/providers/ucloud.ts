@@ -51,6 +51,9 @@ export function signUcloudParams(params: UcloudParams, privateKey: string): stri
  *   (inferred: no document says otherwise).
  * - Describe* takes many `TaskId.N`; no cap is documented, 100 is our choice (inferred).
  * - At most one prefetch call per 10 s (documented).
+ * - At most 500 URLs of one domain per prefetch call: the daily prefetch quota is 500 per
+ *   domain (documented), and a call over it is refused whole; 600 URLs of one domain go as
+ *   500 + 100, so 500 are prefetched and only the last call is refused.
  * - Polling: one Describe call covers up to 100 tasks, so a round is cheap; refreshes
  *   usually finish within minutes, prefetches (an origin fetch per URL per node) take
  *   longer, so prefetch is polled less often.
@@ -63,6 +66,7 @@ const limits: ProviderLimits = {
   statusIdsPerCall: { purge: 100, prefetch: 100 },
   defaultPollSeconds: { purge: 10, prefetch: 30 },
   minSubmitIntervalMs: { prefetch: 10_000 },
+  itemsPerHostPerCall: { prefetch: 500 },
   // No rate limit is documented for submits or purge status: 16 calls at a time (the
   // transport's socket pool), as for ztgame. The `concurrency` input lowers it.
   defaultConcurrency: 16
@@ -192,6 +196,9 @@ class UcloudClient implements CdnProvider {
     const { publicKey, privateKey, projectId } = this.ctx.credentials
     const signed: UcloudParams = { Action: action, ...params, PublicKey: publicKey }
     if (projectId !== '') signed.ProjectId = projectId
+    // `IsDcdn` (whole-site acceleration domains) is a parameter of every UCDN call (providers.md
+    // §3's common params; the Describe vendor page lists it); signed like any other.
+    if (this.ctx.dcdn) signed.IsDcdn = true
     const signature = signUcloudParams(signed, privateKey)
     if (!this.masked.has(signature)) {
       this.masked.add(signature)
@@ -361,6 +368,7 @@ export const ucloud: ProviderDefinition = {
   name: 'ucloud',
   defaultEndpoint: 'https://api.ucloud.cn',
   limits,
+  supportsDcdn: true,
   checkCredentials(c) {
     if (c.publicKey === '') {
       throw new InputError('public-key', 'ucloud needs the API public key (UCloud console, API keys); pass it as public-key: ${{ secrets.UCLOUD_PUBLIC_KEY }}')

@@ -55,6 +55,28 @@ function errorText(res: HttpResponse): string {
   return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
 }
 
+/**
+ * The task id of an accepted submit, in either documented shape: the vendor page's
+ * `{"zt_api": {"ret": 0, "reqId": ...}}`, or the top-level `{"reqId": ..., "successRate": 100}`
+ * that the public server code returns (it sets `reqId` only when every CDN behind it accepted).
+ */
+function acceptedId(body: unknown, what: string): string {
+  const root = asRecord(body)
+  const api = asRecord(root?.zt_api)
+  if (api) {
+    if (typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
+    if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
+    if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
+    return api.reqId
+  }
+  if (root && typeof root.reqId === 'string' && root.reqId !== '') {
+    if (typeof root.successRate === 'number' && root.successRate < 100) throw new ProviderError(`${what} failed: successRate ${root.successRate}`)
+    return root.reqId
+  }
+  if (root && typeof root.error === 'string') throw new ProviderError(`${what} failed: ${root.error}`)
+  throw new ProviderError(`${what}: answer has neither zt_api.reqId nor reqId`)
+}
+
 class ZtgameClient implements CdnProvider {
   readonly name = 'ztgame'
   readonly limits = limits
@@ -137,11 +159,7 @@ class ZtgameClient implements CdnProvider {
       if (err instanceof HttpError) throw new ProviderError(err.message, false, true)
       throw err
     }
-    const api = asRecord(asRecord(body)?.zt_api)
-    if (!api || typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
-    if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
-    if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
-    return { id: api.reqId, op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+    return { id: acceptedId(body, what), op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
   }
 
   async status(tasks: Task[]): Promise<ItemStatus[]> {
