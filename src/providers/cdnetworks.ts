@@ -285,16 +285,19 @@ class CdnetworksClient implements CdnProvider {
   /**
    * One signed POST. Returns the answer when `Code` is 1; otherwise throws a ProviderError
    * that says what to fix (credentials, clock, quota) and whether asking later may help.
+   * `idempotent`: a read (query, quota), retried by the transport like a GET; a submit
+   * (false) whose answer is lost may have made a task (the error is ambiguous).
    */
-  private async call(op: Operation, path: string, payload: Json, what: string): Promise<Json> {
+  private async call(op: Operation, path: string, payload: Json, what: string, idempotent = true): Promise<Json> {
     const url = new URL(this.ctx.endpoint.replace(/\/+$/, '') + path)
     const body = JSON.stringify(payload)
     const { headers, derived } = this.headers(url, body)
     let res: HttpResponse
     try {
-      res = await this.ctx.request({ method: 'POST', url: url.href, headers, body })
+      res = await this.ctx.request({ method: 'POST', url: url.href, headers, body, idempotent })
     } catch (err) {
-      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null || err.status === 429 || err.status >= 500)
+      if (err instanceof HttpError)
+        throw new ProviderError(`${what}: ${err.message}`, err.status === null || err.status === 429 || err.status >= 500, !idempotent && err.ambiguous)
       throw err
     }
     const ok = res.status >= 200 && res.status < 300
@@ -303,12 +306,12 @@ class CdnetworksClient implements CdnProvider {
       data = asRecord(parseJsonBody(res, what))
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
-      // A 2xx that is empty, truncated or not JSON is never a success.
-      if (ok) throw new ProviderError(err.message, true)
+      // A 2xx that is empty, truncated or not JSON is never a success (a submit may have made a task).
+      if (ok) throw new ProviderError(err.message, true, !idempotent)
     }
-    if (ok && data === null) throw new ProviderError(`${what}: answer is not a JSON object (HTTP ${res.status})`, true)
+    if (ok && data === null) throw new ProviderError(`${what}: answer is not a JSON object (HTTP ${res.status})`, true, !idempotent)
     const code = data === null ? undefined : field(data, 'Code')
-    if (ok && code === undefined) throw new ProviderError(`${what}: answer has no Code (HTTP ${res.status})`, true)
+    if (ok && code === undefined) throw new ProviderError(`${what}: answer has no Code (HTTP ${res.status})`, true, !idempotent)
     if (ok && (typeof code === 'number' || typeof code === 'string') && Number(code) === 1) return data!
 
     const said = data === null ? '' : this.scrub(text(field(data, 'Message')), derived)
@@ -318,7 +321,8 @@ class CdnetworksClient implements CdnProvider {
         path === PATHS.prefetch.query ? '; prefetch status allows one query per 5 minutes per user (another job of the same account may be polling)' : ''
       throw new ProviderError(`${what}: rate limited (HTTP ${res.status}: ${shown})${hint}; asking again in the next round`, true)
     }
-    if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true)
+    // 503 says the request was not acted on; another 5xx may have made a task.
+    if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true, !idempotent && res.status !== 503)
     if (/quota|daily|per day|today/i.test(said))
       throw new ProviderError(`${what} refused: ${this.quotaName(op, said)} is used up (${shown}); ${this.quotaHint(op)}`)
     if (/\bdate\b|timestamp|clock|time ?skew|expired/i.test(said)) {
@@ -360,33 +364,24 @@ class CdnetworksClient implements CdnProvider {
       if (dirs.length > 0) Object.assign(payload, { dirs, dirAction: 'default' })
     }
     const submittedAt = this.ctx.now()
-    const data = await this.call(batch.op, PATHS[batch.op].submit, payload, what)
+    const data = await this.call(batch.op, PATHS[batch.op].submit, payload, what, false)
     const id = text(field(data, 'itemId'))
-    if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`)
+    // Accepted, but the id is lost: as ambiguous as a lost answer (the engine looks it up).
+    if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`, false, true)
     return { id, op: batch.op, items: batch.items, submittedAt }
   }
 
+  /** A time-range query from `from` to `to` (ms), cut to the documented one day. */
+  private range(from: number, to: number): Json {
+    return { startTime: formatGmt8(from), endTime: formatGmt8(Math.min(to, from + DAY_MS - 1000)) }
+  }
+
   /**
-   * One task: asked by `itemId`. Several (prefetch, whose status is limited to one call per
-   * 5 minutes): one time-range query spanning their submit times, so one call covers them
-   * all. Every page is read; the pages of one query count as one call (our reading of the
-   * rate limit: it limits queries, and a query's answer is only complete with all its pages).
+   * Every entry a query lists, by URL key, all pages read. `pagesUpFront`: pages known to
+   * exist, read at once, and so are further pages once the count is known; null: pages are
+   * read one after another.
    */
-  async status(tasks: Task[]): Promise<ItemStatus[]> {
-    if (tasks.length === 0) return []
-    const op = tasks[0].op
-    let query: Json
-    let what: string
-    if (tasks.length === 1) {
-      query = { itemId: tasks[0].id }
-      what = `cdnetworks ${op} status of item ${tasks[0].id}`
-    } else {
-      const from = Math.min(...tasks.map((t) => t.submittedAt)) - RANGE_SLACK_MS
-      // A range spans at most a day; a run is capped at 6 hours, so this cut never drops a task.
-      const to = Math.min(Math.max(...tasks.map((t) => t.submittedAt)) + RANGE_SLACK_MS, from + DAY_MS - 1000)
-      query = { startTime: formatGmt8(from), endTime: formatGmt8(to) }
-      what = `cdnetworks ${op} status of ${tasks.length} tasks (${query.startTime} to ${query.endTime} GMT+8)`
-    }
+  private async entries(op: Operation, query: Json, what: string, pagesUpFront: number | null): Promise<Map<string, Entry[]>> {
     const entries = new Map<string, Entry[]>()
     let served = STATUS_PAGE_SIZE
     let count = 0
@@ -413,11 +408,8 @@ class CdnetworksClient implements CdnProvider {
       if (detail.length === 0) ended = true
     }
     const readPages = (from: number, to: number): Promise<unknown> => Promise.all(Array.from({ length: to - from + 1 }, (_, i) => readPage(from + i)))
-    // Purge status (by itemId, no documented rate limit) lists the task's own URLs, so its
-    // pages are known up front and read at once. A prefetch query (one per 5 minutes) reads
-    // its pages one after another.
-    const together = op === 'purge' && tasks.length === 1
-    let read = together ? Math.min(MAX_STATUS_PAGES, Math.max(1, Math.ceil(tasks[0].items.length / STATUS_PAGE_SIZE))) : 1
+    const together = pagesUpFront !== null
+    let read = Math.min(MAX_STATUS_PAGES, Math.max(1, pagesUpFront ?? 1))
     await readPages(1, read)
     for (;;) {
       const pages = Math.ceil(count / served)
@@ -427,6 +419,57 @@ class CdnetworksClient implements CdnProvider {
       await readPages(read + 1, to)
       read = to
     }
+    return entries
+  }
+
+  /**
+   * After a lost submit answer. A query by time range lists entries (url, status,
+   * createTime) but no itemId (providers.md §2), so a purge batch counts as made when every
+   * one of its URLs and directories is listed as created at or after the second it was sent
+   * (safe reading: a purge of those URLs made since then, by whoever, has done what this one
+   * would). Anything less is taken as not made, and the batch is sent again. The task found
+   * has no id: it is polled by time range. Prefetch is not looked up: its status allows one
+   * query per 5 minutes, which the look-up would take from the poller, so a prefetch batch is
+   * sent again instead (a duplicate costs quota, not correctness).
+   */
+  async findSubmitted(batch: Batch, since: number): Promise<Task | null | 'unknown'> {
+    if (batch.op === 'prefetch') return 'unknown'
+    const query = this.range(since - RANGE_SLACK_MS, this.ctx.now() + RANGE_SLACK_MS)
+    const what = `cdnetworks ${batch.op} task lookup (${query.startTime} to ${query.endTime} GMT+8)`
+    const entries = await this.entries(batch.op, query, what, null)
+    const from = Math.floor(since / 1000) * 1000
+    const made = batch.items.every((item) => (entries.get(urlKey(item.url)) ?? []).some((e) => e.created !== null && e.created >= from))
+    if (!made) return null
+    return { id: `found by time range from ${formatGmt8(from)} GMT+8`, localId: true, op: batch.op, items: batch.items, submittedAt: since }
+  }
+
+  /**
+   * One task: asked by `itemId`. Several (prefetch, whose status is limited to one call per
+   * 5 minutes), or one found without an id: one time-range query spanning their submit
+   * times, so one call covers them all. Every page is read; the pages of one query count as
+   * one call (our reading of the rate limit: it limits queries, and a query's answer is
+   * only complete with all its pages).
+   */
+  async status(tasks: Task[]): Promise<ItemStatus[]> {
+    if (tasks.length === 0) return []
+    const op = tasks[0].op
+    let query: Json
+    let what: string
+    const byId = tasks.length === 1 && !tasks[0].localId
+    if (byId) {
+      query = { itemId: tasks[0].id }
+      what = `cdnetworks ${op} status of item ${tasks[0].id}`
+    } else {
+      // A range spans at most a day; a run is capped at 6 hours, so this cut never drops a task.
+      const from = Math.min(...tasks.map((t) => t.submittedAt)) - RANGE_SLACK_MS
+      query = this.range(from, Math.max(...tasks.map((t) => t.submittedAt)) + RANGE_SLACK_MS)
+      what = `cdnetworks ${op} status of ${plural(tasks.length, 'task')} (${query.startTime} to ${query.endTime} GMT+8)`
+    }
+    // Purge status by itemId (no documented rate limit) lists the task's own URLs, so its
+    // pages are known up front and read at once. A range query (prefetch: one per 5
+    // minutes) reads its pages one after another.
+    const upFront = op === 'purge' && byId ? Math.ceil(tasks[0].items.length / STATUS_PAGE_SIZE) : null
+    const entries = await this.entries(op, query, what, upFront)
     // URLs that are not ours (other runs in the same time range) are never looked up.
     const out: ItemStatus[] = []
     for (const task of tasks) {
