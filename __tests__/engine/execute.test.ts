@@ -263,6 +263,16 @@ describe('ambiguous submits are resolved, never abandoned', () => {
     expect(clock.sleeps).toEqual([100, 200, 400, 400])
   })
 
+  it('starts no resend that would begin after the deadline (the run timeout), and says so', async () => {
+    const clock = fakeClock()
+    const { p, calls } = flaky(clock, 'absent', 99)
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, { ...options, deadline: 250 })
+    // sent at 0 and (after 100 ms) at 100; the next would start at 300
+    expect(calls()).toBe(2)
+    expect(clock.now()).toBe(100)
+    expect(outcome.error).toBe('answer cut 2; the timeout ran out after 2 sends whose answers were all lost (the batch may or may not have been acted on)')
+  })
+
   it('does not send again after a refusal that is not ambiguous', async () => {
     const clock = fakeClock()
     const p = new FakeProvider(clock, testLimits, { rejectUrls: ['http://a/1'] })

@@ -4,12 +4,12 @@ import { batchForProvider, itemsFor } from './batch.js'
 import type { Clock } from './clock.js'
 import { hostOf } from './host.js'
 import { itemKey, pollUntilDone, type PollProgress } from './poll.js'
-import { submitBatches, type SubmitOptions, type SubmitOutcome } from './submit.js'
+import { defaultSubmitOptions, submitBatches, type SubmitOptions, type SubmitOutcome } from './submit.js'
 
 export interface ExecuteOptions {
   mode: Mode
   wait: boolean
-  /** Clock time after which polling gives up. */
+  /** Clock time after which polling gives up, and lost submits are not sent again. */
   deadline: number
   /** Seconds between status rounds; null = the provider's default. */
   pollSeconds: number | null
@@ -59,7 +59,8 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     const batches = batchForProvider(op, itemsFor(plan, op), provider.limits)
     if (batches.length === 0) continue
     events.batches(op, batches)
-    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted, options.submit)
+    const submitOptions = { ...defaultSubmitOptions, ...options.submit, deadline: options.deadline }
+    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted, submitOptions)
     const tasks: Task[] = []
     /** Sends after lost answers, per task: the report's `resent`. */
     const resentOf = new Map<Task, number>()

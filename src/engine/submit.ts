@@ -10,6 +10,8 @@ export interface SubmitOptions {
   /** Pause before a resend or a look-up retry; doubles each time up to `backoffCapMs`. */
   backoffMs: number
   backoffCapMs: number
+  /** Clock time after which no resend or look-up retry starts (the run's `timeout`). */
+  deadline?: number
 }
 
 export const defaultSubmitOptions: SubmitOptions = { maxSends: 5, lookupAttempts: 3, backoffMs: 1000, backoffCapMs: 8000 }
@@ -37,8 +39,10 @@ async function lookUp(provider: CdnProvider, batch: Batch, since: number, clock:
       return found ?? 'the task list shows no task for it'
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err
-      if (!err.retryable || attempt >= options.lookupAttempts) return `looking it up failed (${err.message})`
-      await clock.sleep(pause(options, attempt))
+      const wait = pause(options, attempt)
+      if (!err.retryable || attempt >= options.lookupAttempts || clock.now() + wait > (options.deadline ?? Infinity))
+        return `looking it up failed (${err.message})`
+      await clock.sleep(wait)
     }
   }
 }
@@ -68,13 +72,16 @@ async function submitOne(provider: CdnProvider, batch: Batch, space: () => Promi
       notes.push(`${err.message}; the answer was lost, and the task was found in ${provider.name}'s task list`)
       return { batch, task: found, resent, notes }
     }
-    if (send >= options.maxSends) {
+    const wait = pause(options, send)
+    const late = clock.now() + wait > (options.deadline ?? Infinity)
+    if (send >= options.maxSends || late) {
       notes.push(`${err.message}; the answer was lost and ${found}`)
-      const error = `${err.message}; gave up after ${send} sends whose answers were all lost (the batch may or may not have been acted on)`
+      const why = late ? `the timeout ran out after ${send} ${send === 1 ? 'send' : 'sends'}` : `gave up after ${send} sends`
+      const error = `${err.message}; ${why} whose answers were all lost (the batch may or may not have been acted on)`
       return { batch, error, resent, notes }
     }
     notes.push(`${err.message}; the answer was lost and ${found}: sending it again (send ${send + 1} of at most ${options.maxSends})`)
-    await clock.sleep(pause(options, send))
+    await clock.sleep(wait)
     resent++
   }
 }
