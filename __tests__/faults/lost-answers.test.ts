@@ -199,3 +199,41 @@ describe('30% seeded faults on every call, resets before and after the server ac
     60_000
   )
 })
+
+describe('one reset on a cdnetworks call of 108 URLs (the case in the issue)', () => {
+  it.each([
+    ['after the server made the task: it is found by time range, not sent again', { kind: 'reset-after-action' } as Fault, 1, undefined],
+    ['before the server acted: the look-up finds none and the batch is sent again', { kind: 'reset-before-headers' } as Fault, 1, 1]
+  ])('%s', async (_name, fault, tasks, resent) => {
+    const emulator = await startCdnetworksEmulator({ users: { alice: 'k' }, completeAfterMs: 0 })
+    const transport = createTransport({ backoffBaseMs: 1, backoffCapMs: 2 })
+    try {
+      const provider = cdnetworks.create({
+        endpoint: emulator.url,
+        credentials: { ...noCreds, username: 'alice', apiKey: 'k' },
+        request: transport.request,
+        mask: () => {},
+        log: () => {},
+        now: Date.now,
+        sleep: async () => {}
+      })
+      const urls = urlsOn(2, 108, 'one')
+      emulator.injectFaults([fault])
+      const result = await executePlan(
+        provider,
+        { purgeUrls: urls, purgeDirs: [], prefetchUrls: [] },
+        { mode: 'purge', wait: true, deadline: Date.now() + 20_000, pollSeconds: 0.05, concurrency: 1, submit: { ...defaultSubmitOptions, backoffMs: 1 } },
+        realClock,
+        { batches: () => {}, submitted: () => {}, round: () => {} }
+      )
+      expect(result.items).toHaveLength(108)
+      expect(computeVerdict(result.items, 100).passed).toBe(true)
+      expect(new Set(emulator.items.map((i) => i.itemId)).size).toBe(tasks)
+      expect(result.items.every((i) => i.resent === resent)).toBe(true)
+      expect(emulator.counts()['POST /ccm/purge/ItemIdReceiver']).toBe(1 + (resent ?? 0))
+    } finally {
+      transport.close()
+      await emulator.close()
+    }
+  })
+})
