@@ -120,6 +120,11 @@ function expectResolved(run: Run, plan: Plan, emulator: RunningEmulator, held: (
 }
 
 const urlsOn = (hosts: number, count: number, path: string) => Array.from({ length: count }, (_, i) => `https://h${i % hosts}.example.com/${path}/${i}.js`)
+const succeeded = (items: ItemResult[]) =>
+  items
+    .filter((i) => i.state === 'success')
+    .map((i) => `${i.op} ${i.url}`)
+    .sort()
 const resentOf = (items: ItemResult[]) => items.reduce((n, i) => n + (i.resent ?? 0), 0)
 
 describe('30% seeded faults on every call, resets before and after the server acts', () => {
@@ -135,8 +140,10 @@ describe('30% seeded faults on every call, resets before and after the server ac
         const typeOf = { purge: '0', prefetch: '2' } as Record<string, string>
         const tasks = [...emulator.tasks.values()]
         expectResolved(run, plan, emulator, (op, url) => tasks.filter((t) => t.type === typeOf[op] && t.urls.includes(url)).length)
-        // the report's task ids are tasks the emulator made, holding those URLs
+        // the report's task ids are tasks the emulator made, and they hold exactly the URLs reported succeeded
         for (const item of run.result.items) expect(emulator.tasks.get(item.taskId!)?.urls).toContain(item.url)
+        const known = tasks.filter((t) => run.result.taskIds.includes(t.id))
+        expect(known.flatMap((t) => t.urls.map((u) => `${t.type === '2' ? 'prefetch' : 'purge'} ${u}`)).sort()).toEqual(succeeded(run.result.items))
         // without a task list every lost answer is a resend
         expect(resentOf(run.result.items)).toBeGreaterThan(0)
       } finally {
@@ -165,6 +172,8 @@ describe('30% seeded faults on every call, resets before and after the server ac
         for (const item of run.result.items) {
           if (item.taskId !== null) expect(emulator.items.some((e) => e.itemId === item.taskId && e.url === item.url)).toBe(true)
         }
+        const known = emulator.items.filter((e) => run.result.taskIds.includes(e.itemId)).map((e) => `purge ${e.url}`)
+        expect(known.sort()).toEqual(succeeded(run.result.items.filter((i) => i.taskId !== null)))
         // lost answers were looked up by time range (queries without itemId)
         const lookups = emulator.requests.filter((r) => r.path === '/ccm/purge/ItemIdQuery' && !JSON.parse(r.body || '{}').itemId)
         expect(lookups.length).toBeGreaterThan(0)
@@ -189,6 +198,8 @@ describe('30% seeded faults on every call, resets before and after the server ac
         const tasks = [...emulator.tasks.values()]
         expectResolved(run, plan, emulator, (op, url) => tasks.filter((t) => t.kind === kindOf[op] && t.urls.includes(url)).length)
         for (const item of run.result.items) expect(emulator.tasks.get(item.taskId!)?.urls).toContain(item.url)
+        const known = tasks.filter((t) => run.result.taskIds.includes(t.id))
+        expect(known.flatMap((t) => t.urls.map((u) => `${t.kind === 'prefetch' ? 'prefetch' : 'purge'} ${u}`)).sort()).toEqual(succeeded(run.result.items))
         // lost answers were looked up (Describe with BeginTime) and some were found there
         expect(emulator.requests.filter((r) => r.body.includes('"BeginTime"')).length).toBeGreaterThan(0)
         expect(run.outcomes.some((o) => o.task && o.notes.some((n) => n.includes("found in ucloud's task list")))).toBe(true)
