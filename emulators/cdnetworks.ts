@@ -324,6 +324,10 @@ export async function startCdnetworksEmulator(options: CdnetworksEmulatorOptions
     return null
   }
 
+  /**
+   * Both ItemIdQuery paths (purge and prefetch) take `itemId` or a time range, and list
+   * url, status, rate and times per entry, with no itemId (providers.md §2, Status).
+   */
   function query(req: RecordedRequest, user: string, op: CdnetworksItem['op'], body: Record<string, unknown>): EmulatorResponse {
     if (op === 'prefetch') {
       const limited = rateLimited(user)

@@ -21,10 +21,13 @@ export interface EmulatorResponse {
  * A fault for one upcoming request. A plain `{status}` is served instead of the real
  * answer (the request is not acted on). The `kind`s below act on the request first and
  * then spoil the answer, except `reset-before-headers` and `redirect`, which do not act.
+ * `reset-after-action` acts, then closes the connection before any byte of the answer:
+ * the client cannot tell it from `reset-before-headers`.
  */
 export type Fault =
   | { kind?: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'reset-before-headers' }
+  | { kind: 'reset-after-action' }
   | { kind: 'redirect'; location: string }
   | { kind: 'reset-mid-body' }
   | { kind: 'stall-after-headers' }
@@ -130,6 +133,9 @@ export async function startServer(handler: Handler, options: { latencyMs?: numbe
           const { text, headers } = encode(r)
           const bytes = Buffer.from(text)
           switch (fault.kind) {
+            case 'reset-after-action':
+              req.socket.destroy()
+              return
             case 'reset-mid-body':
               res.writeHead(r.status, headers)
               res.write(bytes.subarray(0, Math.floor(bytes.length / 2)))

@@ -200,10 +200,14 @@ export async function run(clock: Clock = realClock): Promise<void> {
             openGroup = true
             for (const [host, e] of perHost) log.info(`${op} ${host || '(any host)'}: ${count(e.items, 'item')} in ${count(e.calls, 'call')}`)
           },
-          submitted: (o) =>
-            o.task
-              ? log.info(`${o.batch.op}: task ${o.task.id} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
-              : log.warning(`${o.batch.op}: ${o.error}`),
+          submitted: (o) => {
+            // A lost answer and what was done about it (looked up, or sent again).
+            for (const note of o.notes) log.info(`${o.batch.op}: ${note}`)
+            const again = o.resent > 0 ? ` (sent again ${o.resent}× after a lost answer)` : ''
+            const task = o.task?.localId ? `a task (${o.task.id})` : `task ${o.task?.id}`
+            if (o.task) log.info(`${o.batch.op}: ${task} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}${again}`)
+            else log.warning(`${o.batch.op}: ${o.error}${again}`)
+          },
           round: (op, p) => {
             // The wait for the next round is idle time: load the reporting code now.
             if (p.round === 1 && p.done < p.total) preloadReporting()

@@ -51,4 +51,6 @@ export interface ItemResult extends PlanItem {
   message: string
   /** Seconds from submission until the item was seen final; null when it never was. */
   seconds: number | null
+  /** Times its batch was sent again after a submit whose answer was lost; absent when never. */
+  resent?: number
 }

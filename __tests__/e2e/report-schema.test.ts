@@ -43,6 +43,23 @@ describe('report schema', () => {
     expect(validate(r.report)).toBe(true)
   })
 
+  it('accepts a report whose batch was sent again after a lost answer, and the log says so', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })
+    // the first submit makes its task, then the connection drops before any answer
+    emulator.injectFaults([{ kind: 'reset-after-action' }])
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://a.example.com/x', 'poll-interval': '0.2' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    expect(emulator.tasks.size).toBe(2)
+    expect(r.report.items).toEqual([expect.objectContaining({ state: 'success', resent: 1, taskId: [...emulator.tasks.keys()][1] })])
+    expect(r.stdout).toMatch(/ztgame has no task list to check: sending it again/)
+    expect(r.stdout).toMatch(/accepted 1 item on a\.example\.com \(sent again 1× after a lost answer\)/)
+    expect(validate(r.report)).toBe(true)
+    expect(validate({ ...r.report, items: [{ ...r.report.items[0], resent: 0 }] })).toBe(false)
+  })
+
   it('accepts a dry-run report and rejects a broken one', async () => {
     emulator = await startZtgameEmulator()
     const r = await runAction({

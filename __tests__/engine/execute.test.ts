@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { executePlan, type ExecuteEvents } from '../../src/engine/execute.js'
 import { pollUntilDone } from '../../src/engine/poll.js'
-import { submitBatches } from '../../src/engine/submit.js'
+import { defaultSubmitOptions, submitBatches } from '../../src/engine/submit.js'
 import { makeSpacer, mapConcurrent } from '../../src/engine/clock.js'
-import { ProviderError } from '../../src/providers/provider.js'
+import { ProviderError, type CdnProvider } from '../../src/providers/provider.js'
 import { FakeProvider, fakeClock, testLimits } from '../../__fixtures__/fake-provider.js'
 
 const quiet: ExecuteEvents = { batches: () => {}, submitted: () => {}, round: () => {} }
@@ -201,43 +201,139 @@ describe('concurrency helpers', () => {
   })
 })
 
-describe('ambiguous submits (one batch, at most one task)', () => {
+describe('ambiguous submits are resolved, never abandoned', () => {
   const batch = { op: 'purge' as const, host: 'a', items: [{ kind: 'url' as const, url: 'http://a/1' }] }
-  function flaky(clock: ReturnType<typeof fakeClock>, lookup: 'found' | 'none' | 'absent') {
+  const options = { maxSends: 5, lookupAttempts: 3, backoffMs: 100, backoffCapMs: 400 }
+  type Lookup = 'found' | 'none' | 'unknown' | 'absent' | ProviderError
+  /** A provider whose first `lost` submits act (make a task) but lose the answer. */
+  function flaky(clock: ReturnType<typeof fakeClock>, lookup: Lookup, lost = 1) {
     const p = new FakeProvider(clock)
     let calls = 0
+    const lookups: number[] = []
     const real = p.submit.bind(p)
     p.submit = async (b) => {
       calls++
       const task = await real(b)
-      if (calls === 1) throw new ProviderError('answer cut', false, true)
+      if (calls <= lost) throw new ProviderError(`answer cut ${calls}`, true, true)
       return task
     }
     if (lookup !== 'absent') {
-      ;(p as any).findSubmitted = async () => (lookup === 'found' ? { id: 't1', op: 'purge', items: batch.items, submittedAt: 0 } : null)
+      ;(p as CdnProvider).findSubmitted = async (_b, since) => {
+        lookups.push(since)
+        if (lookup instanceof ProviderError) throw lookup
+        return lookup === 'found' ? { id: 't1', op: 'purge', items: batch.items, submittedAt: since } : lookup === 'none' ? null : 'unknown'
+      }
     }
-    return { p, calls: () => calls }
+    return { p, calls: () => calls, lookups }
   }
+
   it('takes the task the provider lists instead of sending again', async () => {
     const clock = fakeClock()
     const { p, calls } = flaky(clock, 'found')
-    const [outcome] = await submitBatches(p, [batch], 1, clock)
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
     expect(outcome.task?.id).toBe('t1')
     expect(calls()).toBe(1)
+    expect(outcome.resent).toBe(0)
+    expect(outcome.notes).toEqual([expect.stringContaining('found in fake')])
   })
-  it('sends again when the provider proves no task was made', async () => {
+
+  it('sends again when the look-up finds no task', async () => {
     const clock = fakeClock()
-    const { p, calls } = flaky(clock, 'none')
-    const [outcome] = await submitBatches(p, [batch], 1, clock)
+    const { p, calls, lookups } = flaky(clock, 'none')
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+    expect(outcome.task?.id).toBe('t2')
+    expect(calls()).toBe(2)
+    expect(lookups).toEqual([0])
+    expect(outcome.resent).toBe(1)
+    expect(outcome.notes).toEqual([expect.stringMatching(/answer cut 1; .*shows no task for it: sending it again \(send 2 of at most 5\)/)])
+  })
+
+  it('sends again when the provider has no task list (ztgame), or cannot look this batch up', async () => {
+    for (const lookup of ['absent', 'unknown'] as const) {
+      const clock = fakeClock()
+      const { p, calls } = flaky(clock, lookup)
+      const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+      expect(outcome.task?.id).toBe('t2')
+      expect(calls()).toBe(2)
+      expect(outcome.resent).toBe(1)
+      expect(outcome.notes[0]).toMatch(lookup === 'absent' ? /has no task list to check: sending it again/ : /cannot look this purge up: sending it again/)
+    }
+  })
+
+  it('retries a look-up that fails retryably (a read), then sends again when it keeps failing', async () => {
+    const clock = fakeClock()
+    const { p, calls, lookups } = flaky(clock, new ProviderError('lookup reset', true))
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+    expect(lookups).toHaveLength(3)
+    // back-off between look-ups (100, 200), then before the resend (100)
+    expect(clock.sleeps).toEqual([100, 200, 100])
+    expect(outcome.task?.id).toBe('t2')
+    expect(calls()).toBe(2)
+    expect(outcome.notes[0]).toMatch(/looking it up failed \(lookup reset\): sending it again/)
+  })
+
+  it('does not retry a look-up that fails for good, and still sends again', async () => {
+    const clock = fakeClock()
+    const { p, calls, lookups } = flaky(clock, new ProviderError('lookup refused', false))
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+    expect(lookups).toHaveLength(1)
     expect(outcome.task?.id).toBe('t2')
     expect(calls()).toBe(2)
   })
-  it('does not send again when the provider has no task list', async () => {
+
+  it('bounds the sends, and the error names that', async () => {
     const clock = fakeClock()
-    const { p, calls } = flaky(clock, 'absent')
-    const [outcome] = await submitBatches(p, [batch], 1, clock)
-    expect(outcome.error).toMatch(/answer cut; .* no task list to check, so the batch was not sent again/)
-    expect(calls()).toBe(1)
+    const { p, calls } = flaky(clock, 'absent', 99)
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+    expect(calls()).toBe(5)
+    expect(outcome.error).toBe('answer cut 5; gave up after 5 sends whose answers were all lost (the batch may or may not have been acted on)')
+    expect(outcome.resent).toBe(4)
+    expect(outcome.notes).toHaveLength(5)
+    expect(clock.sleeps).toEqual([100, 200, 400, 400])
+  })
+
+  it('starts no resend that would begin after the deadline (the run timeout), and says so', async () => {
+    const clock = fakeClock()
+    const { p, calls } = flaky(clock, 'absent', 99)
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, { ...options, deadline: 250 })
+    // sent at 0 and (after 100 ms) at 100; the next would start at 300
+    expect(calls()).toBe(2)
+    expect(clock.now()).toBe(100)
+    expect(outcome.error).toBe('answer cut 2; the timeout ran out after 2 sends whose answers were all lost (the batch may or may not have been acted on)')
+  })
+
+  it('does not send again after a refusal that is not ambiguous', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, testLimits, { rejectUrls: ['http://a/1'] })
+    const [outcome] = await submitBatches(p, [batch], 1, clock, undefined, options)
+    expect(outcome).toMatchObject({ error: 'rejected by fake', resent: 0, notes: [] })
+    expect(p.submitted).toHaveLength(1)
+  })
+
+  it('puts resent on the items of a batch sent again, and no task id for a task found without one', async () => {
+    const clock = fakeClock()
+    const { p } = flaky(clock, 'absent')
+    const result = await executePlan(
+      p,
+      plan(['http://a/1', 'http://a/2', 'http://a/3', 'http://a/4']),
+      { mode: 'purge', wait: true, deadline: 60_000, pollSeconds: 1, concurrency: 1, submit: options },
+      clock,
+      quiet
+    )
+    expect(result.items.map((i) => [i.url, i.state, i.resent])).toEqual([
+      ['http://a/1', 'success', 1],
+      ['http://a/2', 'success', 1],
+      ['http://a/3', 'success', 1],
+      ['http://a/4', 'success', undefined]
+    ])
+    const local = new FakeProvider(clock)
+    ;(local as CdnProvider).findSubmitted = async (b, since) => ({ id: 'range label', localId: true, op: b.op, items: b.items, submittedAt: since })
+    local.submit = async () => {
+      throw new ProviderError('reset', true, true)
+    }
+    const found = await executePlan(local, plan(['http://a/1']), { mode: 'purge', wait: false, deadline: 60_000, pollSeconds: 1, concurrency: 1 }, clock, quiet)
+    expect(found.taskIds).toEqual([])
+    expect(found.items[0]).toMatchObject({ state: 'submitted', taskId: null })
   })
 })
 
@@ -273,7 +369,10 @@ describe('the deadline bounds submits too', () => {
   it('sends no batch once the deadline has passed: its items time out, not sent', async () => {
     const clock = fakeClock(10_000)
     const p = new FakeProvider(clock)
-    const outcomes = await submitBatches(p, [{ op: 'purge', host: 'a', items: [{ kind: 'url', url: 'http://a/1' }] }], 1, clock, () => {}, 10_000)
+    const outcomes = await submitBatches(p, [{ op: 'purge', host: 'a', items: [{ kind: 'url', url: 'http://a/1' }] }], 1, clock, () => {}, {
+      ...defaultSubmitOptions,
+      deadline: 10_000
+    })
     expect(p.submitted).toEqual([])
     expect(outcomes[0]).toMatchObject({ error: 'not sent: the timeout ran out', timedOut: true })
   })
@@ -286,7 +385,7 @@ describe('the deadline bounds submits too', () => {
       host: new URL(url).host,
       items: [{ kind: 'url' as const, url }]
     }))
-    const outcomes = await submitBatches(p, batches, 1, clock, () => {}, 15_000)
+    const outcomes = await submitBatches(p, batches, 1, clock, () => {}, { ...defaultSubmitOptions, deadline: 15_000 })
     expect(p.submitted.map((b) => b.host)).toEqual(['a', 'b'])
     expect(outcomes.map((o) => (o.task ? false : (o.timedOut ?? false)))).toEqual([false, false, true])
     expect(clock.now()).toBeLessThanOrEqual(15_000)

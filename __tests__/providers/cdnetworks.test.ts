@@ -413,6 +413,92 @@ describe('cdnetworks provider against its emulator', () => {
   })
 })
 
+describe('cdnetworks: a submit whose answer is lost', () => {
+  const retrying = createTransport({ maxAttempts: 3, backoffBaseMs: 1, backoffCapMs: 2 })
+  afterAll(() => retrying.close())
+  const on = (t: typeof transport, now: () => number = Date.now): CdnProvider =>
+    cdnetworks.create({
+      endpoint: emulator!.url,
+      credentials: { ...noCreds, ...creds },
+      request: t.request,
+      mask: () => {},
+      log: () => {},
+      now,
+      sleep: async () => {}
+    })
+
+  it('is ambiguous after the server acted (reset, 5xx, cut body, no itemId); a 503 is not', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = on(retrying)
+    const submit = () => p.submit(batch('purge', urlItems([`${W}/a.js`]))).catch((x) => x)
+    e.injectFaults([{ kind: 'reset-after-action' }])
+    expect(await submit()).toMatchObject({ ambiguous: true })
+    // the POST was not retried by the transport: one submit, one item
+    expect(e.counts()['POST /ccm/purge/ItemIdReceiver']).toBe(1)
+    expect(e.items).toHaveLength(1)
+    for (const fault of [{ kind: 'truncated-json' as const }, { status: 500 }, { status: 200, body: '{"Code": 1, "Message": "ok"}' }]) {
+      e.injectFaults([fault])
+      expect(await submit()).toMatchObject({ ambiguous: true })
+    }
+    e.injectFaults([{ status: 503 }, { status: 503 }, { status: 503 }])
+    expect(await submit()).toMatchObject({ ambiguous: false, retryable: true })
+  })
+
+  it('retries a status query after a reset (a read: idempotent)', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = on(retrying)
+    const task = await p.submit(batch('purge', urlItems([`${W}/a.js`])))
+    e.injectFaults([{ kind: 'reset-after-action' }, { kind: 'reset-before-headers' }])
+    expect(await p.status([task])).toEqual([{ taskId: task.id, url: `${W}/a.js`, state: 'success', detail: 'success' }])
+    expect(e.counts()['POST /ccm/purge/ItemIdQuery']).toBe(3)
+  })
+
+  it('finds a purge made since the send by time range (URLs and directories), and polls it by time range', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 0, now: clock.now })
+    const p = on(retrying, clock.now)
+    const items: BatchItem[] = [...urlItems([`${W}/a.js`, `${W}/b.js`]), { kind: 'dir', url: `${W}/img/` }]
+    const since = clock.now()
+    e.injectFaults([{ kind: 'reset-after-action' }])
+    await expect(p.submit(batch('purge', items))).rejects.toMatchObject({ ambiguous: true })
+    clock.advance(1500)
+    const found = await p.findSubmitted!(batch('purge', items), since)
+    expect(found).toMatchObject({ localId: true, op: 'purge', items, submittedAt: since })
+    const lookup = bodyOf(e.requests.length - 1)
+    expect(lookup.itemId).toBeUndefined()
+    expect(parseGmt8(lookup.startTime)).toBeLessThan(since)
+    expect(parseGmt8(lookup.endTime)).toBeGreaterThanOrEqual(clock.now())
+    const s = await p.status([found as Task])
+    expect(s.map((x) => [x.url, x.state])).toEqual([
+      [`${W}/a.js`, 'success'],
+      [`${W}/b.js`, 'success'],
+      [`${W}/img/`, 'success']
+    ])
+    expect(bodyOf(e.requests.length - 1).startTime).toBeDefined()
+  })
+
+  it('finds none when a URL of the batch is missing or was listed only before the send (other runs)', async () => {
+    const clock = testClock()
+    const e = await start({ completeAfterMs: 0, now: clock.now })
+    const p = on(retrying, clock.now)
+    await p.submit(batch('purge', urlItems([`${W}/a.js`, `${W}/b.js`])))
+    clock.advance(60_000)
+    const since = clock.now()
+    await p.submit(batch('purge', urlItems([`${W}/a.js`])))
+    // b.js was purged a minute before the send only: not this batch's task
+    expect(await p.findSubmitted!(batch('purge', urlItems([`${W}/a.js`, `${W}/b.js`])), since)).toBeNull()
+    expect(await p.findSubmitted!(batch('purge', urlItems([`${W}/a.js`])), since)).toMatchObject({ localId: true })
+    expect(e.items).toHaveLength(3)
+  })
+
+  it('does not look a prefetch up (its status allows one query per 5 minutes): the engine sends it again', async () => {
+    const e = await start()
+    const p = on(retrying)
+    expect(await p.findSubmitted!(batch('prefetch', urlItems([`${W}/a.js`])), Date.now())).toBe('unknown')
+    expect(e.requests).toHaveLength(0)
+  })
+})
+
 describe('cdnetworks credentials check', () => {
   it.each([
     [{}, 'username'],

@@ -183,7 +183,7 @@ describe('ucloud provider against its emulator', () => {
     const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
     const task = await p.submit(batch)
     expect((await p.status([task]))[0].state).toBe('success')
-    expect((await p.findSubmitted!(batch, Date.now() - 60_000))?.id).toBe(task.id)
+    expect(await p.findSubmitted!(batch, Date.now() - 60_000)).toMatchObject({ id: task.id })
     expect(e.params().map((x) => [x.Action, x.IsDcdn])).toEqual([
       ['RefreshNewUcdnDomainCache', 'true'],
       ['DescribeNewUcdnRefreshCacheTask', 'true'],
@@ -469,6 +469,38 @@ describe('ucloud provider against its emulator', () => {
       expect(err).toBeInstanceOf(ProviderError)
       expect(err.retryable).toBe(true)
     })
+  })
+})
+
+describe('ucloud: a submit whose answer is lost', () => {
+  const retrying = createTransport({ maxAttempts: 3, backoffBaseMs: 1, backoffCapMs: 2 })
+  afterAll(() => retrying.close())
+
+  it('the look-up (a Describe POST) is retried by the transport after a reset; the submit is not', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const p = ucloud.create({
+      endpoint: e.url,
+      credentials: { ...noCreds, ...keys },
+      request: retrying.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: async () => {}
+    })
+    const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
+    const since = Date.now()
+    e.injectFaults([{ kind: 'reset-after-action' }])
+    await expect(p.submit(batch)).rejects.toMatchObject({ ambiguous: true })
+    expect(e.tasks.size).toBe(1)
+    e.injectFaults([{ kind: 'reset-before-headers' }, { kind: 'reset-after-action' }])
+    const found = await p.findSubmitted!(batch, since)
+    expect(found).toMatchObject({ id: [...e.tasks.keys()][0], items: batch.items })
+    expect(e.params().map((x) => x.Action)).toEqual([
+      'RefreshNewUcdnDomainCache',
+      'DescribeNewUcdnRefreshCacheTask',
+      'DescribeNewUcdnRefreshCacheTask',
+      'DescribeNewUcdnRefreshCacheTask'
+    ])
   })
 })
 

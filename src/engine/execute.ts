@@ -4,16 +4,18 @@ import { batchForProvider, itemsFor } from './batch.js'
 import type { Clock } from './clock.js'
 import { hostOf } from './host.js'
 import { itemKey, pollUntilDone, type PollProgress } from './poll.js'
-import { submitBatches, type SubmitOutcome } from './submit.js'
+import { defaultSubmitOptions, submitBatches, type SubmitOptions, type SubmitOutcome } from './submit.js'
 
 export interface ExecuteOptions {
   mode: Mode
   wait: boolean
-  /** Clock time after which nothing more is sent: submits not yet made and polling give up. */
+  /** Clock time after which nothing more is sent: submits, resends and polling give up. */
   deadline: number
   /** Seconds between status rounds; null = the provider's default. */
   pollSeconds: number | null
   concurrency: number
+  /** Sends and look-ups after lost answers; defaults when left out. */
+  submit?: SubmitOptions
 }
 
 export interface ExecuteEvents {
@@ -57,21 +59,29 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     const batches = batchForProvider(op, itemsFor(plan, op), provider.limits)
     if (batches.length === 0) continue
     events.batches(op, batches)
-    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted, options.deadline)
+    const submitOptions = { ...defaultSubmitOptions, ...options.submit, deadline: options.deadline }
+    const outcomes = await submitBatches(provider, batches, options.concurrency, clock, events.submitted, submitOptions)
     const tasks: Task[] = []
+    /** Sends after lost answers, per task: the report's `resent`. */
+    const resentOf = new Map<Task, number>()
+    const withResent = (result: ItemResult, resent: number | undefined): ItemResult => (resent ? { ...result, resent } : result)
+    /** The id the report shows: none for a task found without one. */
+    const idOf = (task: Task): string | null => (task.localId ? null : task.id)
     for (const outcome of outcomes) {
       if (outcome.task) {
         tasks.push(outcome.task)
-        taskIds.push(outcome.task.id)
+        if (!outcome.task.localId) taskIds.push(outcome.task.id)
+        resentOf.set(outcome.task, outcome.resent)
       } else {
         const state = outcome.timedOut ? 'timeout' : 'submit-failed'
-        for (const item of outcome.batch.items) items.push(itemResult(op, item, null, state, outcome.error))
+        for (const item of outcome.batch.items) items.push(withResent(itemResult(op, item, null, state, outcome.error), outcome.resent))
       }
     }
     const mustWait = options.wait || index < ops.length - 1
     if (!mustWait) {
       for (const task of tasks) {
-        for (const item of task.items) items.push(itemResult(op, item, task.id, 'submitted', 'accepted; not polled (wait: false)'))
+        for (const item of task.items)
+          items.push(withResent(itemResult(op, item, idOf(task), 'submitted', 'accepted; not polled (wait: false)'), resentOf.get(task)))
       }
       continue
     }
@@ -87,10 +97,11 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
       for (const item of task.items) {
         const status = statuses.get(itemKey(task.id, item.url))
         if (!status || status.state === 'pending') {
-          items.push(itemResult(op, item, task.id, 'timeout', `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})`))
+          const message = `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})`
+          items.push(withResent(itemResult(op, item, idOf(task), 'timeout', message), resentOf.get(task)))
         } else {
           const seconds = status.at === undefined ? null : Math.round((status.at - task.submittedAt) / 100) / 10
-          items.push(itemResult(op, item, task.id, status.state, status.detail, seconds))
+          items.push(withResent(itemResult(op, item, idOf(task), status.state, status.detail, seconds), resentOf.get(task)))
         }
       }
     }

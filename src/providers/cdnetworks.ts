@@ -44,6 +44,10 @@ const limits: ProviderLimits = {
  */
 export const STATUS_PAGE_SIZE = 100
 export const STATUS_DEFAULT_PAGE_SIZE = 20
+/** A time-range query spans at most one day. */
+const DAY_MS = 24 * 3600_000
+/** Slack around submit times in a time-range query, for clock differences with the server. */
+const RANGE_SLACK_MS = 5 * 60_000
 /** Pages of one purge status read in one call before giving up on an answer that never ends. */
 const MAX_STATUS_PAGES = 1000
 /** Times in status queries and answers are GMT+8 (we never send X-Time-Zone). */
@@ -221,6 +225,24 @@ interface Cursor {
   readAt: number
 }
 
+interface Entry {
+  status: string
+  /** createTime in ms, or null when missing or unreadable. */
+  created: number | null
+}
+
+/**
+ * The entry that describes our submission of a URL: answers by time range can hold other
+ * runs' entries for the same URL. Prefer the earliest created at or after our submit
+ * (second precision); when none is (the server's clock is behind ours), the latest one.
+ */
+function pickEntry(entries: Entry[], submittedAt: number): Entry {
+  const since = Math.floor(submittedAt / 1000) * 1000
+  const after = entries.filter((e) => e.created !== null && e.created >= since).sort((a, b) => a.created! - b.created!)
+  if (after.length > 0) return after[0]
+  return entries.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0))[entries.length - 1]
+}
+
 // ---- client ---------------------------------------------------------------------------
 
 type Scheme = { kind: 'api-key'; username: string; apiKey: string } | { kind: 'aksk'; accessKey: string; secretKey: string }
@@ -311,16 +333,19 @@ class CdnetworksClient implements CdnProvider {
   /**
    * One signed POST. Returns the answer when `Code` is 1; otherwise throws a ProviderError
    * that says what to fix (credentials, clock, quota) and whether asking later may help.
+   * `idempotent`: a read (query, quota), retried by the transport like a GET; a submit
+   * (false) whose answer is lost may have made a task (the error is ambiguous).
    */
-  private async call(op: Operation, path: string, payload: Json, what: string): Promise<Json> {
+  private async call(op: Operation, path: string, payload: Json, what: string, idempotent = true): Promise<Json> {
     const url = new URL(this.ctx.endpoint.replace(/\/+$/, '') + path)
     const body = JSON.stringify(payload)
     const { headers, derived } = this.headers(url, body)
     let res: HttpResponse
     try {
-      res = await this.ctx.request({ method: 'POST', url: url.href, headers, body })
+      res = await this.ctx.request({ method: 'POST', url: url.href, headers, body, idempotent })
     } catch (err) {
-      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null || err.status === 429 || err.status >= 500)
+      if (err instanceof HttpError)
+        throw new ProviderError(`${what}: ${err.message}`, err.status === null || err.status === 429 || err.status >= 500, !idempotent && err.ambiguous)
       throw err
     }
     const ok = res.status >= 200 && res.status < 300
@@ -329,12 +354,12 @@ class CdnetworksClient implements CdnProvider {
       data = asRecord(parseJsonBody(res, what))
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
-      // A 2xx that is empty, truncated or not JSON is never a success.
-      if (ok) throw new ProviderError(err.message, true)
+      // A 2xx that is empty, truncated or not JSON is never a success (a submit may have made a task).
+      if (ok) throw new ProviderError(err.message, true, !idempotent)
     }
-    if (ok && data === null) throw new ProviderError(`${what}: answer is not a JSON object (HTTP ${res.status})`, true)
+    if (ok && data === null) throw new ProviderError(`${what}: answer is not a JSON object (HTTP ${res.status})`, true, !idempotent)
     const code = data === null ? undefined : field(data, 'Code')
-    if (ok && code === undefined) throw new ProviderError(`${what}: answer has no Code (HTTP ${res.status})`, true)
+    if (ok && code === undefined) throw new ProviderError(`${what}: answer has no Code (HTTP ${res.status})`, true, !idempotent)
     if (ok && (typeof code === 'number' || typeof code === 'string') && Number(code) === 1) return data!
 
     const said = data === null ? '' : this.scrub(text(field(data, 'Message')), derived)
@@ -347,7 +372,7 @@ class CdnetworksClient implements CdnProvider {
           : ''
       throw new CdnetworksRefusal(`${what}: rate limited (HTTP ${res.status}: ${shown})${hint}; asking again in the next round`, true, 'rate-limit')
     }
-    if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true)
+    if (res.status >= 500) throw new ProviderError(`${what} failed: HTTP ${res.status}: ${shown}`, true, !idempotent && res.status !== 503)
     if (PAGE_SIZE_WORDS.test(said)) throw new CdnetworksRefusal(`${what} refused: HTTP ${res.status}: ${shown}`, false, 'page-size')
     if (/quota|daily|per day|today/i.test(said))
       throw new ProviderError(`${what} refused: ${this.quotaName(op, said)} is used up (${shown}); ${this.quotaHint(op)}`)
@@ -390,9 +415,10 @@ class CdnetworksClient implements CdnProvider {
       if (dirs.length > 0) Object.assign(payload, { dirs, dirAction: 'default' })
     }
     const submittedAt = this.ctx.now()
-    const data = await this.call(batch.op, PATHS[batch.op].submit, payload, what)
+    const data = await this.call(batch.op, PATHS[batch.op].submit, payload, what, false)
     const id = text(field(data, 'itemId'))
-    if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`)
+    // Accepted, but the id is lost: as ambiguous as a lost answer (the engine looks it up).
+    if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`, false, true)
     return { id, op: batch.op, items: batch.items, submittedAt }
   }
 
@@ -400,6 +426,99 @@ class CdnetworksClient implements CdnProvider {
   private pageSize = STATUS_PAGE_SIZE
   /** Per prefetch task id: where its next status call goes on. */
   private readonly cursors = new Map<string, Cursor>()
+
+  /** A time-range query from `from` to `to` (ms), cut to the documented one day. */
+  private range(from: number, to: number): Json {
+    return { startTime: formatGmt8(from), endTime: formatGmt8(Math.min(to, from + DAY_MS - 1000)) }
+  }
+
+  /**
+   * Every entry a query lists, by URL key, all pages read. `pagesUpFront`: pages known to
+   * exist, read at once, and so are further pages once the count is known; null: pages are
+   * read one after another.
+   */
+  private async entries(op: Operation, query: Json, what: string, pagesUpFront: number | null): Promise<Map<string, Entry[]>> {
+    const entries = new Map<string, Entry[]>()
+    let served = this.pageSize
+    let count = 0
+    let ended = false
+    const readPage = async (pageNo: number): Promise<void> => {
+      const page = pageNo === 1 ? what : `${what}, page ${pageNo}`
+      const data = await this.call(op, PATHS[op].query, { ...query, pageNo, pageSize: this.pageSize }, page)
+      const listed = integer(field(data, 'count'))
+      const detail = field(data, 'resultDetail') ?? (listed === 0 ? [] : undefined)
+      if (listed === null || !Array.isArray(detail)) throw new ProviderError(`${page}: answer has no count or resultDetail list`, true)
+      for (const raw of detail) {
+        const entry = asRecord(raw)
+        if (!entry) continue
+        const url = text(field(entry, 'url'))
+        if (url === '') continue
+        const key = urlKey(url)
+        const list = entries.get(key) ?? []
+        list.push({ status: text(field(entry, 'status')), created: parseGmt8(text(field(entry, 'createTime'))) })
+        entries.set(key, list)
+      }
+      count = Math.max(count, listed)
+      // The server may serve smaller pages than asked for; page numbers follow its size.
+      served = integer(field(data, 'pageSize')) || served
+      if (detail.length === 0) ended = true
+    }
+    const readPages = (from: number, to: number): Promise<unknown> => Promise.all(Array.from({ length: to - from + 1 }, (_, i) => readPage(from + i)))
+    const together = pagesUpFront !== null
+    let read = Math.min(MAX_STATUS_PAGES, Math.max(1, pagesUpFront ?? 1))
+    await readPages(1, read)
+    for (;;) {
+      const pages = Math.ceil(count / served)
+      if (ended || read >= pages) break
+      if (read >= MAX_STATUS_PAGES) throw new ProviderError(`${what}: more than ${MAX_STATUS_PAGES} pages; stopped reading`, true)
+      const to = together ? Math.min(pages, MAX_STATUS_PAGES) : read + 1
+      await readPages(read + 1, to)
+      read = to
+    }
+    return entries
+  }
+
+  /**
+   * After a lost submit answer. A query by time range lists entries (url, status,
+   * createTime) but no itemId (providers.md §2), so a purge batch counts as made when every
+   * one of its URLs and directories is listed as created at or after the second it was sent
+   * (safe reading: a purge of those URLs made since then, by whoever, has done what this one
+   * would). Anything less is taken as not made, and the batch is sent again. The task found
+   * has no id: it is polled by time range. Prefetch is not looked up: its status allows one
+   * query per 5 minutes, which the look-up would take from the poller, so a prefetch batch is
+   * sent again instead (a duplicate costs quota, not correctness).
+   */
+  async findSubmitted(batch: Batch, since: number): Promise<Task | null | 'unknown'> {
+    if (batch.op === 'prefetch') return 'unknown'
+    const query = this.range(since - RANGE_SLACK_MS, this.ctx.now() + RANGE_SLACK_MS)
+    const what = `cdnetworks ${batch.op} task lookup (${query.startTime} to ${query.endTime} GMT+8)`
+    const entries = await this.entries(batch.op, query, what, null)
+    const from = Math.floor(since / 1000) * 1000
+    const made = batch.items.every((item) => (entries.get(urlKey(item.url)) ?? []).some((e) => e.created !== null && e.created >= from))
+    if (!made) return null
+    return { id: `found by time range from ${formatGmt8(from)} GMT+8`, localId: true, op: batch.op, items: batch.items, submittedAt: since }
+  }
+
+  /** Status of tasks found without an id: one time-range query spanning their submit times, every page read. */
+  private async rangeStatus(tasks: Task[]): Promise<ItemStatus[]> {
+    const op = tasks[0].op
+    // A range spans at most a day; a run is capped at 6 hours, so this cut never drops a task.
+    const from = Math.min(...tasks.map((t) => t.submittedAt)) - RANGE_SLACK_MS
+    const query = this.range(from, Math.max(...tasks.map((t) => t.submittedAt)) + RANGE_SLACK_MS)
+    const what = `cdnetworks ${op} status of ${plural(tasks.length, 'task')} (${query.startTime} to ${query.endTime} GMT+8)`
+    const entries = await this.entries(op, query, what, null)
+    // URLs that are not ours (other runs in the same time range) are never looked up.
+    const out: ItemStatus[] = []
+    for (const task of tasks) {
+      for (const item of task.items) {
+        const found = entries.get(urlKey(item.url))
+        if (!found) continue // not listed yet: stays pending
+        const entry = pickEntry(found, task.submittedAt)
+        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status || 'no status' })
+      }
+    }
+    return out
+  }
 
   /**
    * Status of one task, asked by `itemId` (the answer lists only that task's URLs).
@@ -411,6 +530,8 @@ class CdnetworksClient implements CdnProvider {
    */
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     if (tasks.length === 0) return []
+    // A purge found by time range after a lost answer has no id: asked by time range too.
+    if (tasks.some((t) => t.localId)) return this.rangeStatus(tasks)
     if (tasks[0].op === 'prefetch') {
       const task = tasks.reduce((a, b) => ((this.cursors.get(b.id)?.readAt ?? -1) < (this.cursors.get(a.id)?.readAt ?? -1) ? b : a))
       return this.prefetchPage(task)

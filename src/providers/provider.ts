@@ -48,6 +48,11 @@ export interface Task {
   items: BatchItem[]
   /** When it was submitted (ms since epoch), for providers that query by time. */
   submittedAt: number
+  /**
+   * The provider's id for it is unknown (found by time range after a lost answer, where the
+   * answer lists no ids): `id` is a local label, not reported as a task id.
+   */
+  localId?: boolean
 }
 
 export type ItemStatusState = 'pending' | 'success' | 'failure'
@@ -68,7 +73,7 @@ export class ProviderError extends Error {
     message: string,
     /** True when trying again later may succeed (rate limits, 5xx). */
     readonly retryable = false,
-    /** The request may have been acted on although no answer came back (a submit may have made a task). */
+    /** The request may have been acted on although no answer came back (a submit may have made a task; the engine resolves it). */
     readonly ambiguous = false
   ) {
     super(message)
@@ -84,11 +89,12 @@ export interface CdnProvider {
   /** Submits one batch; throws ProviderError when the provider rejects it. */
   submit(batch: Batch): Promise<Task>
   /**
-   * After an ambiguous submit failure: the task this batch made since `since` (ms), if
-   * the provider lists tasks; null when it made none. Providers without a task list
-   * leave this out, and the batch is then not sent again.
+   * After an ambiguous submit failure (sent at `since`, ms): the task this batch made, or
+   * null when the task list shows none; 'unknown' when this batch cannot be looked up
+   * (e.g. a rate-limited query). Unless a task is found the batch is sent again; providers
+   * without a task list leave this out. Throws ProviderError when the look-up fails.
    */
-  findSubmitted?(batch: Batch, since: number): Promise<Task | null>
+  findSubmitted?(batch: Batch, since: number): Promise<Task | null | 'unknown'>
   /**
    * Current state of every item of `tasks` (at most `statusIdsPerCall`, one operation).
    * Items missing from the answer are taken as still pending.

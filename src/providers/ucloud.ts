@@ -210,7 +210,14 @@ class UcloudClient implements CdnProvider {
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse
       try {
-        res = await this.ctx.request({ method: 'POST', url: this.url, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body })
+        // A read (Describe*) is retried by the transport after a reset, as a GET would be.
+        res = await this.ctx.request({
+          method: 'POST',
+          url: this.url,
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body,
+          idempotent
+        })
       } catch (err) {
         if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
         throw err
