@@ -214,7 +214,7 @@ export interface MergeBaseFound {
  * characters git forbids in ref names (`*` would make the refspec a pattern).
  */
 export function isSafeBranch(name: string): boolean {
-  return isSafeRevision(name) && !/[*?[\\^~]/.test(name) && !name.startsWith('refs/')
+  return isSafeRevision(name) && !/[*?[\\^~]/.test(name)
 }
 
 function targetRefspec(target: FetchTarget): string {
