@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { detectChanges } from './changes/detect.js'
+import { forkRefusal } from './changes/fork.js'
 import { makeGitRunner } from './changes/git.js'
 import { checkPlanFits, batchForProvider, itemsFor, withBatchSize } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
@@ -39,24 +40,6 @@ async function readEvent(): Promise<GitHubEvent> {
   } catch (err) {
     throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`)
   }
-}
-
-/**
- * On pull_request_target the workflow runs with the base repository's secrets; when the
- * head comes from a fork, the changed files (and so the URLs) are chosen by whoever
- * opened the pull request. Refuse to send credentials for them unless the user opted in.
- */
-export function forkRefusal(eventName: string, payload: Record<string, any>, allowed: boolean): string | null {
-  if (eventName !== 'pull_request_target' || allowed) return null
-  const pr = payload.pull_request
-  const head = pr?.head?.repo?.full_name ?? null
-  const base = pr?.base?.repo?.full_name ?? payload.repository?.full_name ?? null
-  if (head !== null && head === base) return null
-  return (
-    `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${head ?? '(deleted repository)'}, ` +
-    `so its changed files and URLs are chosen by the fork's author while the run holds this repository's secrets. ` +
-    `Use the pull_request event for forks, or set allow-fork-credentials: true if you have reviewed the pull request and accept the risk.`
-  )
 }
 
 async function findChanges(settings: Settings, event: GitHubEvent): Promise<ChangeSet> {

@@ -114,21 +114,43 @@ describe.each(['opened', 'reopened', 'ready_for_review'])('%s', (action) => {
 })
 
 describe('pull request files from the API', () => {
-  it('fails naming fetch-depth: 0 when the list may be truncated at 3000 files', async () => {
+  it('fetches base and head and diffs with git when the list may be truncated at 3000 files', async () => {
     const work = await cloneOfPr('shallow')
     const many = Array.from({ length: 3000 }, (_, i): ChangedFile => ({ path: `f${i}.html`, status: 'modified' }))
-    const { api } = fakeApi({ pullFiles: { 7: { files: many, mayBeTruncated: true } } })
-    const error = await detectChanges(input(work, prEvent('opened')), harness(work, api).deps).catch((e) => e)
-    expect(error).toBeInstanceOf(ChangeDetectionError)
-    expect((error as Error).message).toContain('at most 3000 files')
-    expect((error as Error).message).toContain('fetch-depth: 0')
+    const { api, calls } = fakeApi({ pullFiles: { 7: { files: many, mayBeTruncated: true } } })
+    const h = harness(work, api)
+    const changes = await detectChanges(input(work, prEvent('opened')), h.deps)
+    expect(calls).toEqual(['pullFiles 7'])
+    expect(sorted(changes.files)).toEqual(PR_FILES)
+    expect(changes.source).toMatch(/git diff \w+\.\.\.\w+ after fetching depth 10 \(the GitHub API lists at most 3000 files/)
+    const log = h.logs.join('\n')
+    expect(log).toMatch(/at most 3000 files .*; fetching base and head from origin/)
+    expect(log).toMatch(/git fetch --depth=10 origin \w{7} \w{7}: merge base \w{7} found with depth 10/)
   })
 
-  it('fails naming github-token when there is no token and no history', async () => {
+  it('fetches base and head and diffs with git when no token is given', async () => {
     const work = await cloneOfPr('shallow')
+    const h = harness(work, null)
+    const changes = await detectChanges(input(work, prEvent('opened')), h.deps)
+    expect(sorted(changes.files)).toEqual(PR_FILES)
+    expect(changes.source).toMatch(/after fetching depth 10 \(no 'github-token' is given/)
+  })
+
+  it('fetches base and head when the API fails', async () => {
+    const work = await cloneOfPr('shallow')
+    const { api } = fakeApi({ pullFiles: { 7: new Error('connect ECONNREFUSED 127.0.0.1:443') } })
+    const h = harness(work, api)
+    const changes = await detectChanges(input(work, prEvent('opened')), h.deps)
+    expect(sorted(changes.files)).toEqual(PR_FILES)
+    expect(changes.source).toMatch(/\(the GitHub API request failed: connect ECONNREFUSED/)
+  })
+
+  it('fails naming github-token and fetch-depth: 0 when there is no token and nothing can be fetched', async () => {
+    const work = await cloneOfPr('shallow')
+    await git(work, 'remote', 'remove', 'origin')
     const error = await detectChanges(input(work, prEvent('opened')), harness(work, null).deps).catch((e) => e)
     expect(error).toBeInstanceOf(ChangeDetectionError)
-    expect((error as Error).message).toMatch(/without 'github-token'.*fetch-depth: 0/)
+    expect((error as Error).message).toMatch(/no 'github-token'.*git fetch --depth=10 .* failed.*fetch-depth: 0/)
   })
 
   it('serves pull_request_target the same way', async () => {

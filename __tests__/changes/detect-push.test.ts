@@ -88,13 +88,17 @@ describe('push with local history', () => {
     }
   })
 
-  it("returns nothing, with a reason, for a push that deleted a branch (even with 'base'), without running git", async () => {
+  it.each([
+    ['deleted: true and an all-zero after', { deleted: true, after: ZERO_SHA }],
+    ['an all-zero after alone', { after: ZERO_SHA }],
+    ['deleted: true alone', { deleted: true, after: 'c'.repeat(40) }]
+  ])("returns nothing, with a reason, for a push that deleted a branch (%s; even with 'base'), without running git", async (_, fields) => {
     const calls: string[][] = []
     const changes = await detectChanges(
       input('/nonexistent', {
         eventName: 'push',
         sha: 'a'.repeat(40),
-        payload: { ref: 'refs/heads/gone', before: 'a'.repeat(40), after: ZERO_SHA, deleted: true },
+        payload: { ref: 'refs/heads/gone', before: 'a'.repeat(40), ...fields },
         base: 'main'
       }),
       {
@@ -315,13 +319,33 @@ describe('push that created a branch (all-zero before)', () => {
     expect(sorted(changes.files).map((f) => f.path)).toEqual(['dir/ö2.txt', 'o 1.txt'])
   })
 
-  it('fails with the fix when the API list for a new branch may be truncated', async () => {
+  it('fetches history and diffs with git when the API list for a new branch may be truncated', async () => {
     const { origin, feature } = await originWithBranches()
     const work = join(await temp.make('clone-'), 'work')
     await git(origin, 'clone', '-q', '--depth=1', '--branch', 'feature', `file://${origin}`, work)
-    const { api } = fakeApi({ compare: { [`main...${feature}`]: { files: [], mayBeTruncated: true } } })
-    const error = await detectChanges(input(work, created('feature', feature)), harness(work, api).deps).catch((e) => e)
+    const { api, calls } = fakeApi({ compare: { [`main...${feature}`]: { files: [], mayBeTruncated: true } } })
+    const h = harness(work, api)
+    const changes = await detectChanges(input(work, created('feature', feature)), h.deps)
+    expect(calls).toEqual([`compare main...${feature}`])
+    expect(sorted(changes.files)).toEqual([
+      { path: 'feature.txt', status: 'added' },
+      { path: 'gone.txt', status: 'deleted' },
+      { path: 'shared.txt', status: 'modified' }
+    ])
+    expect(changes.source).toMatch(
+      /git diff from its merge base with main, \w+\.\.\w+, after fetching depth 10 \(the GitHub compare API lists at most 300 files/
+    )
+  })
+
+  it('fails naming github-token and fetch-depth: 0 when neither the API nor a fetch can answer', async () => {
+    const { origin, feature } = await originWithBranches()
+    const work = join(await temp.make('clone-'), 'work')
+    await git(origin, 'clone', '-q', '--depth=1', '--branch', 'feature', `file://${origin}`, work)
+    await git(work, 'remote', 'remove', 'origin')
+    const error = await detectChanges(input(work, created('feature', feature)), harness(work, null).deps).catch((e) => e)
     expect(error).toBeInstanceOf(ChangeDetectionError)
+    expect((error as Error).message).toMatch(/no 'github-token'/)
+    expect((error as Error).message).toMatch(/git fetch --depth=10 origin main \w+ failed/)
     expect((error as Error).message).toContain('fetch-depth: 0')
   })
 })

@@ -1,6 +1,6 @@
 /** The git runner: no shell, exit codes instead of exceptions. */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { makeGitRunner } from '../../src/changes/git.js'
+import { isSafeBranch, makeGitRunner } from '../../src/changes/git.js'
 import { TempDirs } from './git-fixture.js'
 
 const temp = new TempDirs()
@@ -29,4 +29,17 @@ describe('makeGitRunner', () => {
     expect(result.code).not.toBe(0)
     expect(result.stderr).not.toBe('')
   })
+})
+
+describe('isSafeBranch', () => {
+  it.each(['main', 'release/1.2', 'feature-x_y', 'ünï', 'refs/x'])('accepts %j', (name) => {
+    expect(isSafeBranch(name)).toBe(true)
+  })
+
+  it.each(['', '-main', 'a b', 'a\nb', 'a..b', 'a:b', 'feat*', 'a?b', 'a[b', 'a\\b', 'a^b', 'a~1'])(
+    'refuses %j, which a refspec would read as more',
+    (name) => {
+      expect(isSafeBranch(name)).toBe(false)
+    }
+  )
 })

@@ -2,24 +2,26 @@
 import { describe, expect, it, jest } from '@jest/globals'
 import type { ApiFile } from '../../src/changes/github-api.js'
 
-/** A fake Octokit recording what it was asked. */
-function fakeOctokit(compareFiles: ApiFile[] | Error, pullFiles: ApiFile[] = []) {
+/** A fake Octokit recording what it was asked; `pullFiles` is served 100 per page. */
+function fakeOctokit(compareFiles: ApiFile[] | Error | { data: unknown }, pullFiles: ApiFile[] | { data: unknown } = []) {
   const calls: { method: string; params: Record<string, unknown> }[] = []
-  const listFiles = { endpoint: 'pulls.listFiles' }
   const octokit = {
     rest: {
       repos: {
         compareCommitsWithBasehead: async (params: Record<string, unknown>) => {
           calls.push({ method: 'compare', params })
           if (compareFiles instanceof Error) throw compareFiles
-          return { data: { files: compareFiles } }
+          return Array.isArray(compareFiles) ? { data: { files: compareFiles } } : compareFiles
         }
       },
-      pulls: { listFiles }
-    },
-    paginate: async (route: unknown, params: Record<string, unknown>) => {
-      calls.push({ method: route === listFiles ? 'paginate pulls.listFiles' : 'paginate ?', params })
-      return pullFiles
+      pulls: {
+        listFiles: async (params: Record<string, unknown>) => {
+          calls.push({ method: 'pulls.listFiles', params })
+          if (!Array.isArray(pullFiles)) return pullFiles
+          const page = params.page as number
+          return { data: pullFiles.slice((page - 1) * 100, page * 100) }
+        }
+      }
     }
   }
   return { octokit, calls }
@@ -58,7 +60,9 @@ describe('makeChangesApi', () => {
       ],
       mayBeTruncated: false
     })
-    expect(current.calls).toEqual([{ method: 'compare', params: { owner: 'octo', repo: 'site', basehead: 'aaa...bbb', per_page: 1, page: 1 } }])
+    expect(current.calls).toEqual([
+      { method: 'compare', params: { owner: 'octo', repo: 'site', basehead: 'aaa...bbb', per_page: 1, page: 1, request: { signal: expect.any(AbortSignal) } } }
+    ])
 
     current = fakeOctokit(Array.from({ length: 300 }, (_, i) => ({ filename: `f${i}`, status: 'modified' })))
     const full = await (await makeChangesApi('t', 'octo', 'site')).compare('aaa', 'bbb')
@@ -81,6 +85,7 @@ describe('makeChangesApi', () => {
   })
 
   it('pages through pull request files, 100 at a time, flagging 3000 as possibly truncated', async () => {
+    const signal = expect.any(AbortSignal)
     current = fakeOctokit(
       [],
       [
@@ -96,12 +101,44 @@ describe('makeChangesApi', () => {
       ],
       mayBeTruncated: false
     })
-    expect(current.calls).toEqual([{ method: 'paginate pulls.listFiles', params: { owner: 'octo', repo: 'site', pull_number: 12, per_page: 100 } }])
+    expect(current.calls).toEqual([
+      { method: 'pulls.listFiles', params: { owner: 'octo', repo: 'site', pull_number: 12, per_page: 100, page: 1, request: { signal } } }
+    ])
 
     current = fakeOctokit(
       [],
-      Array.from({ length: 3000 }, (_, i) => ({ filename: `f${i}`, status: 'added' }))
+      Array.from({ length: 250 }, (_, i) => ({ filename: `f${i}`, status: 'added' }))
     )
-    expect((await (await makeChangesApi('t', 'o', 'r')).pullFiles(1)).mayBeTruncated).toBe(true)
+    const some = await (await makeChangesApi('t', 'o', 'r')).pullFiles(1)
+    expect(some.files).toHaveLength(250)
+    expect(some.mayBeTruncated).toBe(false)
+    expect(current.calls.map((c) => c.params.page)).toEqual([1, 2, 3])
+
+    // 3000 is the cap: the 30th page is the last one asked for, and the list may be cut.
+    current = fakeOctokit(
+      [],
+      Array.from({ length: 3100 }, (_, i) => ({ filename: `f${i}`, status: 'added' }))
+    )
+    const capped = await (await makeChangesApi('t', 'o', 'r')).pullFiles(1)
+    expect(capped.files).toHaveLength(3000)
+    expect(capped.mayBeTruncated).toBe(true)
+    expect(current.calls).toHaveLength(30)
+  })
+
+  it.each([
+    ['an empty string (a body cut off)', ''],
+    ['null', null],
+    ['an object without files', { status: 'ahead' }],
+    ['partial JSON text', '{"files": [']
+  ])('refuses a compare answer that is %s rather than reading it as no files', async (_, data) => {
+    current = fakeOctokit({ data })
+    const error = await (await makeChangesApi('t', 'octo', 'site')).compare('main', 'abc').catch((e: Error) => e)
+    expect((error as Error).message).toBe('compare main...abc: the answer holds no file list')
+  })
+
+  it('refuses a pull request files page that is not a list', async () => {
+    current = fakeOctokit([], { data: '' })
+    const error = await (await makeChangesApi('t', 'octo', 'site')).pullFiles(3).catch((e: Error) => e)
+    expect((error as Error).message).toBe('pull request 3 files, page 1: the answer holds no file list')
   })
 })

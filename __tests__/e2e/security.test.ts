@@ -95,6 +95,48 @@ describe('pull_request_target from a fork', () => {
   })
 })
 
+describe('other runs that hold secrets for a fork', () => {
+  it.each([
+    [
+      'pull_request_target whose fork was deleted (head.repo null)',
+      'pull_request_target',
+      {
+        action: 'opened',
+        number: 7,
+        pull_request: { number: 7, head: { sha: 'a'.repeat(40), repo: null }, base: { sha: 'b'.repeat(40), repo: { full_name: 'octo/site' } } },
+        repository: { full_name: 'octo/site', default_branch: 'main' }
+      },
+      /fork \(deleted repository\)/
+    ],
+    [
+      "workflow_run started by a fork's pull request",
+      'workflow_run',
+      {
+        action: 'completed',
+        workflow_run: {
+          event: 'pull_request',
+          head_sha: 'a'.repeat(40),
+          head_repository: { full_name: 'mallory/site' },
+          repository: { full_name: 'octo/site' }
+        },
+        repository: { full_name: 'octo/site', default_branch: 'main' }
+      },
+      /workflow_run run was started by a pull_request run from the fork mallory\/site/
+    ]
+  ])('%s: refuses to send credentials, with zero requests', async (_, eventName, event, detail) => {
+    emulator = await startZtgameEmulator({ tokens: ['t'] })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: emulator.url, token: 't', urls: 'https://www.example.com/a' },
+      eventName,
+      event
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Refusing to send CDN credentials: /)
+    expect(r.stdout).toMatch(detail)
+    expect(emulator.requests).toHaveLength(0)
+  })
+})
+
 describe('file names are data', () => {
   it('a changed file named with a workflow command, $(id) or a leading - produces no command and runs nothing', async () => {
     emulator = await startZtgameEmulator({ tokens: ['t'], completeAfterMs: 0 })

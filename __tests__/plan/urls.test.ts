@@ -221,6 +221,22 @@ describe('multiple templates and hosts', () => {
   })
 })
 
+describe('control characters in file names (valid git paths)', () => {
+  it.each([
+    ['a newline', 'public/a\nb.html', 'https://cdn.example.com/base/public/a%0Ab.html'],
+    ['a tab', 'a\tb/c.html', 'https://cdn.example.com/base/a%09b/c.html'],
+    ['a carriage return and escape', 'x\r\u001b[31m.css', 'https://cdn.example.com/base/x%0D%1B%5B31m.css'],
+    ['DEL and a C1 control', 'd\u007fe\u0085.js', 'https://cdn.example.com/base/d%7Fe%C2%85.js']
+  ])('maps %s like any other byte', (_, path, url) => {
+    expect(mapPathToUrls(templateRule('https://cdn.example.com/base/{path}'), path)).toEqual([url])
+  })
+
+  it('encodes them in every placeholder', () => {
+    const urls = mapPathToUrls(templateRule('https://cdn.example.com/{dir}/{stem}{ext}?n={name}'), 'd\n/s\t.h\nt')
+    expect(urls).toEqual(['https://cdn.example.com/d%0A/s%09.h%0At?n=s%09.h%0At'])
+  })
+})
+
 describe('the guard: unsafe paths and escaping URLs are errors naming the rule and the file', () => {
   const any = templateRule('https://cdn.example.com/base/{path}')
 
@@ -232,8 +248,7 @@ describe('the guard: unsafe paths and escaping URLs are errors naming the rule a
     ['a trailing slash', 'public/', /it has an empty segment/],
     ['a leading slash', '/etc/passwd', /it starts with "\/"/],
     ['a backslash', 'public\\a.txt', /file "public\\\\a.txt" cannot be mapped to a URL: it contains a backslash/],
-    ['a NUL', 'public/a\u0000b.txt', /file "public\/a\\u0000b.txt" .* it contains a control character/],
-    ['a newline', 'public/a\nb.txt', /it contains a control character/],
+    ['a NUL', 'public/a\u0000b.txt', /file "public\/a\\u0000b.txt" .* it contains a NUL byte/],
     ['a lone surrogate', 'public/a\ud800.txt', /not valid Unicode/],
     ['an empty path', '', /it is empty/]
   ])('%s', (_, path, detail) => {

@@ -11,16 +11,20 @@
  *   2. the GitHub compare API, asked both ways, since it compares from the merge base: after a
  *      force push `before` is not an ancestor of `after`, and files the push reverted show up
  *      only in `after...before`. Each answer holds at most 300 files; a full one fails the run.
- * - A new branch (all-zero `before`): the merge base with the default branch —
+ * - A new branch (all-zero `before`): the diff from its merge base with the default branch —
  *   1. local git, when the checkout has history (not shallow) and holds the default branch;
- *   2. the compare API `<default>...<after>`, which diffs from exactly that merge base;
+ *   2. the compare API `<default>...<after>`, when a token is given: one request, nothing
+ *      fetched, and a new branch rarely changes 300 files;
+ *   3. local git after fetching the default branch and `after` from origin, deeper at each step
+ *      (`DEEPEN_STEPS`: depth 10, 100, 1000, then the full history) until `git merge-base` finds
+ *      the fork point: when there is no token, the API fails (an outage, GHES without API access
+ *      from runners) or its list reaches 300 files;
  *   and when there is no merge base (an orphan branch, the default branch itself, no default
  *   branch in the payload) every tracked file counts as added.
  * - A pull request's files (`opened`, `reopened` and every other action but `synchronize`):
- *   1. local git `base...head`, when the checkout has history and holds both commits: no token
- *      needed, no cap on the number of files, no network;
- *   2. the pull request files API (at most 3000 files; a full list fails the run).
- *   History is not fetched on demand here: a merge base needs all of it.
+ *   1. local git `base...head`, when the checkout has history and holds both commits;
+ *   2. the pull request files API, when a token is given (at most 3000 files);
+ *   3. local git after fetching base and head deep enough for their merge base, as above.
  *
  * Every fallback is logged, and ChangeSet.source says which way was taken and why.
  */
@@ -31,8 +35,10 @@ import type { ChangedFile, ChangeSet } from '../model.js'
 import {
   diffTrees,
   fetchCommit,
+  fetchToMergeBase,
   inspectCheckout,
   isFullSha,
+  isSafeBranch,
   isSafeRevision,
   isZeroSha,
   listTrackedFiles,
@@ -158,6 +164,10 @@ export function treeDiffFromCompares(forward: ChangedFile[], backward: ChangedFi
   return files
 }
 
+function capitalise(sentence: string): string {
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1)
+}
+
 function short(rev: string): string {
   return isFullSha(rev) ? rev.slice(0, 7) : rev
 }
@@ -245,16 +255,21 @@ class ChangeDetector {
     return this.pullRequestFiles(label, number)
   }
 
-  /** All files of the pull request: local git when history is there, else the API. */
+  /**
+   * All files of the pull request: local git when the history is there; else the pull request
+   * files API when a token is given; else (or when the API fails or caps its list) git after
+   * fetching base and head deep enough for their merge base.
+   */
   private async pullRequestFiles(label: string, number: number): Promise<ChangeSet> {
     const pr = this.input.payload?.pull_request ?? {}
     const baseSha: unknown = pr.base?.sha
     const headSha: unknown = pr.head?.sha
     const checkout = await this.checkoutInfo()
-    let whyNotGit: string
-    if (!checkout.isRepository) whyNotGit = 'the workspace is not a git checkout'
-    else if (checkout.isShallow) whyNotGit = 'the checkout is shallow, so git cannot find the merge base'
-    else if (!isFullSha(baseSha) || !isFullSha(headSha)) whyNotGit = 'the event names no base and head commits'
+    const haveShas = isFullSha(baseSha) && isFullSha(headSha)
+    let whyNotLocal: string
+    if (!checkout.isRepository) whyNotLocal = 'the workspace is not a git checkout'
+    else if (!haveShas) whyNotLocal = 'the event names no base and head commits'
+    else if (checkout.isShallow) whyNotLocal = 'the checkout is shallow, so its history does not reach the merge base'
     else {
       const base = await resolveCommit(this.deps.git, baseSha)
       const head = await resolveCommit(this.deps.git, headSha)
@@ -263,69 +278,115 @@ class ChangeDetector {
         const files = await diffTrees(this.deps.git, common, head)
         return { files, source: `${label}: the pull request's files, git diff ${short(base)}...${short(head)}` }
       }
-      whyNotGit = base && head ? `${short(base)} and ${short(head)} share no history` : 'its base or head commit is not in the checkout'
+      whyNotLocal = base && head ? `${short(base)} and ${short(head)} share no history in the checkout` : 'its base or head commit is not in the checkout'
     }
-    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub API for the pull request's files`)
-    const api = await this.requireApi(label, whyNotGit)
-    if (!Number.isInteger(number) || number <= 0) {
-      throw new ChangeDetectionError(`${label}: the event carries no pull request number`)
+
+    const api = await this.optionalApi()
+    let whyNotApi: string
+    if (!api) whyNotApi = "no 'github-token' is given for the GitHub API"
+    else if (!Number.isInteger(number) || number <= 0) whyNotApi = 'the event carries no pull request number for the GitHub API'
+    else {
+      this.deps.log(`${label}: ${whyNotLocal}; asking the GitHub API for the pull request's files (one request per 100 files)`)
+      const list = await this.tryApi(() => api.pullFiles(number))
+      if ('files' in list && !list.mayBeTruncated) {
+        return { files: list.files, source: `${label}: the pull request's files from the GitHub API (${whyNotLocal})` }
+      }
+      whyNotApi =
+        'files' in list
+          ? `the GitHub API lists at most ${PULL_FILES_LIMIT} files of a pull request and this one reached that limit`
+          : 'failed' in list
+            ? `the GitHub API request failed: ${list.failed}`
+            : 'the GitHub API found no merge base'
     }
-    const list = await this.callApi(label, () => api.pullFiles(number))
-    if (list.mayBeTruncated) {
+
+    if (!checkout.isRepository || !haveShas) {
+      throw new ChangeDetectionError(`${label}: ${whyNotLocal}, and ${whyNotApi}. Give 'github-token', or ${FIX_HISTORY}.`)
+    }
+    this.deps.log(`${label}: ${whyNotApi}; fetching base and head from origin, deeper at each step, until git finds their merge base`)
+    const found = await fetchToMergeBase(this.deps.git, { sha: baseSha }, { sha: headSha }, this.deps.log)
+    if ('error' in found) {
+      throw new ChangeDetectionError(`${label}: ${whyNotLocal}; ${whyNotApi}; and ${found.error}. ${capitalise(FIX_HISTORY)}.`)
+    }
+    if (!found.mergeBase) {
       throw new ChangeDetectionError(
-        `${label}: the GitHub API lists at most ${PULL_FILES_LIMIT} files of a pull request and this one ` +
-          `reached that limit, so the list may be incomplete. To purge reliably, ${FIX_HISTORY}.`
+        `${label}: ${short(baseSha)} and ${short(headSha)} share no history, so the pull request has no files to diff; give 'files' or 'urls'`
       )
     }
-    return { files: list.files, source: `${label}: the pull request's files from the GitHub API (${whyNotGit})` }
+    const files = await diffTrees(this.deps.git, found.mergeBase, found.head)
+    return {
+      files,
+      source: `${label}: the pull request's files, git diff ${short(found.base)}...${short(found.head)} after fetching ${found.depth} (${whyNotApi})`
+    }
   }
 
-  /** A branch was created: what it changed since it left the default branch. */
+  /**
+   * A branch was created: what it changed since it left the default branch. Local git when the
+   * history is there; else the compare API when a token is given (one request, nothing fetched);
+   * else (or when the API fails or caps its list) git after fetching both sides deep enough.
+   */
   private async fromNewBranch(ref: string, after: string): Promise<ChangeSet> {
     const branch = ref.replace(/^refs\/heads\//, '') || 'a branch'
     const label = `push created ${branch}`
     const defaultBranch = text(this.input.payload?.repository?.default_branch)
     if (defaultBranch === '') return this.allTrackedFiles(`${label}; the event names no default branch to compare with`)
     if (defaultBranch === branch) return this.allTrackedFiles(`${label}, the default branch: there is nothing to compare with`)
-    if (!isSafeRevision(defaultBranch)) {
-      throw new ChangeDetectionError(`${label}: the default branch name '${defaultBranch}' is not usable`)
+    if (!isSafeBranch(defaultBranch)) {
+      throw new ChangeDetectionError(`${label}: the default branch name ${JSON.stringify(defaultBranch)} is not usable`)
     }
+    const unrelated = `${label}, which shares no history with ${defaultBranch}`
 
     const checkout = await this.checkoutInfo()
-    let whyNotGit: string
-    if (!checkout.isRepository) whyNotGit = 'the workspace is not a git checkout'
-    else if (checkout.isShallow) whyNotGit = 'the checkout is shallow, so git cannot find the merge base'
+    let whyNotLocal: string
+    if (!checkout.isRepository) whyNotLocal = 'the workspace is not a git checkout'
+    else if (checkout.isShallow) whyNotLocal = 'the checkout is shallow, so its history does not reach the merge base'
     else {
       const head = await resolveCommit(this.deps.git, after)
       const target =
         (await resolveCommit(this.deps.git, `refs/remotes/origin/${defaultBranch}`)) ?? (await resolveCommit(this.deps.git, `refs/heads/${defaultBranch}`))
       if (head && target) {
         const common = await mergeBase(this.deps.git, target, head)
-        if (!common) return this.allTrackedFiles(`${label}, which shares no history with ${defaultBranch}`)
+        if (!common) return this.allTrackedFiles(unrelated)
         const files = await diffTrees(this.deps.git, common, head)
         return {
           files,
           source: `${label}: git diff from its merge base with ${defaultBranch}, ${short(common)}..${short(head)}`
         }
       }
-      whyNotGit = head ? `${defaultBranch} is not in the checkout` : `${short(after)} is not in the checkout`
+      whyNotLocal = head ? `${defaultBranch} is not in the checkout` : `${short(after)} is not in the checkout`
     }
 
-    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API for the merge base with ${defaultBranch}`)
-    const api = await this.requireApi(label, whyNotGit)
-    let list: ApiFileList
-    try {
-      list = await this.callApi(label, () => api.compare(defaultBranch, after))
-    } catch (error) {
-      if (error instanceof NoCommonAncestorError) {
-        return this.allTrackedFiles(`${label}, which shares no history with ${defaultBranch}`)
+    const api = await this.optionalApi()
+    let whyNotApi: string
+    if (!api) whyNotApi = "no 'github-token' is given for the GitHub compare API"
+    else {
+      this.deps.log(`${label}: ${whyNotLocal}; asking the GitHub compare API for the merge base with ${defaultBranch} (one request)`)
+      const list = await this.tryApi(() => api.compare(defaultBranch, after))
+      if ('unrelated' in list) return this.allTrackedFiles(unrelated)
+      if ('files' in list && !list.mayBeTruncated) {
+        return {
+          files: list.files,
+          source: `${label}: GitHub compare API ${defaultBranch}...${short(after)}, from its merge base with ${defaultBranch} (${whyNotLocal})`
+        }
       }
-      throw error
+      whyNotApi =
+        'failed' in list
+          ? `the GitHub compare API request failed: ${list.failed}`
+          : `the GitHub compare API lists at most ${COMPARE_FILE_LIMIT} files and this comparison reached that limit`
     }
-    this.failIfTruncated(label, list)
+
+    if (!checkout.isRepository) {
+      throw new ChangeDetectionError(`${label}: ${whyNotLocal}, and ${whyNotApi}. Give 'github-token', or ${FIX_HISTORY}.`)
+    }
+    this.deps.log(`${label}: ${whyNotApi}; fetching ${defaultBranch} and ${short(after)} from origin, deeper at each step, until git finds their merge base`)
+    const found = await fetchToMergeBase(this.deps.git, { branch: defaultBranch }, { sha: after }, this.deps.log)
+    if ('error' in found) {
+      throw new ChangeDetectionError(`${label}: ${whyNotLocal}; ${whyNotApi}; and ${found.error}. ${capitalise(FIX_HISTORY)}.`)
+    }
+    if (!found.mergeBase) return this.allTrackedFiles(unrelated)
+    const files = await diffTrees(this.deps.git, found.mergeBase, found.head)
     return {
-      files: list.files,
-      source: `${label}: GitHub compare API ${defaultBranch}...${short(after)}, from its merge base with ${defaultBranch} (${whyNotGit})`
+      files,
+      source: `${label}: git diff from its merge base with ${defaultBranch}, ${short(found.mergeBase)}..${short(found.head)}, after fetching ${found.depth} (${whyNotApi})`
     }
   }
 
@@ -392,9 +453,24 @@ class ChangeDetector {
     return this.checkout
   }
 
-  private async requireApi(label: string, whyNotGit: string): Promise<ChangesApi> {
+  /** The API client, or null when no token is given. */
+  private async optionalApi(): Promise<ChangesApi | null> {
     this.apiClient ??= this.deps.api()
-    const api = await this.apiClient
+    return this.apiClient
+  }
+
+  /** One API call whose failure is a reason to try git, not the end of the run. */
+  private async tryApi(call: () => Promise<ApiFileList>): Promise<ApiFileList | { failed: string } | { unrelated: true }> {
+    try {
+      return await call()
+    } catch (error) {
+      if (error instanceof NoCommonAncestorError) return { unrelated: true }
+      return { failed: errorMessage(error) }
+    }
+  }
+
+  private async requireApi(label: string, whyNotGit: string): Promise<ChangesApi> {
+    const api = await this.optionalApi()
     if (!api) {
       throw new ChangeDetectionError(
         `${label}: ${whyNotGit}, and without 'github-token' the GitHub API cannot be asked. ` + `Give 'github-token', or ${FIX_HISTORY}.`

@@ -189,3 +189,90 @@ export async function listTrackedFiles(git: GitRunner): Promise<string[]> {
   if (result.code !== 0) throw new ChangeDetectionError(`git ls-files failed: ${firstLine(result.stderr)}`)
   return parseNulList(result.stdout)
 }
+
+/** One side of a merge-base search: a branch of origin, or a commit by SHA. */
+export type FetchTarget = { branch: string } | { sha: string }
+
+/**
+ * Depths tried, in commits from each tip, before the whole history (`--unshallow`). A branch
+ * usually leaves its base a few commits back, so the first step mostly suffices; each later one
+ * is ten times the last, so a fork point n commits back costs at most about 10·n commits.
+ */
+export const DEEPEN_STEPS: readonly number[] = [10, 100, 1000]
+
+/** Where a merge-base search ended: both commits, and their merge base or null (no shared history). */
+export interface MergeBaseFound {
+  base: string
+  head: string
+  mergeBase: string | null
+  /** How much history it took: `depth 10`, …, `the full history`. */
+  depth: string
+}
+
+/**
+ * A branch name git can only read as a branch in a refspec: a safe revision without the
+ * characters git forbids in ref names (`*` would make the refspec a pattern).
+ */
+export function isSafeBranch(name: string): boolean {
+  return isSafeRevision(name) && !/[*?[\\^~]/.test(name)
+}
+
+function targetRefspec(target: FetchTarget): string {
+  return 'sha' in target ? target.sha : `+refs/heads/${target.branch}:refs/remotes/origin/${target.branch}`
+}
+
+function targetRevision(target: FetchTarget): string {
+  return 'sha' in target ? target.sha : `refs/remotes/origin/${target.branch}`
+}
+
+function targetName(target: FetchTarget): string {
+  return 'sha' in target ? target.sha.slice(0, 7) : target.branch
+}
+
+/**
+ * Fetches both sides from origin with more history at each step (`DEEPEN_STEPS`, then
+ * `--unshallow`) until `git merge-base` finds their fork point. A checkout that is not shallow
+ * gets one plain fetch: a depth would make it shallow. Resolves to the merge base, or to null
+ * for it when even the whole history has none, or to why a fetch failed. `log` hears each step.
+ * Branch names must pass `isSafeBranch`, SHAs `isFullSha`.
+ */
+export async function fetchToMergeBase(
+  git: GitRunner,
+  base: FetchTarget,
+  head: FetchTarget,
+  log: (line: string) => void
+): Promise<MergeBaseFound | { error: string }> {
+  const refspecs = [targetRefspec(base), targetRefspec(head)]
+  const names = `${targetName(base)} ${targetName(head)}`
+  const shallow = (await inspectCheckout(git)).isShallow
+  const steps: (number | 'all')[] = shallow ? [...DEEPEN_STEPS, 'all'] : ['all']
+  for (let i = 0; ; i++) {
+    const step = steps[i]
+    let depthArgs: string[]
+    let depth: string
+    if (step === 'all') {
+      // The last step, or the only one in a full checkout: everything origin has for both sides.
+      depthArgs = (await inspectCheckout(git)).isShallow ? ['--unshallow'] : []
+      depth = 'the full history'
+    } else {
+      // `--depth` brings tips that are missing; once they are here it fetches nothing more, so
+      // later steps deepen from the shallow boundary instead.
+      depthArgs = i === 0 ? [`--depth=${step}`] : [`--deepen=${step - (steps[i - 1] as number)}`]
+      depth = `depth ${step}`
+    }
+    const command = ['fetch', '--no-tags', '--no-recurse-submodules', ...depthArgs, 'origin', ...refspecs]
+    const shown = `git fetch${depthArgs.map((a) => ` ${a}`).join('')} origin ${names}`
+    const result = await git(command)
+    if (result.code !== 0) return { error: `${shown} failed: ${firstLine(result.stderr) || `exit code ${result.code}`}` }
+    const baseSha = await resolveCommit(git, targetRevision(base))
+    const headSha = await resolveCommit(git, targetRevision(head))
+    if (!baseSha || !headSha) return { error: `${shown} did not bring ${baseSha ? targetName(head) : targetName(base)}` }
+    const common = await mergeBase(git, baseSha, headSha)
+    if (common) {
+      log(`${shown}: merge base ${common.slice(0, 7)} found with ${depth}`)
+      return { base: baseSha, head: headSha, mergeBase: common, depth }
+    }
+    log(`${shown}: no merge base within ${depth}`)
+    if (i === steps.length - 1) return { base: baseSha, head: headSha, mergeBase: null, depth }
+  }
+}

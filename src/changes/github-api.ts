@@ -117,17 +117,46 @@ export function changesApiFrom(client: ChangesOctokit): ChangesApi {
   }
 }
 
-/** The two calls over a real Octokit. */
-export function octokitChanges(octokit: Octokit, owner: string, repo: string): ChangesOctokit {
+/**
+ * How long one of the two calls may take, all its pages included: an API that accepts the
+ * connection and then stalls would otherwise hold the run for minutes before git is tried.
+ */
+export const API_TIMEOUT_MS = 60_000
+/** Pull request files per page (the API's maximum). */
+const PULL_FILES_PER_PAGE = 100
+
+/**
+ * Octokit answers a body that was cut off (a timeout, a reset) with `data` as the text it got,
+ * not an error: a missing list must never read as "no files changed".
+ */
+function cutOff(what: string, signal: AbortSignal, timeoutMs: number): Error {
+  return new Error(signal.aborted ? `${what}: no complete answer within ${timeoutMs / 1000} s` : `${what}: the answer holds no file list`)
+}
+
+/** The two calls over a real Octokit, each given up after `timeoutMs`. */
+export function octokitChanges(octokit: Octokit, owner: string, repo: string, timeoutMs = API_TIMEOUT_MS): ChangesOctokit {
   return {
     async compareFiles(basehead) {
+      const signal = AbortSignal.timeout(timeoutMs)
       // With paging parameters the files come only on the first page, all of them (up to 300);
       // per_page: 1 keeps the commit list we do not read small.
-      const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1 })
-      return response.data.files ?? []
+      const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1, request: { signal } })
+      const files: unknown = (response.data as { files?: unknown } | null)?.files
+      if (!Array.isArray(files)) throw cutOff(`compare ${basehead}`, signal, timeoutMs)
+      return files as ApiFile[]
     },
     async pullFiles(pullNumber) {
-      return octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 })
+      const signal = AbortSignal.timeout(timeoutMs)
+      const files: ApiFile[] = []
+      // Page by page rather than octokit.paginate, so that each page is checked.
+      for (let page = 1; page <= PULL_FILES_LIMIT / PULL_FILES_PER_PAGE; page++) {
+        const response = await octokit.rest.pulls.listFiles({ owner, repo, pull_number: pullNumber, per_page: PULL_FILES_PER_PAGE, page, request: { signal } })
+        const data: unknown = response.data
+        if (!Array.isArray(data)) throw cutOff(`pull request ${pullNumber} files, page ${page}`, signal, timeoutMs)
+        files.push(...(data as ApiFile[]))
+        if (data.length < PULL_FILES_PER_PAGE) break
+      }
+      return files
     }
   }
 }

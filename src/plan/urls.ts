@@ -101,21 +101,21 @@ export function isSimplePath(path: string): boolean {
   return SIMPLE_PATH.test(path)
 }
 
-/** Printable ASCII but `\`: a path of these alone has no backslash, control character or lone surrogate. */
+/** Printable ASCII but `\`: a path of these alone has no backslash, NUL or lone surrogate. */
 const PLAIN_ASCII = /^[\u0020-\u005b\u005d-\u007e]*$/
-const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /**
  * Why a repository path cannot be turned into a URL safely, or null when it can. A safe path is
- * relative, uses `/` only, and has no empty, `.` or `..` segment and no control character.
+ * relative, uses `/` only, and has no empty, `.` or `..` segment and no NUL. Other control
+ * characters (newline, tab, …) are valid in a git path and are percent-encoded like any byte.
  */
 export function unsafePathReason(path: string): string | null {
   if (path === '') return 'it is empty'
   if (path.charCodeAt(0) === 47) return 'it starts with "/"; paths must be relative to the repository root'
   if (!PLAIN_ASCII.test(path)) {
     if (path.includes('\\')) return 'it contains a backslash; paths must use "/" only'
-    if (CONTROL_CHAR.test(path)) return 'it contains a control character'
+    if (path.includes('\u0000')) return 'it contains a NUL byte, which no file name can hold'
     if (LONE_SURROGATE.test(path)) return 'it is not valid Unicode (lone surrogate)'
   }
   let start = 0
