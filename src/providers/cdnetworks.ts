@@ -1,9 +1,11 @@
 import { createHash, createHmac } from 'node:crypto'
 import { InputError } from '../errors.js'
+import { shown } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  checkTaskId,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -279,7 +281,7 @@ class CdnetworksClient implements CdnProvider {
     let out = message.replace(/\s+/g, ' ').trim()
     const secrets = [...derived, this.scheme.kind === 'aksk' ? this.scheme.secretKey : this.scheme.apiKey].filter((s) => s.length >= 4)
     for (const secret of secrets) out = out.split(secret).join('***')
-    return out.length > 300 ? `${out.slice(0, 300)}…` : out
+    return shown(out)
   }
 
   /**
@@ -363,7 +365,7 @@ class CdnetworksClient implements CdnProvider {
     const data = await this.call(batch.op, PATHS[batch.op].submit, payload, what)
     const id = text(field(data, 'itemId'))
     if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`)
-    return { id, op: batch.op, items: batch.items, submittedAt }
+    return { id: checkTaskId(id, what), op: batch.op, items: batch.items, submittedAt }
   }
 
   /**
@@ -379,7 +381,7 @@ class CdnetworksClient implements CdnProvider {
     let what: string
     if (tasks.length === 1) {
       query = { itemId: tasks[0].id }
-      what = `cdnetworks ${op} status of item ${tasks[0].id}`
+      what = `cdnetworks ${op} status of item ${shown(tasks[0].id)}`
     } else {
       const from = Math.min(...tasks.map((t) => t.submittedAt)) - RANGE_SLACK_MS
       // A range spans at most a day; a run is capped at 6 hours, so this cut never drops a task.
@@ -434,7 +436,7 @@ class CdnetworksClient implements CdnProvider {
         const found = entries.get(urlKey(item.url))
         if (!found) continue // not listed yet: stays pending
         const entry = pickEntry(found, task.submittedAt)
-        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status || 'no status' })
+        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status === '' ? 'no status' : shown(entry.status) })
       }
     }
     return out

@@ -1,6 +1,8 @@
 import { mkdir, open } from 'node:fs/promises'
 import path from 'node:path'
+import { MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemResult, Mode } from '../model.js'
+import { redact } from '../redact.js'
 import type { CollapsedDir } from '../plan/collapse.js'
 import type { Verdict } from './verdict.js'
 
@@ -21,6 +23,18 @@ export interface Report {
   items: ItemResult[]
 }
 
+/**
+ * An item as the report shows it: what came from outside (the message, the task id) redacted,
+ * and the message bounded. Task ids stay whole (providers refuse absurd ones): a user looks
+ * them up with the provider.
+ */
+function reportItem(item: ItemResult): ItemResult {
+  const message = shown(item.message, MESSAGE_CHARS)
+  const taskId = item.taskId === null ? null : redact(item.taskId)
+  return message === item.message && taskId === item.taskId ? item : { ...item, message, taskId }
+}
+
+/** The report of a run; every external string in it is redacted and bounded (see reportItem). */
 export function buildReport(fields: {
   provider: string
   mode: Mode
@@ -42,9 +56,9 @@ export function buildReport(fields: {
     minSuccessRate: verdict.threshold,
     passed: verdict.passed,
     totals: { items: verdict.total, succeeded: verdict.succeeded, failed: verdict.failed },
-    taskIds: fields.taskIds,
+    taskIds: fields.taskIds.map(redact),
     collapsedDirs: fields.collapsedDirs ?? [],
-    items: fields.items
+    items: fields.items.map(reportItem)
   }
 }
 
