@@ -6,8 +6,9 @@ import { checkPlanFits, batchForProvider, itemsFor } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, itemResult, operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
+import { MESSAGE_CHARS, shown } from './external.js'
 import { createTransport } from './http/transport.js'
-import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
+import { Inputs, Outputs, plainHttpWarning, readSettings, type Settings } from './inputs.js'
 import type { ChangeSet, ItemResult, Plan } from './model.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
@@ -52,7 +53,7 @@ export function forkRefusal(eventName: string, payload: Record<string, any>, all
   const base = pr?.base?.repo?.full_name ?? payload.repository?.full_name ?? null
   if (head !== null && head === base) return null
   return (
-    `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${head ?? '(deleted repository)'}, ` +
+    `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${head === null ? '(deleted repository)' : shown(String(head))}, ` +
     `so its changed files and URLs are chosen by the fork's author while the run holds this repository's secrets. ` +
     `Use the pull_request event for forks, or set allow-fork-credentials: true if you have reviewed the pull request and accept the risk.`
   )
@@ -70,7 +71,8 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
         const { makeChangesApi } = await import('./changes/github-api.js')
         return makeChangesApi(settings.githubToken, owner, repo)
       },
-      log: (line) => log.info(line)
+      // lines quote the event payload (branch names) and git's answers
+      log: (line) => log.info(shown(line, MESSAGE_CHARS))
     }
   )
 }
@@ -87,7 +89,7 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
   if (settings.files.length > 0 || settings.urls === '') {
     changes = await log.group('Changed files', async () => {
       const found = await findChanges(settings, event)
-      log.info(found.source)
+      log.info(shown(found.source, MESSAGE_CHARS))
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
       log.info(`${count(found.files.length, 'changed file')}: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
@@ -142,7 +144,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
       if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
     }
-    log.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    log.info(`provider ${settings.provider.name} at ${shown(settings.endpoint)}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
+    if (plainHttp) log.warning(plainHttp)
     const { plan, collapsedDirs } = await makePlan(settings, event)
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
@@ -192,7 +196,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
           },
           submitted: (o) =>
             o.task
-              ? log.info(`${o.batch.op}: task ${o.task.id} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
+              ? log.info(`${o.batch.op}: task ${shown(o.task.id)} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}`)
               : log.warning(`${o.batch.op}: ${o.error}`),
           round: (op, p) => {
             // The wait for the next round is idle time: load the reporting code now.
@@ -231,7 +235,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
       log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
-    const failed = items.filter((i) => !isSuccess(i))
+    // from the report: messages and task ids redacted and bounded
+    const failed = report.items.filter((i) => !isSuccess(i))
     for (const item of failed.slice(0, NAMED_FAILURES)) log.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
     if (failed.length > NAMED_FAILURES) log.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
     if (items.length === 0) {
