@@ -223,7 +223,7 @@ class CdnetworksClient implements CdnProvider {
     this.ctx.log(
       this.scheme.kind === 'aksk'
         ? 'cdnetworks: signing requests with AK/SK (CNC-HMAC-SHA256)'
-        : `cdnetworks: signing requests with the API key of user ${this.scheme.username} (HMAC-SHA1 of Date)`
+        : `cdnetworks: signing requests with the API key of user ${shown(this.scheme.username)} (HMAC-SHA1 of Date)`
     )
   }
 
