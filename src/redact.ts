@@ -9,10 +9,13 @@
 export const MIN_SECRET_CHARS = 4
 export const REDACTED = '***'
 
-/** Forms to find, by the code units of their first three characters; longest first. */
+/** Forms to find, by a hash of their first MIN_SECRET_CHARS characters (a small integer); longest first. */
 const byKey = new Map<number, string[]>()
+/** One bit per hash value modulo 2^16 that some form starts with: most positions are ruled out here. */
+const starts = new Uint8Array(65536 / 8)
 
-const keyAt = (text: string, i: number): number => text.charCodeAt(i) * 4294967296 + text.charCodeAt(i + 1) * 65536 + text.charCodeAt(i + 2)
+const keyAt = (text: string, i: number): number =>
+  (Math.imul(Math.imul(Math.imul(text.charCodeAt(i), 31) + text.charCodeAt(i + 1), 31) + text.charCodeAt(i + 2), 31) + text.charCodeAt(i + 3)) & 0x3fffffff
 
 /**
  * The base64 characters that depend on `bytes` alone when they sit at byte offset `shift`
@@ -43,6 +46,7 @@ export function addSecret(secret: string): void {
   if (secret.length < MIN_SECRET_CHARS) return
   for (const form of encodingsOf(secret)) {
     const key = keyAt(form, 0)
+    starts[(key & 0xffff) >> 3] |= 1 << (key & 7)
     const list = byKey.get(key) ?? []
     if (list.includes(form)) continue
     list.push(form)
@@ -54,6 +58,7 @@ export function addSecret(secret: string): void {
 /** Forgets every recorded secret (tests). */
 export function clearSecrets(): void {
   byKey.clear()
+  starts.fill(0)
 }
 
 /** `text` with every recorded secret, in any recorded form, replaced by `***`. */
@@ -62,7 +67,8 @@ export function redact(text: string): string {
   let out = ''
   let copied = 0
   for (let i = 0; i + MIN_SECRET_CHARS <= text.length;) {
-    const list = byKey.get(keyAt(text, i))
+    const key = keyAt(text, i)
+    const list = (starts[(key & 0xffff) >> 3] & (1 << (key & 7))) === 0 ? undefined : byKey.get(key)
     const hit = list?.find((form) => text.startsWith(form, i))
     if (hit === undefined) {
       i++

@@ -23,18 +23,32 @@ export interface Report {
   items: ItemResult[]
 }
 
+/** `fn` remembering its answers: many items share a message or a task id. */
+function memo(fn: (text: string) => string): (text: string) => string {
+  const seen = new Map<string, string>()
+  return (text) => {
+    let out = seen.get(text)
+    if (out === undefined) seen.set(text, (out = fn(text)))
+    return out
+  }
+}
+
 /**
- * An item as the report shows it: what came from outside (the message, the task id) redacted,
+ * Items as the report shows them: what came from outside (the message, the task id) redacted,
  * and the message bounded. Task ids stay whole (providers refuse absurd ones): a user looks
  * them up with the provider.
  */
-function reportItem(item: ItemResult): ItemResult {
-  const message = shown(item.message, MESSAGE_CHARS)
-  const taskId = item.taskId === null ? null : redact(item.taskId)
-  return message === item.message && taskId === item.taskId ? item : { ...item, message, taskId }
+function reportItems(items: readonly ItemResult[]): ItemResult[] {
+  const message = memo((text) => shown(text, MESSAGE_CHARS))
+  const taskId = memo(redact)
+  return items.map((item) => {
+    const m = message(item.message)
+    const t = item.taskId === null ? null : taskId(item.taskId)
+    return m === item.message && t === item.taskId ? item : { ...item, message: m, taskId: t }
+  })
 }
 
-/** The report of a run; every external string in it is redacted and bounded (see reportItem). */
+/** The report of a run; every external string in it is redacted and bounded (see reportItems). */
 export function buildReport(fields: {
   provider: string
   mode: Mode
@@ -58,7 +72,7 @@ export function buildReport(fields: {
     totals: { items: verdict.total, succeeded: verdict.succeeded, failed: verdict.failed },
     taskIds: fields.taskIds.map(redact),
     collapsedDirs: fields.collapsedDirs ?? [],
-    items: fields.items.map(reportItem)
+    items: reportItems(fields.items)
   }
 }
 
