@@ -33,7 +33,16 @@ function base64Core(bytes: Buffer, shift: number): string {
 /** The secret as it may appear in text: as is, JSON-escaped, URL-encoded, base64 (any alignment), hex. */
 export function encodingsOf(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8')
-  const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), bytes.toString('hex'), bytes.toString('hex').toUpperCase()]
+  const forms = [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    bytes.toString('hex'),
+    bytes.toString('hex').toUpperCase(),
+    // the whole value encoded on its own, padding included
+    bytes.toString('base64'),
+    bytes.toString('base64url')
+  ]
   for (const shift of [0, 1, 2]) {
     const core = base64Core(bytes, shift)
     forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'))
