@@ -1,6 +1,8 @@
 /**
  * The log half of the runner protocol: workflow commands on stdout (`::add-mask::`,
- * `::group::`, `::error title=…::`), formatted and escaped exactly as @actions/core does.
+ * `::group::`, `::error title=…::`), formatted and escaped exactly as @actions/core does,
+ * with two guards it lacks: recorded secrets are redacted, and no text the action logs can
+ * become a command of its own (see neutralise).
  *
  * Written here rather than imported because @actions/core loads its OIDC client, and with
  * it undici, when imported: about a quarter of the action's start-up, for a feature this
