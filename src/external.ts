@@ -15,6 +15,8 @@ export const MESSAGE_CHARS = 2000
  * characters (zero-width, bidirectional overrides), which could break or disguise a line.
  */
 const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu
+/** UNSEEN without the global flag, for a stateless test. */
+const ANY_UNSEEN = new RegExp(UNSEEN.source, 'u')
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 
@@ -27,7 +29,7 @@ const visible = (ch: string): string => {
 export const escapeControls = (text: string): string => text.replace(UNSEEN, visible)
 
 /** Whether `text` holds a character `escapeControls` would rewrite. */
-export const hasControls = (text: string): boolean => new RegExp(UNSEEN.source, 'u').test(text)
+export const hasControls = (text: string): boolean => ANY_UNSEEN.test(text)
 
 /**
  * An external value as it may be shown in the log, the report or the summary: secrets
