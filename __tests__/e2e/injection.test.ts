@@ -231,3 +231,17 @@ describe('secrets a provider echoes in an error body stay out of the report, sum
     for (const secret of [privateKey, ...seen]) for (const form of forms(secret)) expect(unmasked(r)).not.toContain(form)
   }, 30_000)
 })
+
+describe('plain HTTP', () => {
+  it('warns when credentials go over plain HTTP to a host that is not loopback', async () => {
+    server = await hostileZtgame({})
+    const port = new URL(server.url).port
+    // 0.0.0.0 reaches this machine on Linux but is not a loopback name: it stands for a remote host
+    const remote = await ztgameRun(`http://0.0.0.0:${port}`)
+    expect(remote.code).toBe(0)
+    expect(remote.stdout).toMatch(/^::warning::endpoint http:\/\/0\.0\.0\.0:\d+ is plain HTTP: the credentials and every request go unencrypted/m)
+    const local = await ztgameRun(server.url)
+    expect(local.code).toBe(0)
+    expect(local.stdout).not.toContain('plain HTTP')
+  }, 30_000)
+})
