@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/errors.js'
-import { readSettings } from '../src/inputs.js'
+import { plainHttpWarning, readSettings } from '../src/inputs.js'
 
 const base = { provider: 'ztgame', token: 'tok-secret', urls: 'https://a.example/x' }
 function read(inputs: Record<string, string>) {
@@ -145,5 +145,60 @@ describe('readSettings', () => {
 
   it('does not require credentials for a dry run', () => {
     expect(read({ ...base, token: '', 'dry-run': 'true' }).settings.dryRun).toBe(true)
+  })
+
+  describe('numbers are plain decimals', () => {
+    const numeric = ['min-success-rate', 'timeout', 'poll-interval', 'concurrency', 'dir-threshold']
+    it.each(['0x10', '0b11', '0o7', '1e-9', '1E3', 'Infinity', '-Infinity', 'NaN', '+5', '  ', '\t', '1 0', '5%', '1,5', '1_000', '٣', '.', '-', ''])(
+      '%j is an input error for every numeric input',
+      (raw) => {
+        for (const input of numeric) {
+          // '' and blanks are "not set" once the runner trims them; here the raw value is passed as is
+          if (raw === '') continue
+          const err = errorOf({ ...base, provider: 'cdnetworks', token: '', username: 'u', 'api-key': 'k', [input]: raw })
+          expect(err.input).toBe(input)
+          expect(err.message).toMatch(/plain decimal/)
+        }
+      }
+    )
+
+    it.each([
+      ['min-success-rate', '.5', 0.5, 'minSuccessRate'],
+      ['min-success-rate', '99.', 99, 'minSuccessRate'],
+      ['min-success-rate', '007', 7, 'minSuccessRate'],
+      ['poll-interval', '0.25', 0.25, 'pollSeconds'],
+      ['timeout', '60', 60, 'timeoutSeconds'],
+      ['timeout', '60.0', 60, 'timeoutSeconds']
+    ])('%s %j → %d', (input, raw, value, field) => {
+      expect((read({ ...base, [input]: raw }).settings as any)[field]).toBe(value)
+    })
+  })
+
+  it.each(['https://x.example\n::error::PWN', 'https://x.example/\t', 'https://x.\u200bexample'])(
+    'an endpoint with a control character %j is refused, shown escaped',
+    (endpoint) => {
+      const err = errorOf({ ...base, endpoint })
+      expect(err.input).toBe('endpoint')
+      expect(err.message).not.toMatch(/[\n\t\u200b]/)
+      expect(err.message).toMatch(/control characters/)
+    }
+  )
+})
+
+describe('plainHttpWarning', () => {
+  it.each([
+    ['http://cdnapi.ztgame.com.cn', true],
+    ['http://10.0.0.5:8080/api', true],
+    ['HTTP://Example.com', true],
+    ['https://cdnapi.example.com', false],
+    ['http://127.0.0.1:8080', false],
+    ['http://127.1.2.3', false],
+    ['http://localhost:3000', false],
+    ['http://api.localhost', false],
+    ['http://[::1]:9000', false]
+  ])('%s → warns: %s', (endpoint, warns) => {
+    const warning = plainHttpWarning(endpoint)
+    expect(warning !== null).toBe(warns)
+    if (warning) expect(warning).toMatch(/plain HTTP.*unencrypted.*https:\/\//)
   })
 })

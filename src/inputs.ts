@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { hasControls, shown } from './external.js'
 import type { Mode } from './model.js'
 import { providerByName } from './providers/index.js'
 import type { Credentials, ProviderDefinition } from './providers/provider.js'
@@ -88,12 +89,43 @@ export interface Settings {
 
 export type GetInput = (name: string) => string
 
+/**
+ * A plain decimal: digits with an optional fraction (`.5` and `5.` too) and an optional minus
+ * (so `-1` is reported as out of range). Not `Number()`'s wider grammar: `0x10`, `0b11`, `1e-9`,
+ * `Infinity`, `+5` and blanks are refused rather than read as 16, 3, 0, ∞, 5 or 0.
+ */
+const PLAIN_DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/
+
 function parseNumber(input: string, raw: string, min: number, max: number, integer: boolean, what: string): number {
-  const value = Number(raw)
-  if (raw === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
-    throw new InputError(input, `'${raw}' is not ${what} (${min}–${max})`)
+  const value = PLAIN_DECIMAL.test(raw) ? Number(raw) : NaN
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new InputError(input, `'${shown(raw, 40)}' is not ${what} (${min}–${max}) written as a plain decimal such as ${integer ? '30' : '2.5'}`)
   }
   return value
+}
+
+/** Hosts whose traffic never leaves the machine: plain HTTP to them exposes nothing. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1'
+}
+
+/**
+ * A warning when `endpoint` sends credentials (tokens, keys, signatures) over plain HTTP to a
+ * host other than loopback, where anyone on the path can read or replay them; null otherwise.
+ */
+export function plainHttpWarning(endpoint: string): string | null {
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'http:' || isLoopback(url.hostname)) return null
+  return (
+    `endpoint ${shown(endpoint)} is plain HTTP: the credentials and every request go unencrypted to ${url.host}, readable by anyone on the way. ` +
+    `Set endpoint to its https:// address if the provider offers one (see the README's Security section).`
+  )
 }
 
 function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
@@ -152,7 +184,8 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   const endpoint = (read(Inputs.endpoint) || provider.defaultEndpoint).replace(/\/+$/, '')
   let parsedEndpoint: URL | null = null
   try {
-    parsedEndpoint = new URL(endpoint)
+    // The URL parser drops tabs and line breaks silently; the endpoint must not hold them.
+    if (!hasControls(endpoint)) parsedEndpoint = new URL(endpoint)
   } catch {
     /* reported below */
   }
@@ -166,7 +199,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   ) {
     throw new InputError(
       Inputs.endpoint,
-      `'${endpoint}' is not an http(s) base URL (no credentials, query or fragment); leave it empty for ${provider.defaultEndpoint}`
+      `'${shown(endpoint)}' is not an http(s) base URL (no credentials, query, fragment or control characters); leave it empty for ${provider.defaultEndpoint}`
     )
   }
 

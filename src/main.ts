@@ -7,8 +7,9 @@ import { checkPlanFits, batchForProvider, itemsFor, withBatchSize } from './engi
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, itemResult, operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
+import { MESSAGE_CHARS, shown } from './external.js'
 import { createTransport, type ClosableTransport } from './http/transport.js'
-import { Inputs, Outputs, readSettings, type Settings } from './inputs.js'
+import { Inputs, Outputs, plainHttpWarning, readSettings, type Settings } from './inputs.js'
 import type { ChangeSet, ItemResult, Plan } from './model.js'
 import type { CdnProvider } from './providers/provider.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
@@ -54,7 +55,8 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
         const { makeChangesApi } = await import('./changes/github-api.js')
         return makeChangesApi(settings.githubToken, owner, repo)
       },
-      log: (line) => log.info(line)
+      // lines quote the event payload (branch names) and git's answers
+      log: (line) => log.info(shown(line, MESSAGE_CHARS))
     }
   )
 }
@@ -71,7 +73,7 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
   if (settings.files.length > 0 || settings.urls === '') {
     changes = await log.group('Changed files', async () => {
       const found = await findChanges(settings, event)
-      log.info(found.source)
+      log.info(shown(found.source, MESSAGE_CHARS))
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
       log.info(`${count(found.files.length, 'changed file')}: ${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted`)
@@ -129,7 +131,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
       if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
     }
-    log.info(`provider ${settings.provider.name} at ${settings.endpoint}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    log.info(`provider ${settings.provider.name} at ${shown(settings.endpoint)}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
+    const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
+    if (plainHttp) log.warning(plainHttp)
     const { plan, collapsedDirs } = await makePlan(settings, event)
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
@@ -187,7 +191,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
             // A lost answer and what was done about it (looked up, or sent again).
             for (const note of o.notes) log.info(`${o.batch.op}: ${note}`)
             const again = o.resent > 0 ? ` (sent again ${o.resent}× after a lost answer)` : ''
-            const task = o.task?.localId ? `a task (${o.task.id})` : `task ${o.task?.id}`
+            const task = o.task?.localId ? `a task (${o.task.id})` : `task ${shown(o.task?.id ?? '')}`
             if (o.task) log.info(`${o.batch.op}: ${task} accepted ${count(o.batch.items.length, 'item')}${o.batch.host ? ` on ${o.batch.host}` : ''}${again}`)
             else log.warning(`${o.batch.op}: ${o.error}${again}`)
           },
@@ -228,7 +232,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
       log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
-    const failed = items.filter((i) => !isSuccess(i))
+    // from the report: messages and task ids redacted and bounded
+    const failed = report.items.filter((i) => !isSuccess(i))
     for (const item of failed.slice(0, NAMED_FAILURES)) log.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
     if (failed.length > NAMED_FAILURES) log.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
     if (items.length === 0) {

@@ -68,7 +68,18 @@ const cases: [string, Record<string, string>, string, string?][] = [
   ['files climbing out', { files: '../etc/passwd' }, 'files'],
   ['files absolute', { files: '/etc/passwd' }, 'files'],
   ['files with a backslash', { files: 'public\\a.html' }, 'files'],
-  ['dispatch with nothing to go on', { files: '' }, 'base', 'workflow_dispatch']
+  ['dispatch with nothing to go on', { files: '' }, 'base', 'workflow_dispatch'],
+  ['threshold in hex', { 'min-success-rate': '0x10' }, 'min-success-rate'],
+  ['threshold in binary', { 'min-success-rate': '0b11' }, 'min-success-rate'],
+  ['threshold with an exponent', { 'min-success-rate': '1e-9' }, 'min-success-rate'],
+  ['timeout Infinity', { timeout: 'Infinity' }, 'timeout'],
+  ['concurrency with a plus sign', { concurrency: '+5' }, 'concurrency'],
+  ['endpoint with a line break', { endpoint: 'https://api.example.com\n::error::PWN' }, 'endpoint'],
+  [
+    'rules that multiply through aliases',
+    { rules: `- &r\n  files: [${Array(3000).fill("'public/**'").join(',')}]\n  urls: 'https://x.example/{path}'\n${'- *r\n'.repeat(999)}` },
+    'rules'
+  ]
 ]
 
 let emulator: ZtgameEmulator

@@ -257,3 +257,55 @@ describe('parseRules: errors name the input and the rule', () => {
     expect(error.message).toContain("- files: 'public/**'")
   })
 })
+
+describe('parseRules: a small input cannot amplify', () => {
+  /** A billion-laughs style input: one anchored rule of 3,000 patterns, repeated by 999 aliases (3 million patterns). */
+  function aliasBomb(): string {
+    const patterns = Array.from({ length: 3000 }, (_, i) => `p${i}/**`).join(',')
+    const lines = [`- &r`, `  files: [${patterns}]`, `  urls: ${TEMPLATE}`]
+    for (let i = 0; i < 999; i++) lines.push('- *r')
+    return lines.join('\n') + '\n'
+  }
+
+  it('aliases that would expand 33 KB into millions of patterns end at once with an error on rules', () => {
+    const text = aliasBomb()
+    expect(text.length).toBeLessThan(40 * 1024)
+    const err = parseError(text)
+    expect(err.input).toBe('rules')
+    expect(err.message).toMatch(/more than 100,000 YAML values \(aliases such as \*name count once per use\)/)
+  }, 30_000)
+
+  it('nested aliases (each level ten of the one below) are counted as they expand', () => {
+    const lines = ['- files: &l0 [a/**, b/**, c/**, d/**, e/**, f/**, g/**, h/**, i/**, j/**]', `  urls: ${TEMPLATE}`]
+    // a list of lists is not a valid `files`, but the count stops before any rule is compiled
+    lines.push('- files: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]', `  urls: ${TEMPLATE}`)
+    for (let level = 2; level < 7; level++) {
+      const prev = `*l${level - 1}`
+      lines.push(`- files: &l${level} [${Array(10).fill(prev).join(', ')}]`, `  urls: ${TEMPLATE}`)
+    }
+    expect(parseError(lines.join('\n')).message).toMatch(/more than 100,000 YAML values/)
+  })
+
+  it('a few aliases of a small anchor are fine', () => {
+    const rules = parseRules(`- files: &assets ['img/**', 'css/**']\n  urls: ${TEMPLATE}\n- files: *assets\n  urls: 'https://cdn2.example.com/{path}'\n`)
+    expect(rules.map((r) => r.files)).toEqual([
+      ['img/**', 'css/**'],
+      ['img/**', 'css/**']
+    ])
+  })
+
+  it('brace expansion counts every pattern it makes', () => {
+    const braces = Array.from({ length: 14 }, (_, i) => `{a${i},b${i}}`).join('') // 16,384 patterns
+    const err = parseError(`- files: '${braces}/**'\n  urls: ${TEMPLATE}\n`)
+    expect(err.message).toMatch(/^Input 'rules': rule 1: "files" pattern .* takes the rules past 10,000 glob patterns after brace expansion/)
+    // 2^13 = 8,192 patterns is within the budget
+    expect(parseRules(`- files: '${braces.replace('{a13,b13}', '')}/**'\n  urls: ${TEMPLATE}\n`)).toHaveLength(1)
+  })
+
+  it('more than 1,000 rules, or 1,000 URL templates, are refused', () => {
+    const rule = `- files: 'a/**'\n  urls: ${TEMPLATE}\n`
+    expect(parseError(rule.repeat(1001)).message).toMatch(/has 1,001 rules, more than 1,000/)
+    const urls = Array.from({ length: 1001 }, (_, i) => `'https://c${i}.example.com/{path}'`).join(', ')
+    expect(parseError(`- files: 'a/**'\n  urls: [${urls}]\n`).message).toMatch(/rule 1: "urls" takes the rules past 1,000 URL templates/)
+  })
+})

@@ -3,6 +3,7 @@ import type { ItemResult, ItemState } from '../../src/model.js'
 import { buildReport } from '../../src/report/report.js'
 import { MAX_ROWS, renderSummary } from '../../src/report/summary.js'
 import { computeVerdict } from '../../src/report/verdict.js'
+import { addSecret, clearSecrets } from '../../src/redact.js'
 
 const item = (state: ItemState, url = 'https://a.example/x', op: 'purge' | 'prefetch' = 'purge'): ItemResult => ({
   op,
@@ -58,7 +59,7 @@ describe('renderSummary', () => {
   it('escapes HTML in URLs and messages', () => {
     const bad = { ...item('failure', 'https://a.example/<script>&'), message: '<b>x</b>' }
     const text = renderSummary(report([bad]))
-    expect(text).toContain('https://a.example/&lt;script&gt;&amp;')
+    expect(text).toContain('https://a.example/&#60;script&#62;&#38;')
     expect(text).not.toContain('<script>')
     expect(text).not.toContain('<b>x</b>')
   })
@@ -89,6 +90,70 @@ describe('writeReport', () => {
       expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report)
     } finally {
       await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('external values in the summary and the report', () => {
+  const report = (items: ItemResult[], taskIds = ['t1']) =>
+    buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, 100), taskIds, items })
+
+  /** The item table's rows. */
+  const rows = (text: string) => text.split('\n').filter((l) => l.startsWith('<tr><td>'))
+
+  const hostile = [
+    'FAIL\n\n# heading\n\n![x](https://evil.example/x.png)',
+    '[link](https://evil.example) **bold** _em_ `code` ~~s~~ $x$ \\',
+    '</td></tr></table><img src=x onerror=alert(1)>',
+    '| a | b |\n|---|---|',
+    'line\r\nbreak\u2028sep\u0085nel'
+  ]
+
+  it.each(hostile)('a status word %j stays inside its cell: no line break, tag, heading, link or image survives', (word) => {
+    const text = renderSummary(report([{ ...item('failure'), message: word, taskId: word }]))
+    const plain = renderSummary(report([{ ...item('failure'), message: 'x', taskId: 'x' }]))
+    // the same lines as with a harmless word, but for the one table row
+    const [row] = rows(text)
+    expect(text.split('\n').map((l) => (l === row ? '' : l))).toEqual(plain.split('\n').map((l) => (l === rows(plain)[0] ? '' : l)))
+    expect(row).toMatch(/^<tr>(<td>[^<>]*<\/td>){6}<\/tr>$/)
+    for (const syntax of ['![', '](', '**', '`', '~~', '$', '\\', '<img', '|', '\n', '\r', '\u2028', '\u0085']) {
+      expect(row.replace(/^<tr>|<\/tr>$/g, '').replace(/<\/?td>/g, '')).not.toContain(syntax)
+    }
+  })
+
+  it('collapsed directories (a Markdown list) are escaped the same way', () => {
+    const r = report([item('success')])
+    r.collapsedDirs = [{ dir: 'https://a.example/[x](y)/\n# h/', files: 3 }]
+    const text = renderSummary(r)
+    expect(text).toContain('- https://a.example/&#91;x&#93;&#40;y&#41;/&#92;n &#35; h/ (3 files)'.replace(' &#35;', '&#35;'))
+    expect(text).not.toMatch(/^# h/m)
+  })
+
+  it('a 5 MB error body and a 1 KB task id are bounded in the report and the summary', () => {
+    const body = 'E'.repeat(5 * 1024 * 1024)
+    const id = 'i'.repeat(1024)
+    const r = report([{ ...item('failure'), message: `HTTP 500: ${body}`, taskId: id }], [id])
+    expect(r.items[0].message.length).toBeLessThan(2100)
+    expect(r.items[0].message).toContain(`…(${body.length + 10} characters)`)
+    expect(r.taskIds[0]).toBe(id) // ids stay whole in the report: the user looks them up
+    const text = renderSummary(r)
+    expect(text.length).toBeLessThan(5000)
+    expect(text).toContain('…&#40;1024 characters&#41;')
+  })
+
+  it('redacts recorded secrets in any encoding from messages and task ids', () => {
+    const secret = 'tok-Zq81-secret'
+    addSecret(secret)
+    try {
+      const echoed = `403: token ${secret} (${Buffer.from(secret).toString('base64')}, ${encodeURIComponent(secret)}, ${Buffer.from(secret).toString('hex')})`
+      const r = report([{ ...item('failure'), message: echoed, taskId: secret }], [secret])
+      const all = JSON.stringify(r) + renderSummary(r)
+      expect(all).not.toContain(secret)
+      expect(all).not.toContain(Buffer.from(secret).toString('base64'))
+      expect(all).not.toContain(Buffer.from(secret).toString('hex'))
+      expect(r.items[0].message).toBe('403: token *** (***, ***, ***)')
+    } finally {
+      clearSecrets()
     }
   })
 })

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '@actions/core'
 import fc from 'fast-check'
-import { escapeData, escapeProperty, formatCommand, getInput, log } from '../../src/runner/commands.js'
+import { escapeData, escapeProperty, formatCommand, getInput, log, neutralise } from '../../src/runner/commands.js'
+import { clearSecrets } from '../../src/redact.js'
 
 /** What `fn` writes to stdout, without letting it reach the test's own output. */
 function stdoutOf(fn: () => void): string {
@@ -24,6 +25,7 @@ function stdoutOf(fn: () => void): string {
 
 afterEach(() => {
   process.exitCode = undefined
+  clearSecrets()
 })
 
 // Text with the characters the protocol escapes, and anything else.
@@ -37,12 +39,12 @@ describe('workflow commands', () => {
     expect(formatCommand('endgroup', {}, '')).toBe('::endgroup::')
   })
 
-  it('write what @actions/core writes for the same calls', () => {
+  it('write what @actions/core writes for the same calls (text no runner would read as a command)', () => {
     fc.assert(
       fc.property(
-        text,
+        text.filter((t) => neutralise(t) === t),
         fc.option(
-          text.filter((t) => t !== ''),
+          text.filter((t) => t !== '' && neutralise(t) === t),
           { nil: undefined }
         ),
         (message, title) => {
@@ -53,11 +55,13 @@ describe('workflow commands', () => {
             [() => log.notice(message, props), () => core.notice(message, props)],
             [() => log.warning(message, props), () => core.warning(message, props)],
             [() => log.error(message, props), () => core.error(message, props)],
-            [() => log.setSecret(message), () => core.setSecret(message)],
             [() => log.startGroup(message), () => core.startGroup(message)],
-            [() => log.endGroup(), () => core.endGroup()]
+            [() => log.endGroup(), () => core.endGroup()],
+            // last: it records `message` as a secret, which later calls would show as ***
+            [() => log.setSecret(message), () => core.setSecret(message)]
           ]
           for (const [ours, theirs] of pairs) expect(stdoutOf(ours)).toBe(stdoutOf(theirs))
+          clearSecrets()
         }
       ),
       { numRuns: 300 }
@@ -97,5 +101,115 @@ describe('workflow commands', () => {
       delete process.env[key]
       expect(getInput(name)).toBe(core.getInput(name))
     }
+  })
+})
+
+/**
+ * What the runner reads as a workflow command, after actions/runner's ActionCommand.cs:
+ * TryParseV2 (a line that starts with `::` after TrimStart, a registered name up to the next
+ * `::`) and, when that fails, TryParse (`##[` anywhere, a registered name up to `]`). Names
+ * are compared as the runner registers them; TrimStart is modelled with JS white space.
+ */
+const REGISTERED = new Set([
+  'set-env',
+  'set-output',
+  'save-state',
+  'add-mask',
+  'add-path',
+  'add-matcher',
+  'remove-matcher',
+  'debug',
+  'warning',
+  'error',
+  'notice',
+  'group',
+  'endgroup',
+  'echo',
+  'stop-commands'
+])
+export function runnerCommand(line: string): string | null {
+  const trimmed = line.replace(/^\s+/, '')
+  if (trimmed.startsWith('::')) {
+    const end = trimmed.indexOf('::', 2)
+    if (end >= 0) {
+      const name = trimmed.slice(2, end).split(' ')[0]
+      if (REGISTERED.has(name)) return name
+    }
+  }
+  const at = line.indexOf('##[')
+  if (at >= 0) {
+    const close = line.indexOf(']', at)
+    if (close >= 0) {
+      const name = line.slice(at + 3, close).split(' ')[0]
+      if (REGISTERED.has(name)) return name
+    }
+  }
+  return null
+}
+
+/** Every line `fn` writes, split where the runner splits (CR, LF, CRLF). */
+const linesOf = (fn: () => void): string[] =>
+  stdoutOf(fn)
+    .replace(/\n$/, '')
+    .split(/\r\n|\r|\n/)
+
+describe('no text passed to the log becomes a command', () => {
+  const injections = [
+    'x\n::error::PWN',
+    '::add-mask::abc',
+    '  ::stop-commands::tok',
+    '\t::set-output name=a::1',
+    'x\r::warning::PWN',
+    'x\r\n::group::PWN',
+    'before ##[error]PWN',
+    '##[stop-commands]tok',
+    'a\n  ##[add-mask]secret',
+    '\u200b::error::zero-width space first',
+    '#\u200b#[error]zero-width inside',
+    '\u00a0\u3000::error::unicode spaces'
+  ]
+
+  it.each(injections)('log.info(%j) writes no command line and shows the text escaped', (text) => {
+    const lines = linesOf(() => log.info(text))
+    for (const line of lines) expect(runnerCommand(line)).toBeNull()
+    // visible and reversible: only backslashes were added
+    expect(lines.join('\n').replace(/\\/g, '')).toBe(text.replace(/\r\n|\r/g, '\n'))
+  })
+
+  it.each(injections)('warning/error/notice/debug/group(%j) write exactly one line, read as that command', (text) => {
+    const calls: [string, () => void][] = [
+      ['warning', () => log.warning(text, { title: text })],
+      ['error', () => log.error(text)],
+      ['notice', () => log.notice(text)],
+      ['debug', () => log.debug(text)],
+      ['group', () => log.startGroup(text)],
+      ['error', () => log.setFailed(text)]
+    ]
+    for (const [name, call] of calls) {
+      const lines = linesOf(call).filter((l) => l !== '')
+      expect(lines).toHaveLength(1)
+      expect(runnerCommand(lines[0])).toBe(name)
+      expect(lines[0]).not.toContain('##[')
+    }
+  })
+
+  it('neutralises every line a property-generated text produces', () => {
+    const hostile = fc.stringMatching(/^[:#[\]\r\n \tabc\u200b]*$/)
+    fc.assert(
+      fc.property(hostile, (text) => {
+        for (const line of linesOf(() => log.info(text))) expect(runnerCommand(line)).toBeNull()
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it('redacts a recorded secret, in its encodings, from plain lines and annotations', () => {
+    const secret = 'tok-Zq81-secret'
+    const out = stdoutOf(() => {
+      log.setSecret(secret)
+      log.info(`a ${secret} b ${Buffer.from(secret).toString('base64')} c ${encodeURIComponent(secret)}`)
+      log.error(`echo: ${Buffer.from(secret).toString('hex')}`)
+    })
+    expect(out).toBe(`::add-mask::${secret}\na *** b *** c ***\n::error::echo: ***\n`)
   })
 })

@@ -59,6 +59,30 @@ export const RULE_KEYS = ['files', 'urls', 'strip', 'index'] as const
  */
 const GLOB_OPTIONS: MinimatchOptions = { dot: true, nocomment: true, nonegate: true, platform: 'linux' }
 
+/**
+ * Bounds on what the `rules` input may expand to, so a small input cannot make millions of
+ * patterns (YAML aliases repeat a node without repeating its text; `{a,b}` braces multiply).
+ * Real rule sets are a few dozen rules of a few patterns each.
+ */
+export const RULE_LIMITS = {
+  /** Rules in the list. */
+  rules: 1000,
+  /** YAML nodes of the loaded rules, each alias counted as the whole node it repeats. */
+  nodes: 100_000,
+  /** Glob patterns after brace expansion, over all rules. */
+  globs: 10_000,
+  /** URL templates over all rules (each changed file becomes one URL per template). */
+  templates: 1000
+}
+
+/** Glob patterns (after brace expansion) and URL templates still allowed in this parse. */
+interface GlobBudget {
+  left: number
+  templates: number
+}
+
+const newBudget = (): GlobBudget => ({ left: RULE_LIMITS.globs, templates: RULE_LIMITS.templates })
+
 const EXAMPLE = `e.g.\n- files: 'public/**'\n  strip: 'public/'\n  urls: 'https://cdn.example.com/{path}'`
 
 function ruleError(rule: number, detail: string): InputError {
@@ -147,7 +171,7 @@ function affixesDecide(matcher: Minimatch): boolean {
   return globstar === row.length - 2 && matcher.globSet.every((expanded) => STAR_THEN_LITERAL.test(expanded.slice(expanded.lastIndexOf('/') + 1)))
 }
 
-function compileGlob(rule: number, pattern: string): CompiledGlob {
+function compileGlob(rule: number, pattern: string, budget: GlobBudget): CompiledGlob {
   const segments = pattern.split('/')
   if (pattern.startsWith('/') || segments.includes('.') || segments.includes('..')) {
     throw ruleError(
@@ -157,9 +181,17 @@ function compileGlob(rule: number, pattern: string): CompiledGlob {
   }
   let matcher: Minimatch
   try {
-    matcher = new Minimatch(pattern, GLOB_OPTIONS)
+    // one more than the budget: expansion stops there, and the check below sees it was over
+    matcher = new Minimatch(pattern, { ...GLOB_OPTIONS, braceExpandMax: budget.left + 1 })
   } catch (error) {
     throw ruleError(rule, `"files" pattern ${JSON.stringify(pattern.slice(0, 80))} is not a valid glob: ${(error as Error).message}`)
+  }
+  budget.left -= matcher.globSet.length
+  if (budget.left < 0) {
+    throw ruleError(
+      rule,
+      `"files" pattern ${JSON.stringify(pattern.slice(0, 80))} takes the rules past ${RULE_LIMITS.globs.toLocaleString('en')} glob patterns after brace expansion; write fewer or broader patterns (e.g. 'img/**' rather than listing each file)`
+    )
   }
   const prefixes = [...new Set(literalPrefixes(matcher))]
   const suffixes = literalSuffixes(matcher)
@@ -198,16 +230,16 @@ function globMatchesPath(glob: CompiledGlob, path: string, plain: boolean): bool
   return rows !== null ? rowsMatch(rows, path) : glob.matcher.match(path)
 }
 
-function compileFiles(rule: number, value: unknown): Pick<CompiledRule, 'files' | 'include' | 'exclude' | 'prefixes'> {
+function compileFiles(rule: number, value: unknown, budget: GlobBudget): Pick<CompiledRule, 'files' | 'include' | 'exclude' | 'prefixes'> {
   const files = stringList(rule, 'files', value, 'a glob')
   const include: CompiledGlob[] = []
   const exclude: CompiledGlob[] = []
   for (const pattern of files) {
     if (pattern.startsWith('!')) {
       if (pattern.length === 1) throw ruleError(rule, '"files" has a "!" with no pattern after it')
-      exclude.push(compileGlob(rule, pattern.slice(1)))
+      exclude.push(compileGlob(rule, pattern.slice(1), budget))
     } else {
-      include.push(compileGlob(rule, pattern))
+      include.push(compileGlob(rule, pattern, budget))
     }
   }
   if (include.length === 0) {
@@ -251,8 +283,8 @@ function suggestKey(key: string): string {
   return near === undefined ? '' : ` (did you mean "${near}"?)`
 }
 
-/** Checks one rule's raw YAML value and compiles it. */
-export function compileRule(rule: number, raw: unknown): CompiledRule {
+/** Checks one rule's raw YAML value and compiles it, within `budget` glob patterns (shared by all rules of a parse). */
+export function compileRule(rule: number, raw: unknown, budget: GlobBudget = newBudget()): CompiledRule {
   if (raw === null || raw === undefined) throw ruleError(rule, `is empty; each rule needs "files" and "urls", ${EXAMPLE}`)
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw ruleError(rule, `must be a mapping with "files" and "urls", got ${describeValue(raw)}; ${EXAMPLE}`)
@@ -269,8 +301,16 @@ export function compileRule(rule: number, raw: unknown): CompiledRule {
   if (fields.urls === undefined || fields.urls === null) {
     throw ruleError(rule, `missing "urls": add the URL template(s) files map to, e.g. urls: 'https://cdn.example.com/{path}'`)
   }
-  const files = compileFiles(rule, fields.files)
-  const templates = stringList(rule, 'urls', fields.urls, 'a URL template').map((text) => compileTemplate(text.trim(), rule))
+  const files = compileFiles(rule, fields.files, budget)
+  const texts = stringList(rule, 'urls', fields.urls, 'a URL template')
+  budget.templates -= texts.length
+  if (budget.templates < 0) {
+    throw ruleError(
+      rule,
+      `"urls" takes the rules past ${RULE_LIMITS.templates.toLocaleString('en')} URL templates; each changed file becomes one URL per template`
+    )
+  }
+  const templates = texts.map((text) => compileTemplate(text.trim(), rule))
   return {
     index: rule,
     ...files,
@@ -278,6 +318,22 @@ export function compileRule(rule: number, raw: unknown): CompiledRule {
     templates,
     indexFile: compileIndex(rule, fields.index)
   }
+}
+
+/**
+ * Whether `value` has more than `budget` nodes, counting a node repeated by an alias each
+ * time it appears (as the rules compiler would meet it). Stops as soon as the budget is spent.
+ */
+function exceedsNodes(value: unknown, budget: number): boolean {
+  let left = budget
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    if (--left < 0) return true
+    const node = stack.pop()
+    if (Array.isArray(node)) for (const item of node) stack.push(item)
+    else if (node !== null && typeof node === 'object') for (const [key, item] of Object.entries(node)) stack.push(key, item)
+  }
+  return false
 }
 
 /** Only blank lines and comments: no YAML document at all. */
@@ -325,7 +381,20 @@ export function parseRules(text: string): CompiledRule[] {
   if (!Array.isArray(value)) {
     throw new InputError('rules', `must be a YAML list of rules, each starting with "- ", got ${describeValue(value)}; ${EXAMPLE}`)
   }
-  return value.map((raw: unknown, i) => compileRule(i + 1, raw))
+  if (value.length > RULE_LIMITS.rules) {
+    throw new InputError(
+      'rules',
+      `has ${value.length.toLocaleString('en')} rules, more than ${RULE_LIMITS.rules.toLocaleString('en')}; merge rules that share a URL template`
+    )
+  }
+  if (exceedsNodes(value, RULE_LIMITS.nodes)) {
+    throw new InputError(
+      'rules',
+      `expands to more than ${RULE_LIMITS.nodes.toLocaleString('en')} YAML values (aliases such as *name count once per use); write the rules out without repeating large anchors`
+    )
+  }
+  const budget = newBudget()
+  return value.map((raw: unknown, i) => compileRule(i + 1, raw, budget))
 }
 
 /** Whether `path` matches `rule`: at least one include pattern and no exclude pattern. */

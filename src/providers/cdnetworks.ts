@@ -1,9 +1,11 @@
 import { createHash, createHmac } from 'node:crypto'
 import { InputError } from '../errors.js'
+import { shown } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  checkTaskId,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -269,7 +271,7 @@ class CdnetworksClient implements CdnProvider {
     this.ctx.log(
       this.scheme.kind === 'aksk'
         ? 'cdnetworks: signing requests with AK/SK (CNC-HMAC-SHA256)'
-        : `cdnetworks: signing requests with the API key of user ${this.scheme.username} (HMAC-SHA1 of Date)`
+        : `cdnetworks: signing requests with the API key of user ${shown(this.scheme.username)} (HMAC-SHA1 of Date)`
     )
   }
 
@@ -327,7 +329,7 @@ class CdnetworksClient implements CdnProvider {
     let out = message.replace(/\s+/g, ' ').trim()
     const secrets = [...derived, this.scheme.kind === 'aksk' ? this.scheme.secretKey : this.scheme.apiKey].filter((s) => s.length >= 4)
     for (const secret of secrets) out = out.split(secret).join('***')
-    return out.length > 300 ? `${out.slice(0, 300)}…` : out
+    return shown(out)
   }
 
   /**
@@ -419,7 +421,7 @@ class CdnetworksClient implements CdnProvider {
     const id = text(field(data, 'itemId'))
     // Accepted, but the id is lost: as ambiguous as a lost answer (the engine looks it up).
     if (id === '') throw new ProviderError(`${what}: answer has Code 1 but no itemId`, false, true)
-    return { id, op: batch.op, items: batch.items, submittedAt }
+    return { id: checkTaskId(id, what), op: batch.op, items: batch.items, submittedAt }
   }
 
   /** Page size asked for; STATUS_DEFAULT_PAGE_SIZE once the server refused the larger one. */
@@ -514,7 +516,7 @@ class CdnetworksClient implements CdnProvider {
         const found = entries.get(urlKey(item.url))
         if (!found) continue // not listed yet: stays pending
         const entry = pickEntry(found, task.submittedAt)
-        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status || 'no status' })
+        out.push({ taskId: task.id, url: item.url, state: mapStatus(entry.status), detail: entry.status === '' ? 'no status' : shown(entry.status) })
       }
     }
     return out
@@ -543,7 +545,7 @@ class CdnetworksClient implements CdnProvider {
 
   /** One status page of a task: its statuses (only this task's URLs), the total and the page size served. */
   private async readPage(task: Task, pageNo: number, pageSize: number): Promise<{ statuses: ItemStatus[]; count: number; served: number; entries: number }> {
-    const what = `cdnetworks ${task.op} status of item ${task.id}${pageNo === 1 ? '' : `, page ${pageNo}`}`
+    const what = `cdnetworks ${task.op} status of item ${shown(task.id)}${pageNo === 1 ? '' : `, page ${pageNo}`}`
     const data = await this.call(task.op, PATHS[task.op].query, { itemId: task.id, pageNo, pageSize }, what)
     const listed = integer(field(data, 'count'))
     const detail = field(data, 'resultDetail') ?? (listed === 0 ? [] : undefined)
@@ -608,7 +610,7 @@ class CdnetworksClient implements CdnProvider {
       if (fatal !== undefined) throw fatal
       if (failed.length > 0 && out.length === 0) throw failed[0]
       if (failed.length > 0)
-        this.ctx.log(`cdnetworks: ${(failed[0] as Error).message}; ${failed.length} page(s) of item ${task.id} are asked again in the next round`)
+        this.ctx.log(`cdnetworks: ${(failed[0] as Error).message}; ${failed.length} page(s) of item ${shown(task.id)} are asked again in the next round`)
       return out
     }
   }

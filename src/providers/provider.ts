@@ -1,3 +1,4 @@
+import { hasControls, MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemKind, Operation } from '../model.js'
 import type { Transport } from '../http/transport.js'
 
@@ -67,7 +68,10 @@ export interface ItemStatus {
   at?: number
 }
 
-/** A submit or status call the provider refused or that failed in transport. */
+/**
+ * A submit or status call the provider refused or that failed in transport. The message is
+ * made fit to show (secrets redacted, controls escaped, bounded) whatever it quotes.
+ */
 export class ProviderError extends Error {
   constructor(
     message: string,
@@ -76,9 +80,23 @@ export class ProviderError extends Error {
     /** The request may have been acted on although no answer came back (a submit may have made a task; the engine resolves it). */
     readonly ambiguous = false
   ) {
-    super(message)
+    super(shown(message, MESSAGE_CHARS))
     this.name = 'ProviderError'
   }
+}
+
+/** Longest task id taken from an answer; real ids are tens of characters. */
+export const MAX_TASK_ID_CHARS = 1024
+
+/**
+ * A task id from a provider's answer, used as is in later requests and the report. An id
+ * over MAX_TASK_ID_CHARS or holding control characters is no real id: the answer is taken
+ * as malformed (a ProviderError; the batch counts as failed and is not sent again).
+ */
+export function checkTaskId(id: string, what: string): string {
+  if (id.length <= MAX_TASK_ID_CHARS && !hasControls(id)) return id
+  const why = id.length > MAX_TASK_ID_CHARS ? `${id.length} characters, more than ${MAX_TASK_ID_CHARS}` : 'it holds control characters'
+  throw new ProviderError(`${what}: the answer's task id is malformed (${why}): ${shown(id, 80)}`)
 }
 
 export interface CdnProvider {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import { InputError } from '../errors.js'
+import { shown } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  checkTaskId,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -142,8 +144,7 @@ class UcloudClient implements CdnProvider {
     let out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
     const { privateKey } = this.ctx.credentials
     if (privateKey !== '') out = out.split(privateKey).join('***')
-    out = out.trim().replace(/\s+/g, ' ')
-    return out.length > 300 ? `${out.slice(0, 300)}…` : out
+    return shown(out.trim().replace(/\s+/g, ' '))
   }
 
   private bodyText(res: HttpResponse): string {
@@ -271,7 +272,7 @@ class UcloudClient implements CdnProvider {
     const data = await this.call(SUBMIT_ACTION[batch.op], params, what, false)
     const id = idOf(data.TaskId)
     if (id === '') throw new ProviderError(`${what}: answer has RetCode 0 but no TaskId; UCloud may or may not have accepted it`, false, true)
-    return { id, op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+    return { id: checkTaskId(id, what), op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
   }
 
   /**
@@ -292,7 +293,7 @@ class UcloudClient implements CdnProvider {
         const task = asRecord(entry)
         const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
         if (urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
-          return { id: idOf(task?.TaskId), op: batch.op, items: batch.items, submittedAt: since }
+          return { id: checkTaskId(idOf(task?.TaskId), what), op: batch.op, items: batch.items, submittedAt: since }
         }
       }
       const total = typeof data.TotalCount === 'number' ? data.TotalCount : list.length
@@ -358,10 +359,10 @@ class UcloudClient implements CdnProvider {
         if (word !== '') {
           const state = mapStatus(word)
           const progress = typeof u?.Progress === 'number' && state === 'pending' ? ` ${u.Progress}%` : ''
-          out.push({ taskId: task.id, url: item.url, state, detail: `${word}${progress}` })
+          out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word)}${progress}` })
         } else if (taskWord !== '') {
           // The URL is not in UrlLists: take the task's status (tolerant; inferred).
-          out.push({ taskId: task.id, url: item.url, state: mapStatus(taskWord), detail: `${taskWord} (task)` })
+          out.push({ taskId: task.id, url: item.url, state: mapStatus(taskWord), detail: `${shown(taskWord)} (task)` })
         } else {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: 'no status in the answer' })
         }

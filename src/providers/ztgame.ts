@@ -1,7 +1,9 @@
 import { InputError } from '../errors.js'
+import { shown } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import {
   asRecord,
+  checkTaskId,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -47,12 +49,12 @@ function mapStatus(word: string): ItemStatusState {
 function errorText(res: HttpResponse): string {
   try {
     const err = asRecord(JSON.parse(res.text))?.error
-    if (typeof err === 'string') return err
+    if (typeof err === 'string') return shown(err)
   } catch {
     /* not JSON */
   }
   const text = res.text.trim().replace(/\s+/g, ' ')
-  return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
+  return text.length > 0 && text.length <= 200 ? shown(text) : `${res.text.length} bytes`
 }
 
 /**
@@ -65,7 +67,7 @@ function acceptedId(body: unknown, what: string): string {
   const api = asRecord(root?.zt_api)
   if (api) {
     if (typeof api.ret !== 'number') throw new ProviderError(`${what}: answer has no zt_api.ret`)
-    if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${String(api.msg ?? '')}`)
+    if (api.ret !== 0) throw new ProviderError(`${what} failed: ret ${api.ret}: ${shown(String(api.msg ?? ''))}`)
     if (typeof api.reqId !== 'string' || api.reqId === '') throw new ProviderError(`${what}: answer has no zt_api.reqId`)
     return api.reqId
   }
@@ -73,7 +75,7 @@ function acceptedId(body: unknown, what: string): string {
     if (typeof root.successRate === 'number' && root.successRate < 100) throw new ProviderError(`${what} failed: successRate ${root.successRate}`)
     return root.reqId
   }
-  if (root && typeof root.error === 'string') throw new ProviderError(`${what} failed: ${root.error}`)
+  if (root && typeof root.error === 'string') throw new ProviderError(`${what} failed: ${shown(root.error)}`)
   throw new ProviderError(`${what}: answer has neither zt_api.reqId nor reqId`)
 }
 
@@ -159,13 +161,13 @@ class ZtgameClient implements CdnProvider {
       if (err instanceof HttpError) throw new ProviderError(err.message, false, true)
       throw err
     }
-    return { id: acceptedId(body, what), op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+    return { id: checkTaskId(acceptedId(body, what), what), op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
   }
 
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     const out: ItemStatus[] = []
     for (const task of tasks) {
-      const what = `ztgame status of task ${task.id}`
+      const what = `ztgame status of task ${shown(task.id)}`
       let res: HttpResponse
       try {
         res = await this.ctx.request({
@@ -196,7 +198,8 @@ class ZtgameClient implements CdnProvider {
       if (typeof word !== 'string') throw new ProviderError(`${what}: answer has no task.taskStatus`, true)
       // The status is per task: every URL of the task shares it.
       const state = mapStatus(word)
-      for (const item of task.items) out.push({ taskId: task.id, url: item.url, state, detail: word })
+      const detail = shown(word)
+      for (const item of task.items) out.push({ taskId: task.id, url: item.url, state, detail })
     }
     return out
   }

@@ -1,6 +1,8 @@
 import { mkdir, open } from 'node:fs/promises'
 import path from 'node:path'
+import { MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemResult, Mode } from '../model.js'
+import { redact } from '../redact.js'
 import type { CollapsedDir } from '../plan/collapse.js'
 import type { Verdict } from './verdict.js'
 
@@ -21,6 +23,32 @@ export interface Report {
   items: ItemResult[]
 }
 
+/** `fn` remembering its answers: many items share a message or a task id. */
+function memo(fn: (text: string) => string): (text: string) => string {
+  const seen = new Map<string, string>()
+  return (text) => {
+    let out = seen.get(text)
+    if (out === undefined) seen.set(text, (out = fn(text)))
+    return out
+  }
+}
+
+/**
+ * Items as the report shows them: what came from outside (the message, the task id) redacted,
+ * and the message bounded. Task ids stay whole (providers refuse absurd ones): a user looks
+ * them up with the provider.
+ */
+function reportItems(items: readonly ItemResult[]): ItemResult[] {
+  const message = memo((text) => shown(text, MESSAGE_CHARS))
+  const taskId = memo(redact)
+  return items.map((item) => {
+    const m = message(item.message)
+    const t = item.taskId === null ? null : taskId(item.taskId)
+    return m === item.message && t === item.taskId ? item : { ...item, message: m, taskId: t }
+  })
+}
+
+/** The report of a run; every external string in it is redacted and bounded (see reportItems). */
 export function buildReport(fields: {
   provider: string
   mode: Mode
@@ -42,9 +70,9 @@ export function buildReport(fields: {
     minSuccessRate: verdict.threshold,
     passed: verdict.passed,
     totals: { items: verdict.total, succeeded: verdict.succeeded, failed: verdict.failed },
-    taskIds: fields.taskIds,
+    taskIds: fields.taskIds.map(redact),
     collapsedDirs: fields.collapsedDirs ?? [],
-    items: fields.items
+    items: reportItems(fields.items)
   }
 }
 

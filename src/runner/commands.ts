@@ -1,6 +1,8 @@
 /**
  * The log half of the runner protocol: workflow commands on stdout (`::add-mask::`,
- * `::group::`, `::error title=…::`), formatted and escaped exactly as @actions/core does.
+ * `::group::`, `::error title=…::`), formatted and escaped exactly as @actions/core does,
+ * with two guards it lacks: recorded secrets are redacted, and no text the action logs can
+ * become a command of its own (see neutralise).
  *
  * Written here rather than imported because @actions/core loads its OIDC client, and with
  * it undici, when imported: about a quarter of the action's start-up, for a feature this
@@ -8,6 +10,7 @@
  * ./outputs.ts), for the file commands (outputs, job summary).
  */
 import { EOL } from 'node:os'
+import { addSecret, redact } from '../redact.js'
 
 export interface AnnotationProperties {
   title?: string
@@ -27,21 +30,65 @@ export function formatCommand(name: string, properties: Record<string, string | 
   return `::${name}${props.length > 0 ? ` ${props.join(',')}` : ''}::${escapeData(message)}`
 }
 
+/**
+ * Characters the runner may pass over when it looks for a command: .NET's TrimStart skips
+ * white space, and its culture-aware StartsWith/IndexOf ignore zero-width and other
+ * ignorable characters. A superset, so more lines are neutralised rather than fewer.
+ */
+const SKIPPED = '[\\s\\p{Cc}\\p{Cf}\\p{Mn}\\p{Me}\\p{Z}]'
+/** `::` at the start of a line (after skipped characters): the runner's command form. */
+const LEADING_COMMAND = new RegExp(`^(${SKIPPED}*):(?=${SKIPPED}*:)`, 'u')
+/** `##[` anywhere in a line: the legacy form, which the runner looks for anywhere (IndexOf). */
+const LEGACY_COMMAND = new RegExp(`(#${SKIPPED}*#${SKIPPED}*)\\[`, 'gu')
+
+/**
+ * One line of plain output made unreadable as a workflow command, visibly: a backslash goes
+ * before a leading `::` (`\::error::x`) and before the `[` of `##[` (`##\[error]x`).
+ * The runner's parsers are in actions/runner src/Runner.Common/ActionCommand.cs (TryParseV2:
+ * `::` after TrimStart; TryParse: `##[` at any IndexOf), tried in that order on every line.
+ */
+export const neutraliseLine = (line: string): string => breakLegacy(line.replace(LEADING_COMMAND, '$1\\:'))
+
+/** `text` with the `[` of every `##[` escaped by a backslash. */
+const breakLegacy = (text: string): string => text.replace(LEGACY_COMMAND, '$1\\[')
+
+/** Every line of `text` neutralised; the line breaks (CR, LF, CRLF: where the runner splits) are kept. */
+export const neutralise = (text: string): string =>
+  text
+    .split(/(\r\n|\r|\n)/)
+    .map((part, i) => (i % 2 === 0 ? neutraliseLine(part) : part))
+    .join('')
+
 const write = (line: string): void => {
   process.stdout.write(line + EOL)
 }
-const command = (name: string, message: string, properties: AnnotationProperties = {}): void => write(formatCommand(name, { title: properties.title }, message))
+/**
+ * A command with a message: message and title are redacted and escaped to one line, and a
+ * `##[` in them broken (the runner reads the line as this command first, so this is only a
+ * second guard).
+ */
+const command = (name: string, message: string, properties: AnnotationProperties = {}): void => {
+  const title = properties.title === undefined ? undefined : breakLegacy(redact(properties.title))
+  write(formatCommand(name, { title }, breakLegacy(redact(message))))
+}
 
 /** The log calls the action makes, each one line on stdout. */
 export const log = {
-  info: (message: string): void => write(message),
+  /** Plain text: secrets redacted and no line of it readable as a workflow command. */
+  info: (message: string): void => write(neutralise(redact(message))),
   /** Shown only when the run has debug logging on (the runner decides). */
   debug: (message: string): void => command('debug', message),
   notice: (message: string, properties?: AnnotationProperties): void => command('notice', message, properties),
   warning: (message: string, properties?: AnnotationProperties): void => command('warning', message, properties),
   error: (message: string, properties?: AnnotationProperties): void => command('error', message, properties),
-  /** The runner replaces `secret` with *** in every later line of the log. */
-  setSecret: (secret: string): void => command('add-mask', secret),
+  /**
+   * The runner replaces `secret` with *** in every later line of the log; `redact` does the
+   * same for the report, summary, outputs and failure text.
+   */
+  setSecret: (secret: string): void => {
+    addSecret(secret)
+    write(formatCommand('add-mask', {}, secret))
+  },
   startGroup: (name: string): void => command('group', name),
   endGroup: (): void => command('endgroup', ''),
   async group<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -4,6 +4,8 @@
  * CDN, so its start-up cost (its OIDC client brings undici) is not paid before the first
  * request.
  */
+import { redact } from '../redact.js'
+
 type Core = typeof import('@actions/core')
 
 let core: Promise<Core> | null = null
@@ -17,14 +19,14 @@ export function preloadReporting(): void {
   })
 }
 
-/** Sets each step output (a GITHUB_OUTPUT file command). */
+/** Sets each step output (a GITHUB_OUTPUT file command), secrets redacted. */
 export async function setOutputs(outputs: Record<string, string>): Promise<void> {
   const { setOutput } = await loadCore()
-  for (const [name, value] of Object.entries(outputs)) setOutput(name, value)
+  for (const [name, value] of Object.entries(outputs)) setOutput(name, redact(value))
 }
 
-/** Appends markdown to the job summary (GITHUB_STEP_SUMMARY). */
+/** Appends markdown to the job summary (GITHUB_STEP_SUMMARY), secrets redacted. */
 export async function appendSummary(markdown: string): Promise<void> {
   const { summary } = await loadCore()
-  await summary.addRaw(markdown).write()
+  await summary.addRaw(redact(markdown)).write()
 }
