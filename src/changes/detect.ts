@@ -31,6 +31,7 @@
 import { lstat } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { ChangeDetectionError, InputError } from '../errors.js'
+import { shown } from '../external.js'
 import type { ChangedFile, ChangeSet } from '../model.js'
 import {
   diffTrees,
@@ -326,7 +327,8 @@ class ChangeDetector {
    */
   private async fromNewBranch(ref: string, after: string): Promise<ChangeSet> {
     const branch = ref.replace(/^refs\/heads\//, '') || 'a branch'
-    const label = `push created ${branch}`
+    // the ref comes from the event payload: shown bounded, control characters escaped
+    const label = `push created ${shown(branch)}`
     const defaultBranch = text(this.input.payload?.repository?.default_branch)
     if (defaultBranch === '') return this.allTrackedFiles(`${label}; the event names no default branch to compare with`)
     if (defaultBranch === branch) return this.allTrackedFiles(`${label}, the default branch: there is nothing to compare with`)

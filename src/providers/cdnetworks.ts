@@ -557,7 +557,7 @@ class CdnetworksClient implements CdnProvider {
       const url = entry ? ours.get(urlKey(text(field(entry, 'url')))) : undefined
       if (!entry || url === undefined) continue // not one of this task's URLs
       const word = text(field(entry, 'status'))
-      statuses.push({ taskId: task.id, url, state: mapStatus(word), detail: word || 'no status' })
+      statuses.push({ taskId: task.id, url, state: mapStatus(word), detail: word === '' ? 'no status' : shown(word) })
     }
     // The server may serve smaller pages than asked for; page numbers follow its size.
     return { statuses, count: listed, served: integer(field(data, 'pageSize')) || pageSize, entries: detail.length }
