@@ -73,8 +73,9 @@ async function runWithFaults(
   if (itemsPerCall) provider = Object.assign(provider, { limits: { ...provider.limits, itemsPerCall: { purge: itemsPerCall, prefetch: itemsPerCall } } })
   emulator.setRandomFaults({ seed, rate: 0.3, faults })
   const outcomes: SubmitOutcome[] = []
-  // Documented pauses (ucloud's 10 s between prefetch calls) are cut short, and the engine's
-  // clock moves on by the time skipped, so the deadline and the spacing see them as taken.
+  // Documented pauses (ucloud's 10 s between prefetch calls, cdnetworks' 5 minutes between
+  // prefetch status calls) are cut short, and the engine's clock moves on by the time
+  // skipped, so the deadline and the spacing see them as taken.
   let skipped = 0
   const clock = {
     now: () => Date.now() + skipped,
@@ -91,7 +92,7 @@ async function runWithFaults(
       {
         mode,
         wait: true,
-        deadline: clock.now() + 3_600_000,
+        deadline: clock.now() + 6 * 3_600_000,
         pollSeconds: 0.05,
         concurrency: 1,
         // Eight sends rather than five: the prefetch phase follows polling, whose rounds vary
@@ -164,29 +165,30 @@ describe('30% seeded faults on every call, resets before and after the server ac
   )
 
   it.each([5, 21])(
-    'cdnetworks (a lost purge is found by time range, else sent again), purge of URLs and directories, seed %d',
+    'cdnetworks (a lost purge is found by time range, a lost prefetch sent again), purge-prefetch with directories, seed %d',
     async (seed) => {
       unhandled = 0
-      // Purge only: prefetch status allows one query per 5 minutes, and a lost prefetch is
-      // simply sent again (the engine tests cover that rule).
-      const emulator = await startCdnetworksEmulator({ users: { alice: 'k' }, completeAfterMs: 50 })
+      // Prefetch status allows one query per 5 minutes: the engine's clock skips the pauses
+      // (see runWithFaults), and the emulator's own check is switched off for the same reason.
+      const emulator = await startCdnetworksEmulator({ users: { alice: 'k' }, completeAfterMs: 50, prefetchQueryIntervalMs: 0 })
       try {
         const urls = urlsOn(3, 240, 'c')
         const dirs = Array.from({ length: 12 }, (_, i) => `https://h${i % 3}.example.com/dir${i}/`)
-        const plan: Plan = { purgeUrls: urls, purgeDirs: dirs, prefetchUrls: [] }
-        const run = await runWithFaults(cdnetworks, emulator, { username: 'alice', apiKey: 'k' }, plan, 'purge', seed, 12)
-        const held = (_op: string, url: string) => new Set(emulator.items.filter((i) => i.url === url).map((i) => i.itemId)).size
+        const plan: Plan = { purgeUrls: urls, purgeDirs: dirs, prefetchUrls: urls.slice(0, 24) }
+        const run = await runWithFaults(cdnetworks, emulator, { username: 'alice', apiKey: 'k' }, plan, 'purge-prefetch', seed, 12)
+        const held = (op: string, url: string) => new Set(emulator.items.filter((i) => i.op === op && i.url === url).map((i) => i.itemId)).size
         expectResolved(run, plan, emulator, held)
-        // a task id in the report is an item the emulator made for that URL; a task found by
-        // time range has none (the answer lists no itemId)
+        // a task id in the report is an item the emulator made for that URL and operation; a
+        // purge found by time range has none (the answer lists no itemId)
         for (const item of run.result.items) {
-          if (item.taskId !== null) expect(emulator.items.some((e) => e.itemId === item.taskId && e.url === item.url)).toBe(true)
+          if (item.taskId !== null) expect(emulator.items.some((e) => e.itemId === item.taskId && e.op === item.op && e.url === item.url)).toBe(true)
         }
-        const known = emulator.items.filter((e) => run.result.taskIds.includes(e.itemId)).map((e) => `purge ${e.url}`)
+        const known = emulator.items.filter((e) => run.result.taskIds.includes(e.itemId)).map((e) => `${e.op} ${e.url}`)
         expect(known.sort()).toEqual(succeeded(run.result.items.filter((i) => i.taskId !== null)))
-        // lost answers were looked up by time range (queries without itemId)
+        // lost purge answers were looked up by time range (queries without itemId); prefetch never is
         const lookups = emulator.requests.filter((r) => r.path === '/ccm/purge/ItemIdQuery' && !JSON.parse(r.body || '{}').itemId)
         expect(lookups.length).toBeGreaterThan(0)
+        expect(emulator.requests.filter((r) => r.path === '/ccm/fetch/ItemIdQuery' && !JSON.parse(r.body || '{}').itemId)).toEqual([])
         expect(run.outcomes.some((o) => o.task?.localId)).toBe(true)
       } finally {
         await emulator.close()
