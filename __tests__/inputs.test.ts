@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/errors.js'
-import { plainHttpWarning, readSettings } from '../src/inputs.js'
+import { parseFileList, plainHttpWarning, readSettings } from '../src/inputs.js'
 
 const base = { provider: 'ztgame', token: 'tok-secret', urls: 'https://a.example/x' }
 function read(inputs: Record<string, string>) {
@@ -200,5 +200,47 @@ describe('plainHttpWarning', () => {
     const warning = plainHttpWarning(endpoint)
     expect(warning !== null).toBe(warns)
     if (warning) expect(warning).toMatch(/plain HTTP.*unencrypted.*https:\/\//)
+  })
+})
+
+describe('parseFileList (the files input)', () => {
+  it.each([
+    // several lines: each line is one path, spaces and commas included
+    ['a.txt\n\n  b.txt  \n', ['a.txt', 'b.txt']],
+    ['public/My Report.pdf\npublic/a,b.png', ['public/My Report.pdf', 'public/a,b.png']],
+    ['a.html b.html\nc.html', ['a.html b.html', 'c.html']],
+    ['"quoted.txt"\nb.txt', ['"quoted.txt"', 'b.txt']],
+    ['a.txt\r\nb c.txt\r\n', ['a.txt', 'b c.txt']],
+    // one line (the Run-workflow form): spaces, tabs and commas separate
+    ['public/a.html', ['public/a.html']],
+    ['public/a.html public/b.css', ['public/a.html', 'public/b.css']],
+    ['public/a.html,public/b.css', ['public/a.html', 'public/b.css']],
+    ['public/a.html, public/b.css ,public/c.js\tpublic/d.js', ['public/a.html', 'public/b.css', 'public/c.js', 'public/d.js']],
+    [',a.html,,b.html,', ['a.html', 'b.html']],
+    ['  a.html  \n  \n', ['a.html']],
+    // double quotes keep a path holding a space or comma whole, on one line only
+    ['"public/My Report.pdf" public/a.html', ['public/My Report.pdf', 'public/a.html']],
+    ['"public/a,b.png","c d.txt"', ['public/a,b.png', 'c d.txt']],
+    ['a"b.txt c.txt', ['a"b.txt', 'c.txt']],
+    ['"" a.txt', ['a.txt']],
+    ['', []]
+  ])('%j → %j', (raw, paths) => {
+    expect(parseFileList(raw)).toEqual(paths)
+  })
+
+  it.each(['"My Report.pdf', '"My Report".pdf', 'a.txt "b.txt'])('refuses the unclosed quote in %j, naming the input', (raw) => {
+    try {
+      parseFileList(raw)
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError)
+      expect((e as InputError).input).toBe('files')
+      expect((e as Error).message).toMatch(/has no closing quote before a space, comma or the end; write "My Report.pdf", or one path per line/)
+      return
+    }
+    throw new Error('no error')
+  })
+
+  it('is what readSettings gives for files', () => {
+    expect(read({ ...base, rules: '- x', files: 'a.html, "b c.html"' }).settings.files).toEqual(['a.html', 'b c.html'])
   })
 })

@@ -150,11 +150,50 @@ function readBatchSize(raw: string, provider: ProviderDefinition, mode: Mode): n
   return value
 }
 
-const lines = (raw: string): string[] =>
-  raw
+/**
+ * The `files` input. Several lines: one path per line, each line whole (spaces and commas are
+ * part of the name), trimmed, blank lines skipped. One line (the Run-workflow form has no other):
+ * paths separated by spaces, tabs or commas; a path holding one of those is written in double
+ * quotes (`"My Report.pdf"`). Quotes mean nothing in a list of several lines.
+ */
+export function parseFileList(raw: string): string[] {
+  const lines = raw
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
+  return lines.length === 1 ? splitFileLine(lines[0]) : lines
+}
+
+const FILE_SEPARATOR = /[ \t,]/
+
+/** One line of `files`, split at spaces, tabs and commas outside double quotes. */
+function splitFileLine(line: string): string[] {
+  const paths: string[] = []
+  let i = 0
+  while (i < line.length) {
+    if (FILE_SEPARATOR.test(line[i])) {
+      i++
+      continue
+    }
+    if (line[i] === '"') {
+      const close = line.indexOf('"', i + 1)
+      if (close < 0 || (close + 1 < line.length && !FILE_SEPARATOR.test(line[close + 1]))) {
+        throw new InputError(
+          Inputs.files,
+          `'${shown(line)}': the quote at character ${i + 1} has no closing quote before a space, comma or the end; write "My Report.pdf", or one path per line`
+        )
+      }
+      if (close > i + 1) paths.push(line.slice(i + 1, close))
+      i = close + 1
+      continue
+    }
+    let end = i
+    while (end < line.length && !FILE_SEPARATOR.test(line[end])) end++
+    paths.push(line.slice(i, end))
+    i = end
+  }
+  return paths
+}
 
 /**
  * Reads and validates every input. `getInput` returns the trimmed value ('' when unset);
@@ -219,7 +258,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     credentials,
     rules: read(Inputs.rules),
     mode,
-    files: lines(read(Inputs.files)),
+    files: parseFileList(read(Inputs.files)),
     urls: read(Inputs.urls),
     base,
     minSuccessRate: parseNumber(Inputs.minSuccessRate, read(Inputs.minSuccessRate) || '100', 0, 100, false, 'a percentage'),

@@ -68,6 +68,8 @@ const cases: [string, Record<string, string>, string, string?][] = [
   ['files climbing out', { files: '../etc/passwd' }, 'files'],
   ['files absolute', { files: '/etc/passwd' }, 'files'],
   ['files with a backslash', { files: 'public\\a.html' }, 'files'],
+  ['files on one line with an unclosed quote', { files: 'public/a.html "public/My Report.pdf' }, 'files'],
+  ['urls with a space inside a URL', { urls: 'https://x.example/My Report.pdf', files: '' }, 'urls', 'workflow_dispatch'],
   ['dispatch with nothing to go on', { files: '' }, 'base', 'workflow_dispatch'],
   ['threshold in hex', { 'min-success-rate': '0x10' }, 'min-success-rate'],
   ['threshold in binary', { 'min-success-rate': '0b11' }, 'min-success-rate'],

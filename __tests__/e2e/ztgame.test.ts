@@ -152,6 +152,26 @@ describe('ztgame end to end', () => {
     expect(e.requests.filter((q) => q.path === '/cdn_api/purge').map((q) => JSON.parse(q.body))).toEqual([{ urls: [`${W}/a.css`] }, { dirs: [`${W}/img/`] }])
   })
 
+  it('urls and files on one line, as the Run-workflow form gives them: split at spaces and commas', async () => {
+    const e = await start()
+    const r = await runAction({
+      inputs: {
+        provider: 'ztgame',
+        endpoint: e.url,
+        token: 'e2e-token',
+        urls: `${W}/a.css, ${W}/w_1,h_2.png,${W}/img/`,
+        files: 'public/x.html,"public/y z.html" "public/a,b.js"',
+        rules: "- files: 'public/**'\n  strip: 'public/'\n  urls: 'https://www.example.com/{path}'\n",
+        'poll-interval': '0.1'
+      },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    const bodies = e.requests.filter((q) => q.path === '/cdn_api/purge').map((q) => JSON.parse(q.body) as { urls?: string[]; dirs?: string[] })
+    expect(bodies.flatMap((b) => b.urls ?? []).sort()).toEqual([`${W}/a.css`, `${W}/w_1,h_2.png`, `${W}/x.html`, `${W}/y%20z.html`, `${W}/a,b.js`].sort())
+    expect(bodies.flatMap((b) => b.dirs ?? [])).toEqual([`${W}/img/`])
+  })
+
   it('obtains a token with username and password', async () => {
     const e = await start({ users: { deploy: 'pw-123' } })
     const r = await runPush({ token: '', username: 'deploy', password: 'pw-123' })

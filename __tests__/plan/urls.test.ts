@@ -318,7 +318,8 @@ describe('parseUrlList (the urls input)', () => {
   it.each([
     ['ftp://a.example.com/x', 1, 'ftp://a.example.com/x', /must start with http:\/\/ or https:\/\//],
     ['\n\na.example.com/x', 3, 'a.example.com/x', /must start with http:\/\/ or https:\/\//],
-    ['https://a.example.com/ok\nhttps://a.example.com/a b', 2, 'https://a.example.com/a b', /contains a space or control character/],
+    ['https://a.example.com/ok\nhttps://a.example.com/a b', 2, 'b', /must start with http:\/\/ or https:\/\/.*so write a space inside a URL as %20/],
+    ['https://a.example.com/a\u00a0b', 1, 'https://a.example.com/a\u00a0b', /contains a space or control character/],
     ['https://a.example.com/a\u0000', 1, 'https://a.example.com/a\u0000', /control character/],
     ['https:///x', 1, 'https:///x', /and a host/],
     ['https:a.example.com/x', 1, 'https:a.example.com/x', /must start with http:\/\/ or https:\/\//],
@@ -329,6 +330,30 @@ describe('parseUrlList (the urls input)', () => {
     expect(error.input).toBe('urls')
     expect(error.message.startsWith(`Input 'urls': line ${line}: ${JSON.stringify(value)} is not an http(s) URL (`)).toBe(true)
     expect(error.message).toMatch(detail)
+  })
+
+  it.each([
+    // several on one line (the Run-workflow form), or several per line
+    ['https://a.example.com/x.js https://a.example.com/y.js', ['https://a.example.com/x.js', 'https://a.example.com/y.js'], []],
+    ['https://a.example.com/x.js\thttps://a.example.com/d/', ['https://a.example.com/x.js'], ['https://a.example.com/d/']],
+    ['https://a.example.com/x.js, https://a.example.com/y.js', ['https://a.example.com/x.js', 'https://a.example.com/y.js'], []],
+    ['https://a.example.com/x.js ,https://a.example.com/y.js', ['https://a.example.com/x.js', 'https://a.example.com/y.js'], []],
+    ['https://a.example.com/x.js,https://b.example.com/y.js', ['https://a.example.com/x.js', 'https://b.example.com/y.js'], []],
+    ['https://a.example.com/x.js,,HTTP://b.example.com/d/', ['https://a.example.com/x.js'], ['HTTP://b.example.com/d/']],
+    [',https://a.example.com/x.js,', ['https://a.example.com/x.js'], []],
+    [
+      'https://a.example.com/x.js https://b.example.com/y.js\nhttps://c.example.com/z.js',
+      ['https://a.example.com/x.js', 'https://b.example.com/y.js', 'https://c.example.com/z.js'],
+      []
+    ],
+    // a comma between other characters belongs to the URL
+    ['https://img.example.com/w_100,h_100/a.jpg', ['https://img.example.com/w_100,h_100/a.jpg'], []],
+    ['https://a.example.com/list?ids=1,2,3', ['https://a.example.com/list?ids=1,2,3'], []],
+    ['https://a.example.com/a,b/', [], ['https://a.example.com/a,b/']],
+    ['https://a.example.com/x?ids=1,2, https://a.example.com/y,z.js', ['https://a.example.com/x?ids=1,2', 'https://a.example.com/y,z.js'], []],
+    ['https://a.example.com/x.js https://a.example.com/x.js', ['https://a.example.com/x.js'], []]
+  ])('splits %j into %j and %j', (text, urls, dirs) => {
+    expect(parseUrlList(text)).toEqual({ urls, dirs })
   })
 
   it('names the input it was given', () => {

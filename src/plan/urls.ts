@@ -393,26 +393,37 @@ export interface UrlList {
 }
 
 /**
- * Parses a newline-separated list of absolute http(s) URLs (the `urls` input). Lines are trimmed,
- * blank lines skipped, duplicates dropped (first-seen order kept). A URL ending in `/` (with no
- * query or fragment) is a directory. URLs are kept exactly as written, not re-encoded.
+ * Where a line of the `urls` input splits into URLs: a run of spaces, tabs and commas holding a
+ * space or tab, commas at either end of the line, and commas directly before `http://` or
+ * `https://`. A comma between other characters belongs to the URL (`/w_100,h_100/`, `?ids=1,2`).
+ */
+const URL_SEPARATOR = /[ \t,]*[ \t][ \t,]*|^,+|,+$|,+(?=https?:\/\/)/i
+
+/**
+ * Parses the `urls` input: absolute http(s) URLs, one per line or several on a line (see
+ * `URL_SEPARATOR`; a URL never holds a raw space, so splitting there loses nothing). Lines are
+ * trimmed, blank lines skipped, duplicates dropped (first-seen order kept). A URL ending in `/`
+ * (with no query or fragment) is a directory. URLs are kept exactly as written, not re-encoded.
  */
 export function parseUrlList(text: string, input = 'urls'): UrlList {
   const urls = new Set<string>()
   const dirs = new Set<string>()
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
-    const value = lines[i].trim()
-    if (value === '') continue
-    const problem = urlLineProblem(value)
-    if (problem !== null) {
-      throw new InputError(
-        input,
-        `line ${i + 1}: ${JSON.stringify(value)} is not an http(s) URL (${problem}); write one absolute URL per line, e.g. https://cdn.example.com/path/file.js`
-      )
+    const line = lines[i].trim()
+    const values = line.split(URL_SEPARATOR).filter((v) => v !== '')
+    for (const value of values) {
+      const problem = urlLineProblem(value)
+      if (problem !== null) {
+        const hint =
+          values.length > 1
+            ? '; URLs on one line are separated by spaces or commas, so write a space inside a URL as %20'
+            : '; write absolute URLs, one per line or separated by spaces or commas, e.g. https://cdn.example.com/path/file.js'
+        throw new InputError(input, `line ${i + 1}: ${JSON.stringify(value)} is not an http(s) URL (${problem})${hint}`)
+      }
+      if (value.endsWith('/') && !/[?#]/.test(value)) dirs.add(value)
+      else urls.add(value)
     }
-    if (value.endsWith('/') && !/[?#]/.test(value)) dirs.add(value)
-    else urls.add(value)
   }
   return { urls: [...urls], dirs: [...dirs] }
 }
