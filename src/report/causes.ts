@@ -104,7 +104,7 @@ const ADVICE: Record<CauseFamily, string> = {
     '**Credentials or account:** the provider refused the credentials or the account setup; check the inputs the message names and the secrets they come from.',
   quota:
     '**Quota or rate limit:** wait until the provider resets it, or send fewer URLs a run (narrower `rules`, or `dir-threshold` to purge directories instead of their files).',
-  timeout: '**Timeout:** the CDN had not finished when `timeout` ran out; raise `timeout`, or set `wait: false` to count accepted items as succeeded.',
+  timeout: '**Timeout:** the CDN had not finished when `timeout` ran out; raise `timeout` (a CDN may take minutes), or run the job again.',
   cdn: '**Failed at the CDN:** the provider took these URLs but could not complete them; run the job again, and for a prefetch check that the origin serves the URL.',
   service: "**Provider API errors:** the provider's API failed or answered unreadably; run the job again (purge and prefetch are safe to repeat).",
   refused:
