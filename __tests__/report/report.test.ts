@@ -106,6 +106,17 @@ describe('renderSummary', () => {
     expect(lots).toContain('— 1000 URLs')
   })
 
+  it('stays under the 1 MiB summary limit with long, escape-heavy URLs and messages, counting what it leaves out', () => {
+    const url = (i: number) => `https://a.example/${i}/${'(_)'.repeat(600)}`
+    const failed = Array.from({ length: MAX_FAILED_URLS }, (_, i) => ({ ...item('failure', url(i)), message: `${'*'.repeat(1900)} ${i % 100}` }))
+    const ok = Array.from({ length: MAX_ROWS }, (_, i) => item('success', url(1000 + i)))
+    const text = renderSummary(report([...failed, ...ok]))
+    expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
+    expect(text).toContain('### Failed: 300 URLs, 100 causes')
+    expect(text).toMatch(/<p>…and \d+ more \(all in the report\)\.<\/p>/)
+    expect(text).toMatch(/<li>…and \d+ more \(all in the report\)<\/li>/)
+  })
+
   it('shows task ids short and drops the columns that repeated the state', () => {
     const text = renderSummary(report([{ ...item('success'), taskId: '3068b9ab-5d1c-4e57-9a0b-7f1d0c2e9a11', message: 'success' }]))
     expect(text).toContain('<code>3068b9ab…</code>')
@@ -197,7 +208,7 @@ describe('external values in the summary and the report', () => {
     expect(r.taskIds[0]).toBe(id) // ids stay whole in the report: the user looks them up
     const text = renderSummary(r)
     expect(text.length).toBeLessThan(5000)
-    expect(text).toContain(`…&#40;${body.length + 10} characters&#41;`)
+    expect(text).toMatch(/E{400}…&#40;\d+ characters&#41;/) // cut, and says so
     expect(text).toContain('<code>iiiiiiii…</code>') // short in the summary, whole in the report
     expect(text).not.toContain('i'.repeat(9))
   })

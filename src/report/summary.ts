@@ -13,6 +13,16 @@ export const MAX_FAILED_URLS = 300
 export const MAX_CAUSES = 100
 /** Characters of a URL shown as a link's text (the link itself is whole). */
 const URL_CHARS = 200
+/** URLs longer than this are shown as text, not linked. */
+const LINK_CHARS = 2048
+/** Characters of a cause's line. */
+const LABEL_CHARS = 500
+/**
+ * Characters the failure list and the succeeded rows may take: GitHub refuses a step summary
+ * over 1 MiB, and escaped URLs can be long. Past it, rows are counted, not shown.
+ */
+export const FAILURES_BUDGET = 400_000
+export const ROWS_BUDGET = 300_000
 /** Characters of a task id shown; the report has it whole. */
 const TASK_CHARS = 8
 
@@ -32,7 +42,7 @@ export const escapeText = (text: string): string => escapeControls(text).replace
 /** A URL as a link (http and https only; anything else as text). */
 function link(url: string): string {
   const text = escapeText(shown(url, URL_CHARS))
-  return /^https?:\/\//i.test(url) ? `<a href="${escapeText(redact(url))}">${text}</a>` : text
+  return /^https?:\/\//i.test(url) && url.length <= LINK_CHARS ? `<a href="${escapeText(redact(url))}">${text}</a>` : text
 }
 
 /** A task id cut to its first characters: enough to tell tasks apart and find them in the report. */
@@ -46,14 +56,19 @@ function shortTask(id: string | null): string {
 /** The failures, one list item per cause with its URLs; every failed URL while they are few. */
 function failureList(causes: readonly Cause[], failed: number): string {
   const perCause = failed <= MAX_FAILED_URLS ? Infinity : Math.max(3, Math.floor(MAX_FAILED_URLS / Math.min(causes.length, MAX_CAUSES)))
+  let size = 0
   const lines = causes.slice(0, MAX_CAUSES).map((cause) => {
-    const urls = cause.items.slice(0, perCause).map((i) => {
+    const urls: string[] = []
+    for (const i of cause.items.slice(0, perCause)) {
+      if (size > FAILURES_BUDGET) break
       const task = shortTask(i.taskId)
-      return `<li>${link(i.url)}${task === '' ? '' : ` · task ${task}`}</li>`
-    })
+      const line = `<li>${link(i.url)}${task === '' ? '' : ` · task ${task}`}</li>`
+      size += line.length
+      urls.push(line)
+    }
     const rest = cause.items.length - urls.length
     if (rest > 0) urls.push(`<li>…and ${rest} more (all in the report)</li>`)
-    return `<li><b>${escapeText(cause.label)}</b> — ${count(cause.items.length, 'URL')}<ul>${urls.join('')}</ul></li>`
+    return `<li><b>${escapeText(shown(cause.label, LABEL_CHARS))}</b> — ${count(cause.items.length, 'URL')}<ul>${urls.join('')}</ul></li>`
   })
   const left = causes.slice(MAX_CAUSES)
   if (left.length > 0) {
@@ -82,15 +97,18 @@ function countTable(items: readonly ItemResult[], planned: boolean): string {
 
 /** Succeeded (or planned) items, one row each, capped at MAX_ROWS. */
 function itemTable(items: readonly ItemResult[], planned: boolean): string {
-  const rows = items
-    .slice(0, MAX_ROWS)
-    .map((i) =>
-      planned
-        ? `<tr><td>${i.op}</td><td>${link(i.url)}</td></tr>`
-        : `<tr><td>${i.op}</td><td>${link(i.url)}</td><td>${shortTask(i.taskId)}</td><td>${i.seconds === null ? '' : `${i.seconds} s`}</td></tr>`
-    )
+  const rows: string[] = []
+  let size = 0
+  for (const i of items.slice(0, MAX_ROWS)) {
+    if (size > ROWS_BUDGET) break
+    const row = planned
+      ? `<tr><td>${i.op}</td><td>${link(i.url)}</td></tr>`
+      : `<tr><td>${i.op}</td><td>${link(i.url)}</td><td>${shortTask(i.taskId)}</td><td>${i.seconds === null ? '' : `${i.seconds} s`}</td></tr>`
+    size += row.length
+    rows.push(row)
+  }
   const head = planned ? '<th>operation</th><th>URL</th>' : '<th>operation</th><th>URL</th><th>task</th><th>time</th>'
-  const more = items.length > MAX_ROWS ? `\n<p>…and ${items.length - MAX_ROWS} more (all in the report).</p>` : ''
+  const more = items.length > rows.length ? `\n<p>…and ${items.length - rows.length} more (all in the report).</p>` : ''
   return `<table><tr>${head}</tr>\n${rows.join('\n')}\n</table>${more}`
 }
 
@@ -113,7 +131,8 @@ export function renderSummary(report: Report): string {
     lines.push(`## ${verdict} CDN ${mode} ${word}: ${report.successRate}% succeeded (minimum ${report.minSuccessRate}%)`, '')
   }
   const facts = [escapeText(report.provider)]
-  if (!report.dryRun && totals.items > 0) {
+  if (report.dryRun) facts.push('dry run: nothing sent, so no success rate')
+  else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
     facts.push(count(report.taskIds.length, 'task'))
     if (!report.waited) facts.push('not waited for (`wait: false`): accepted counts as succeeded')
