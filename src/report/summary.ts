@@ -131,7 +131,7 @@ export function renderSummary(report: Report): string {
     lines.push(`## ${verdict} CDN ${mode} ${word}: ${report.successRate}% succeeded (minimum ${report.minSuccessRate}%)`, '')
   }
   const facts = [escapeText(report.provider)]
-  if (report.dryRun) facts.push('dry run: nothing sent, so no success rate')
+  if (report.dryRun) facts.push('a plan, so no success rate')
   else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
     facts.push(count(report.taskIds.length, 'task'))
