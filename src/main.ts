@@ -17,13 +17,13 @@ import { buildPlan } from './plan/plan.js'
 import { parseRules } from './plan/rules.js'
 import { parseUrlList } from './plan/urls.js'
 import { buildReport, writeReport } from './report/report.js'
+import { failureAnnotations, failureMessage } from './report/annotations.js'
+import { groupFailures } from './report/causes.js'
 import { renderSummary } from './report/summary.js'
 import { getInput, log } from './runner/commands.js'
 import { appendSummary, preloadReporting, setOutputs } from './runner/outputs.js'
-import { computeVerdict, isSuccess } from './report/verdict.js'
+import { computeVerdict } from './report/verdict.js'
 
-/** Failed items named in the failure message and annotations before the rest is counted. */
-const NAMED_FAILURES = 10
 /** Plan entries listed in the log before the rest is counted. */
 const PLAN_LINES = 200
 
@@ -110,12 +110,6 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
     if (shown.length > 0) log.info(shown.join('\n'))
     return { plan, collapsedDirs }
   })
-}
-
-function describeFailures(failed: ItemResult[]): string {
-  const named = failed.slice(0, NAMED_FAILURES).map((i) => `${i.op} ${i.url} (${i.state}: ${i.message})`)
-  const rest = failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : ''
-  return named.join('; ') + rest
 }
 
 /** The action: inputs → changes → plan → batches → submit → poll → report → verdict. */
@@ -232,10 +226,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
       log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
-    // from the report: messages and task ids redacted and bounded
-    const failed = report.items.filter((i) => !isSuccess(i))
-    for (const item of failed.slice(0, NAMED_FAILURES)) log.error(`${item.op} ${item.url}: ${item.state}: ${item.message}`, { title: 'CDN item failed' })
-    if (failed.length > NAMED_FAILURES) log.error(`${failed.length - NAMED_FAILURES} more items failed; see the report (${reportPath})`)
+    // from the report: messages redacted and bounded; one annotation per cause
+    const causes = groupFailures(report.items, report.provider)
+    for (const a of failureAnnotations(causes, settings.mode, reportPath)) log.error(a.message, { title: a.title })
     if (items.length === 0) {
       log.notice('Nothing to send: no URL was mapped from the changes. Success rate 100%.')
     } else if (settings.dryRun) {
@@ -243,9 +236,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     } else if (verdict.passed) {
       log.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${verdict.total} items succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
     } else {
-      log.setFailed(
-        `Success rate ${verdict.rate}% is below min-success-rate ${verdict.threshold}%: ${verdict.failed} of ${verdict.total} items failed: ${describeFailures(failed)}`
-      )
+      log.setFailed(failureMessage(verdict, causes))
     }
   } catch (err) {
     // Input, provider and change-detection errors all carry a message written for the user.

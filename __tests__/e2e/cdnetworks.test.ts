@@ -81,7 +81,7 @@ describe('cdnetworks end to end', () => {
     expect(bodies(e, '/ccm/purge/ItemIdQuery').every((b) => b.itemId === e.items[0].itemId)).toBe(true)
     expect(r.outputs['success-rate']).toBe('100')
     expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
-    expect(r.summary).toContain('Passed')
+    expect(r.summary).toMatch(/^## ✅ CDN purge passed/)
     expect(e.counts()['POST /ccm/fetch/ItemIdQuery']).toBeUndefined()
   })
 
@@ -116,16 +116,16 @@ describe('cdnetworks end to end', () => {
       const r = await runPush({ files, 'min-success-rate': '90' })
       expect(r.code).toBe(0)
       expect(r.outputs['success-rate']).toBe('90')
-      expect(r.stdout).toContain(`::error title=CDN item failed::purge ${W}/f3.txt`)
+      expect(r.stdout).toContain(`::error title=CDN purge failed for 1 URL::purge failed at the CDN (status failure) — 1 URL: ${W}/f3.txt`)
     })
     it('fails at 100, naming the rate, the threshold and the failed URL', async () => {
       await start({ failUrls: [`${W}/f3.txt`] })
       const r = await runPush({ files })
       expect(r.code).toBe(1)
       expect(r.stdout).toMatch(
-        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f3\.txt \(failure: failure\)/
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed\. Cause: purge failed at the CDN \(status failure\) — 1 URL: https:\/\/www\.example\.com\/f3\.txt$/m
       )
-      expect(r.summary).toContain('Failed')
+      expect(r.summary).toMatch(/^## ❌ CDN purge failed: 90% succeeded/)
     })
   })
 

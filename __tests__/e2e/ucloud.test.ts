@@ -76,7 +76,7 @@ describe('ucloud end to end', () => {
     expect(JSON.parse(r.outputs['task-ids'])).toEqual([...e.tasks.keys()])
     expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
     expect(e.actionCounts().DescribeNewUcdnRefreshCacheTask).toBeGreaterThanOrEqual(1)
-    expect(r.summary).toContain('Passed')
+    expect(r.summary).toMatch(/^## ✅ CDN purge passed/)
   })
 
   it('prefetch: one PrefetchNewUcdnDomainCache, never a deleted file', async () => {
@@ -132,16 +132,16 @@ describe('ucloud end to end', () => {
       expect(r.code).toBe(0)
       expect(callsOf(e, 'RefreshNewUcdnDomainCache')).toHaveLength(1)
       expect(r.outputs['success-rate']).toBe('90')
-      expect(r.stdout).toContain(`::error title=CDN item failed::purge ${W}/f0.txt`)
+      expect(r.stdout).toContain(`::error title=CDN purge failed for 1 URL::purge failed at the CDN (status failure) — 1 URL: ${W}/f0.txt`)
     })
     it('fails at 100, naming the rate, the threshold and the failed URL', async () => {
       await start({ failUrls: [`${W}/f0.txt`] })
       const r = await runPush({ files })
       expect(r.code).toBe(1)
       expect(r.stdout).toMatch(
-        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/www\.example\.com\/f0\.txt \(failure: failure\)/
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed\. Cause: purge failed at the CDN \(status failure\) — 1 URL: https:\/\/www\.example\.com\/f0\.txt$/m
       )
-      expect(r.summary).toContain('Failed')
+      expect(r.summary).toMatch(/^## ❌ CDN purge failed: 90% succeeded/)
     })
   })
 

@@ -59,7 +59,7 @@ describe('ztgame end to end', () => {
     expect(JSON.parse(r.outputs['task-ids'])).toEqual([...e.tasks.keys()])
     expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
     expect(r.report.items.every((i: { seconds: number }) => i.seconds >= 0.1 && i.seconds < 30)).toBe(true)
-    expect(r.summary).toContain('Passed')
+    expect(r.summary).toMatch(/^## ✅ CDN purge passed: 100% succeeded/)
     expect(r.summary).toContain('<th>time</th>')
     expect(r.stdout).toContain('::group::purge: 1 call\npurge www.example.com: 7 items in 1 call\n')
     expect(r.stdout).toContain('::group::Changed files')
@@ -102,16 +102,17 @@ describe('ztgame end to end', () => {
       const r = await runPush({ files, rules: twoHostRules, 'min-success-rate': '90' })
       expect(r.code).toBe(0)
       expect(r.outputs['success-rate']).toBe('90')
-      expect(r.stdout).toContain('::error title=CDN item failed::purge https://bad.example.com/f0.txt')
+      expect(r.stdout).toContain('::error title=CDN purge failed for 1 URL::purge failed at the CDN (status FAILURE) — 1 URL: https://bad.example.com/f0.txt')
     })
     it('fails at 100, naming the rate, the threshold and the failed item', async () => {
       await start({ failUrls: ['https://bad.example.com/f0.txt'] })
       const r = await runPush({ files, rules: twoHostRules })
       expect(r.code).toBe(1)
       expect(r.stdout).toMatch(
-        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed: purge https:\/\/bad\.example\.com\/f0\.txt \(failure: FAILURE\)/
+        /::error::Success rate 90%25 is below min-success-rate 100%25: 1 of 10 items failed\. Cause: purge failed at the CDN \(status FAILURE\) — 1 URL: https:\/\/bad\.example\.com\/f0\.txt$/m
       )
-      expect(r.summary).toContain('Failed')
+      expect(r.summary).toMatch(/^## ❌ CDN purge failed: 90% succeeded/)
+      expect(r.summary).toContain('### Failed: 1 URL, 1 cause')
     })
   })
 
@@ -128,7 +129,7 @@ describe('ztgame end to end', () => {
     const r = await runPush({ mode: 'purge', timeout: '1' })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(
-      /::error::Success rate 0%25 is below min-success-rate 100%25: 7 of 7 items failed: .*purge https:\/\/www\.example\.com\/index\.html \(timeout: not final when the timeout ran out \(last status: RUN\)\)/
+      /::error::Success rate 0%25 is below min-success-rate 100%25: 7 of 7 items failed\. Cause: purge not final when the timeout ran out \(last status: RUN\) — 7 URLs, first https:\/\/www\.example\.com\//
     )
   })
 
@@ -139,7 +140,7 @@ describe('ztgame end to end', () => {
     expect(e.requests).toHaveLength(0)
     expect(JSON.parse(r.outputs.urls)).toContain(`${W}/about%20us.html`)
     expect(r.report.items.every((i: { state: string }) => i.state === 'planned')).toBe(true)
-    expect(r.summary).toContain('Dry run')
+    expect(r.summary).toMatch(/^## 🔎 CDN purge dry run: \d+ URLs planned, nothing sent/)
   })
 
   it('urls input: submits URLs and directories as given, without change detection', async () => {
@@ -218,7 +219,7 @@ describe('dir-threshold', () => {
       expect(bodies).toEqual([{ urls: [`${W}/app.js`] }, { dirs: [`${W}/img/`] }])
       expect(r.stdout).toContain(`dir-threshold 3: purging ${W}/img/ instead of its 3 changed files`)
       expect(r.report.collapsedDirs).toEqual([{ dir: `${W}/img/`, files: 3 }])
-      expect(r.summary).toContain('Purged 1 directories instead of the files in them')
+      expect(r.summary).toContain('Purged 1 directory instead of the files in them')
     } finally {
       await e.close()
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ItemResult, ItemState } from '../../src/model.js'
 import { buildReport } from '../../src/report/report.js'
-import { MAX_ROWS, renderSummary } from '../../src/report/summary.js'
+import { MAX_FAILED_URLS, MAX_ROWS, renderSummary } from '../../src/report/summary.js'
 import { computeVerdict } from '../../src/report/verdict.js'
 import { addSecret, clearSecrets } from '../../src/redact.js'
 
@@ -40,20 +40,37 @@ describe('renderSummary', () => {
   const report = (items: ItemResult[], min = 100) =>
     buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, min), taskIds: ['t1'], items })
 
-  it('puts totals and the verdict first, then a folded table per operation', () => {
+  it('puts the verdict and the rate first, then the failures, then the successes counted per operation and host', () => {
     const text = renderSummary(report([item('success'), item('failure', 'https://a.example/y'), item('success', 'https://a.example/z', 'prefetch')]))
-    expect(text.indexOf('Failed')).toBeLessThan(text.indexOf('<details'))
-    expect(text).toContain('success rate 66.67% (minimum 100%)')
-    expect(text).toContain('| 3 | 2 | 1 | 1 |')
-    expect(text).toContain('<details open><summary>purge: 2 items, 1 failed</summary>')
-    expect(text).toContain('<details><summary>prefetch: 1 items, 0 failed</summary>')
+    expect(text.split('\n')[0]).toBe('## ❌ CDN purge failed: 66.67% succeeded (minimum 100%)')
+    expect(text).toContain('2 of 3 URLs succeeded, 1 failed · ztgame · 1 task')
+    expect(text.indexOf('### Failed: 1 URL, 1 cause')).toBeLessThan(text.indexOf('### Succeeded: 2 URLs'))
+    expect(text).toContain('<tr><td>purge</td><td>a.example</td><td>1</td><td>1</td></tr>')
+    expect(text).toContain('<tr><td>prefetch</td><td>a.example</td><td>1</td><td>0</td></tr>')
+    expect(text).toContain('<details><summary>The 2 succeeded URLs</summary>')
   })
 
-  it('counts timed-out and rejected items as failed, in the totals and per operation', () => {
+  it('counts timed-out and rejected items as failed', () => {
     const text = renderSummary(report([item('success'), item('timeout', 'https://a.example/t'), item('submit-failed', 'https://a.example/s')]))
-    expect(text).toContain('**❌ Failed**')
-    expect(text).toContain('| 3 | 1 | 2 | 1 |')
-    expect(text).toContain('<details open><summary>purge: 3 items, 2 failed</summary>')
+    expect(text).toMatch(/^## ❌ CDN purge failed: 33.33% succeeded/)
+    expect(text).toContain('1 of 3 URLs succeeded, 2 failed')
+    expect(text).toContain('### Failed: 2 URLs, 2 causes')
+  })
+
+  it('shows a passing run with its failures all the same', () => {
+    const text = renderSummary(report([item('success'), item('failure', 'https://a.example/y')], 50))
+    expect(text.split('\n')[0]).toBe('## ✅ CDN purge passed: 50% succeeded (minimum 50%)')
+    expect(text).toContain('### Failed: 1 URL, 1 cause')
+  })
+
+  it('says a dry run is a plan: no rate, nothing succeeded', () => {
+    const items = [item('planned'), item('planned', 'https://a.example/y')]
+    const r = buildReport({ provider: 'ztgame', mode: 'purge', dryRun: true, waited: true, verdict: computeVerdict(items, 100), taskIds: [], items })
+    const text = renderSummary(r)
+    expect(text.split('\n')[0]).toBe('## 🔎 CDN purge dry run: 2 URLs planned, nothing sent')
+    expect(text).toContain('### Planned: 2 URLs')
+    expect(text).toContain('<tr><td>purge</td><td>a.example</td><td>2</td></tr>')
+    expect(text).not.toMatch(/succeeded|%|Failed/)
   })
 
   it('escapes HTML in URLs and messages', () => {
@@ -64,11 +81,47 @@ describe('renderSummary', () => {
     expect(text).not.toContain('<b>x</b>')
   })
 
-  it('caps long tables and counts the rest', () => {
+  it('caps the rows of successes and counts the rest', () => {
     const items = Array.from({ length: MAX_ROWS + 7 }, (_, i) => item('success', `https://a.example/${i}`))
     const text = renderSummary(report(items))
-    expect(text.match(/<tr><td>/g)).toHaveLength(MAX_ROWS)
-    expect(text).toContain('…and 7 more')
+    expect(text.match(/<tr><td>purge<\/td><td><a /g)).toHaveLength(MAX_ROWS)
+    expect(text).toContain('…and 7 more (all in the report)')
+  })
+
+  it('never hides a failure behind the successes: 600 URLs with 2 failed at the end', () => {
+    const items = Array.from({ length: 600 }, (_, i) => item(i < 598 ? 'success' : 'failure', `https://a.example/${i}`))
+    const text = renderSummary(report(items))
+    expect(text).toContain('<a href="https://a.example/598">')
+    expect(text).toContain('<a href="https://a.example/599">')
+    expect(text.indexOf('https://a.example/599')).toBeLessThan(text.indexOf('https://a.example/0'))
+  })
+
+  it('lists every failed URL while they are few, then the first few of each cause and a count', () => {
+    const all = (n: number) => Array.from({ length: n }, (_, i) => ({ ...item('failure', `https://a.example/${i}`), message: `error ${i % 4}` }))
+    const few = renderSummary(report(all(MAX_FAILED_URLS)))
+    expect(few.match(/<li><a href=/g)).toHaveLength(MAX_FAILED_URLS)
+    const lots = renderSummary(report(all(4000)))
+    expect(lots.match(/<li><a href=/g)).toHaveLength(MAX_FAILED_URLS)
+    expect(lots.match(/<li>…and 925 more \(all in the report\)<\/li>/g)).toHaveLength(4)
+    expect(lots).toContain('— 1000 URLs')
+  })
+
+  it('stays under the 1 MiB summary limit with long, escape-heavy URLs and messages, counting what it leaves out', () => {
+    const url = (i: number) => `https://a.example/${i}/${'(_)'.repeat(600)}`
+    const failed = Array.from({ length: MAX_FAILED_URLS }, (_, i) => ({ ...item('failure', url(i)), message: `${'*'.repeat(1900)} ${i % 100}` }))
+    const ok = Array.from({ length: MAX_ROWS }, (_, i) => item('success', url(1000 + i)))
+    const text = renderSummary(report([...failed, ...ok]))
+    expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
+    expect(text).toContain('### Failed: 300 URLs, 100 causes')
+    expect(text).toMatch(/<p>…and \d+ more \(all in the report\)\.<\/p>/)
+    expect(text).toMatch(/<li>…and \d+ more \(all in the report\)<\/li>/)
+  })
+
+  it('shows task ids short and drops the columns that repeated the state', () => {
+    const text = renderSummary(report([{ ...item('success'), taskId: '3068b9ab-5d1c-4e57-9a0b-7f1d0c2e9a11', message: 'success' }]))
+    expect(text).toContain('<code>3068b9ab…</code>')
+    expect(text).not.toContain('5d1c')
+    expect(text).not.toMatch(/<td>success<\/td>/)
   })
 
   it('says so when nothing was mapped', () => {
@@ -98,8 +151,10 @@ describe('external values in the summary and the report', () => {
   const report = (items: ItemResult[], taskIds = ['t1']) =>
     buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, 100), taskIds, items })
 
-  /** The item table's rows. */
-  const rows = (text: string) => text.split('\n').filter((l) => l.startsWith('<tr><td>'))
+  /** The lines that show the external values: the failure's cause and the succeeded item's row. */
+  const shownLines = (text: string) => text.split('\n').filter((l) => l.startsWith('<li><b>') || l.startsWith('<tr><td>purge</td><td><a '))
+  /** Our own tags, which the checks take off to look at the text between them. */
+  const OWN_TAGS = /<\/?(?:li|b|ul|tr|td|code)>|<a href="https:\/\/a\.example\/[xy]">|<\/a>/g
 
   const hostile = [
     'FAIL\n\n# heading\n\n![x](https://evil.example/x.png)',
@@ -109,15 +164,30 @@ describe('external values in the summary and the report', () => {
     'line\r\nbreak\u2028sep\u0085nel'
   ]
 
-  it.each(hostile)('a status word %j stays inside its cell: no line break, tag, heading, link or image survives', (word) => {
-    const text = renderSummary(report([{ ...item('failure'), message: word, taskId: word }]))
-    const plain = renderSummary(report([{ ...item('failure'), message: 'x', taskId: 'x' }]))
-    // the same lines as with a harmless word, but for the one table row
-    const [row] = rows(text)
-    expect(text.split('\n').map((l) => (l === row ? '' : l))).toEqual(plain.split('\n').map((l) => (l === rows(plain)[0] ? '' : l)))
-    expect(row).toMatch(/^<tr>(<td>[^<>]*<\/td>){6}<\/tr>$/)
-    for (const syntax of ['![', '](', '**', '`', '~~', '$', '\\', '<img', '|', '\n', '\r', '\u2028', '\u0085']) {
-      expect(row.replace(/^<tr>|<\/tr>$/g, '').replace(/<\/?td>/g, '')).not.toContain(syntax)
+  it.each(hostile)('a status word %j stays inside its list item and cell: no line break, tag, heading, link or image survives', (word) => {
+    const run = (w: string) =>
+      renderSummary(
+        report([
+          { ...item('failure'), message: w, taskId: w },
+          { ...item('success', 'https://a.example/y'), message: w, taskId: w }
+        ])
+      )
+    const text = run(word)
+    const plain = run('x')
+    // the same lines as with a harmless word, but for the two that show it
+    const mine = shownLines(text)
+    expect(mine).toHaveLength(2)
+    expect(text.split('\n').filter((l) => !mine.includes(l))).toEqual(plain.split('\n').filter((l) => !shownLines(plain).includes(l)))
+    expect(mine[0]).toMatch(
+      /^<li><b>[^<>]*<\/b> — 1 URL<ul><li><a href="https:\/\/a\.example\/x">https:\/\/a\.example\/x<\/a> · task <code>[^<>]*<\/code><\/li><\/ul><\/li>$/
+    )
+    expect(mine[1]).toMatch(
+      /^<tr><td>purge<\/td><td><a href="https:\/\/a\.example\/y">https:\/\/a\.example\/y<\/a><\/td><td><code>[^<>]*<\/code><\/td><td>1\.5 s<\/td><\/tr>$/
+    )
+    for (const line of mine) {
+      for (const syntax of ['![', '](', '**', '`', '~~', '$', '\\', '<', '>', '|', '\n', '\r', '\u2028', '\u0085']) {
+        expect(line.replace(OWN_TAGS, '')).not.toContain(syntax)
+      }
     }
   })
 
@@ -138,7 +208,9 @@ describe('external values in the summary and the report', () => {
     expect(r.taskIds[0]).toBe(id) // ids stay whole in the report: the user looks them up
     const text = renderSummary(r)
     expect(text.length).toBeLessThan(5000)
-    expect(text).toContain('…&#40;1024 characters&#41;')
+    expect(text).toMatch(/E{400}…&#40;\d+ characters&#41;/) // cut, and says so
+    expect(text).toContain('<code>iiiiiiii…</code>') // short in the summary, whole in the report
+    expect(text).not.toContain('i'.repeat(9))
   })
 
   it('redacts recorded secrets in any encoding from messages and task ids', () => {
