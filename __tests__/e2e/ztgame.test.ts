@@ -204,6 +204,7 @@ describe('ztgame end to end', () => {
     const r = await runPush({ rules: `- files: 'nothing/**'\n  urls: 'https://x.example/{path}'\n` })
     expect(r.code).toBe(0)
     expect(r.outputs['success-rate']).toBe('100')
+    expect(r.outputs.planned).toBe('0')
     expect(r.stdout).toContain('Nothing to send')
     expect(e.requests).toHaveLength(0)
   })
