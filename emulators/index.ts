@@ -12,17 +12,33 @@ export interface DemoEmulatorOptions {
   completeAfterMs?: number
   latencyMs?: number
   port?: number
+  /** URLs that end in failure (ztgame: their whole task, as its status is per task). */
+  failUrls?: string[]
+  /** URLs that never become final. */
+  stallUrls?: string[]
+  /** ztgame only: the account's hosts; a submit for any other host is refused (HTTP 403). */
+  hosts?: string[]
 }
+
+/** Providers whose demo emulator takes `hosts`. */
+export const providersWithHosts = ['ztgame']
 
 export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud']
 
 /** Starts the named provider's emulator with demo credentials. */
 export async function startDemoEmulator(provider: string, options: DemoEmulatorOptions = {}): Promise<DemoEmulator> {
-  const common = { completeAfterMs: options.completeAfterMs ?? 1500, latencyMs: options.latencyMs, port: options.port }
+  const common = {
+    completeAfterMs: options.completeAfterMs ?? 1500,
+    latencyMs: options.latencyMs,
+    port: options.port,
+    failUrls: options.failUrls,
+    stallUrls: options.stallUrls
+  }
+  if (options.hosts?.length && !providersWithHosts.includes(provider)) throw new Error(`the ${provider} emulator takes no host list`)
   switch (provider) {
     case 'ztgame': {
       const token = 'demo-token'
-      return Object.assign(await startZtgameEmulator({ ...common, tokens: [token] }), { credentials: { token } })
+      return Object.assign(await startZtgameEmulator({ ...common, hosts: options.hosts, tokens: [token] }), { credentials: { token } })
     }
     case 'cdnetworks': {
       const username = 'demo'

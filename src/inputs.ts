@@ -38,6 +38,7 @@ export const Inputs = {
 /** Every output name, as action.yml spells it. */
 export const Outputs = {
   successRate: 'success-rate',
+  planned: 'planned',
   urls: 'urls',
   taskIds: 'task-ids',
   report: 'report'

@@ -21,6 +21,7 @@ import { failureAnnotations, failureMessage } from './report/annotations.js'
 import { groupFailures } from './report/causes.js'
 import { renderSummary } from './report/summary.js'
 import { getInput, log } from './runner/commands.js'
+import { count } from './text.js'
 import { appendSummary, preloadReporting, setOutputs } from './runner/outputs.js'
 import { computeVerdict } from './report/verdict.js'
 
@@ -61,15 +62,15 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
   )
 }
 
-/** `1 file`, `2 files`. */
-const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
-
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
 async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
   // Parse everything the user wrote before touching git or the network.
   const rules = settings.rules === '' ? [] : parseRules(settings.rules)
   const extra = parseUrlList(settings.urls, Inputs.urls)
-  let changes: ChangeSet = { files: [], source: `only the urls input (${extra.urls.length + extra.dirs.length} entries); no change detection` }
+  let changes: ChangeSet = {
+    files: [],
+    source: `only the urls input (${count(extra.urls.length + extra.dirs.length, 'entry', 'entries')}); no change detection`
+  }
   if (settings.files.length > 0 || settings.urls === '') {
     changes = await log.group('Changed files', async () => {
       const found = await findChanges(settings, event)
@@ -84,30 +85,37 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
   }
   return log.group('URL plan', async () => {
     const built = buildPlan(changes.files, rules, settings.mode, extra)
-    const { ruleHits, unmatched } = built
+    const { ruleHits, unmatched, unmatchedFiles } = built
     let plan = built.plan
     let collapsedDirs: CollapsedDir[] = []
     if (settings.dirThreshold !== null) {
       ;({ plan, collapsed: collapsedDirs } = collapseDirectories(plan, settings.dirThreshold))
-      for (const c of collapsedDirs) log.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${c.files} changed files`)
+      for (const c of collapsedDirs) log.info(`dir-threshold ${settings.dirThreshold}: purging ${c.dir} instead of its ${count(c.files, 'changed file')}`)
     }
     for (const hit of ruleHits) log.info(`rule ${hit.rule}: ${count(hit.files, 'file')} matched`)
-    if (changes.files.length > 0) log.info(`${count(unmatched, 'changed file')} matched no rule`)
-    log.info(`plan: ${plan.purgeUrls.length} URLs and ${plan.purgeDirs.length} directories to purge, ${plan.prefetchUrls.length} URLs to prefetch`)
+    if (changes.files.length > 0) {
+      // file names come from the repository: escaped and bounded
+      const named = unmatchedFiles.map((file) => shown(file)).join(', ')
+      const rest = unmatched > unmatchedFiles.length ? `, and ${unmatched - unmatchedFiles.length} more` : ''
+      log.info(`${count(unmatched, 'changed file')} matched no rule${named === '' ? '' : `: ${named}${rest}`}`)
+    }
+    log.info(
+      `plan: ${count(plan.purgeUrls.length, 'URL')} and ${count(plan.purgeDirs.length, 'directory', 'directories')} to purge, ${count(plan.prefetchUrls.length, 'URL')} to prefetch`
+    )
     // List the first PLAN_LINES entries without building lines for the rest.
     const lists: [string, string[]][] = [
       ['purge', plan.purgeUrls],
       ['purge dir', plan.purgeDirs],
       ['prefetch', plan.prefetchUrls]
     ]
-    const shown: string[] = []
+    const listed: string[] = []
     for (const [label, urls] of lists) {
-      for (let i = 0; i < urls.length && shown.length < PLAN_LINES; i++) shown.push(`${label} ${urls[i]}`)
+      for (let i = 0; i < urls.length && listed.length < PLAN_LINES; i++) listed.push(`${label} ${urls[i]}`)
     }
     const entries = lists.reduce((n, [, urls]) => n + urls.length, 0)
-    if (entries > shown.length) shown.push(`…and ${entries - shown.length} more (all in the report)`)
+    if (entries > listed.length) listed.push(`…and ${entries - listed.length} more (all in the report)`)
     // one write for the whole list
-    if (shown.length > 0) log.info(shown.join('\n'))
+    if (listed.length > 0) log.info(listed.join('\n'))
     return { plan, collapsedDirs }
   })
 }
@@ -202,7 +210,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       taskIds = result.taskIds
     }
 
-    const verdict = computeVerdict(items, settings.minSuccessRate)
+    const verdict = computeVerdict(items, settings.minSuccessRate, settings.dryRun)
     const report = buildReport({
       provider: settings.provider.name,
       mode: settings.mode,
@@ -215,7 +223,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
     })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
     await setOutputs({
-      [Outputs.successRate]: String(verdict.rate),
+      // empty in a dry run: a plan has no rate
+      [Outputs.successRate]: verdict.rate === null ? '' : String(verdict.rate),
+      [Outputs.planned]: String(verdict.total),
       [Outputs.urls]: JSON.stringify([...new Set(items.map((i) => i.url))]),
       [Outputs.taskIds]: JSON.stringify(taskIds),
       [Outputs.report]: reportPath
@@ -229,12 +239,12 @@ export async function run(clock: Clock = realClock): Promise<void> {
     // from the report: messages redacted and bounded; one annotation per cause
     const causes = groupFailures(report.items, report.provider)
     for (const a of failureAnnotations(causes, settings.mode, reportPath)) log.error(a.message, { title: a.title })
-    if (items.length === 0) {
+    if (settings.dryRun) {
+      log.notice(`Dry run: ${count(items.length, 'item')} planned, nothing sent.`)
+    } else if (items.length === 0) {
       log.notice('Nothing to send: no URL was mapped from the changes. Success rate 100%.')
-    } else if (settings.dryRun) {
-      log.notice(`Dry run: ${items.length} items planned, nothing sent.`)
     } else if (verdict.passed) {
-      log.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${verdict.total} items succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
+      log.notice(`CDN ${settings.mode}: ${verdict.succeeded}/${count(verdict.total, 'item')} succeeded (${verdict.rate}%, minimum ${verdict.threshold}%).`)
     } else {
       log.setFailed(failureMessage(verdict, causes))
     }

@@ -141,7 +141,7 @@ describe('a new branch pushed into a depth-1 checkout', () => {
       { path: 'dir/p.html', status: 'added' },
       { path: 'o.txt', status: 'added' }
     ])
-    expect(changes.source).toMatch(/shares no history with main: all 2 tracked file\(s\) count as added/)
+    expect(changes.source).toMatch(/shares no history with main: every tracked file counts as added \(2 files\)/)
     const log = h.logs.join('\n')
     // The fixture's history is short: complete after --deepen=900, so the last fetch needs no --unshallow.
     for (const step of ['--depth=10 ', '--deepen=90 ', '--deepen=900 ', '']) expect(log).toContain(`git fetch ${step}origin main`)

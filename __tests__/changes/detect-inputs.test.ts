@@ -94,6 +94,13 @@ describe("the 'files' input", () => {
     expect(apiCalls()).toBe(0)
   })
 
+  it('says 1 file, not 1 file(s)', async () => {
+    const { deps } = untouchable()
+    const dir = await temp.make('plain-')
+    const changes = await detectChanges(input(dir, { eventName: 'workflow_dispatch', files: ['a.html'] }), deps)
+    expect(changes.source).toMatch(/^'files' input: 1 file; /)
+  })
+
   it('counts files missing from a git checkout as deleted', async () => {
     const repo = await temp.make('repo-')
     await initRepo(repo)
@@ -116,7 +123,7 @@ describe("the 'files' input", () => {
       { path: 'untracked/file.css', status: 'modified' },
       { path: 'sub/missing.js', status: 'deleted' }
     ])
-    expect(changes.source).toBe("'files' input: 6 file(s); 2 not in the checkout, counted as deleted")
+    expect(changes.source).toBe("'files' input: 6 files; 2 not in the checkout, counted as deleted")
   })
 
   it.each([

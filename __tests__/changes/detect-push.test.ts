@@ -284,7 +284,7 @@ describe('push that created a branch (all-zero before)', () => {
       { path: 'dir/ö2.txt', status: 'added' },
       { path: 'o 1.txt', status: 'added' }
     ])
-    expect(changes.source).toMatch(/shares no history with main: all 2 tracked file\(s\) count as added/)
+    expect(changes.source).toMatch(/shares no history with main: every tracked file counts as added \(2 files\)/)
     expect(h.logs.join('\n')).toMatch(/every tracked file counts as added/)
   })
 

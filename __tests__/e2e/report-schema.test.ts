@@ -66,8 +66,13 @@ describe('report schema', () => {
       inputs: { provider: 'ztgame', endpoint: emulator.url, urls: 'https://a.example.com/x', 'dry-run': 'true' },
       eventName: 'workflow_dispatch'
     })
+    expect(r.report.successRate).toBeNull()
     expect(validate(r.report)).toBe(true)
     expect(validate({ ...r.report, successRate: 'high' })).toBe(false)
+    // a dry run has no rate; a run that sent something has one
+    expect(validate({ ...r.report, successRate: 100 })).toBe(false)
+    expect(validate({ ...r.report, dryRun: false })).toBe(false)
+    expect(validate({ ...r.report, dryRun: false, successRate: 100 })).toBe(true)
     expect(validate({ ...r.report, items: [{ ...r.report.items[0], state: 'done' }] })).toBe(false)
   })
 })

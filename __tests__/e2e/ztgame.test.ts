@@ -55,6 +55,8 @@ describe('ztgame end to end', () => {
     expect(submittedUrls(e, '/cdn_api/purge').sort()).toEqual(expected.sort())
     expect(submittedUrls(e, '/cdn_api/prefetch')).toEqual([])
     expect(r.outputs['success-rate']).toBe('100')
+    expect(r.outputs.planned).toBe('7')
+    expect(r.stdout).toContain('1 changed file matched no rule: README.md\n')
     expect(JSON.parse(r.outputs.urls).sort()).toEqual(expected.sort())
     expect(JSON.parse(r.outputs['task-ids'])).toEqual([...e.tasks.keys()])
     expect(r.report.items.every((i: { state: string }) => i.state === 'success')).toBe(true)
@@ -141,6 +143,43 @@ describe('ztgame end to end', () => {
     expect(JSON.parse(r.outputs.urls)).toContain(`${W}/about%20us.html`)
     expect(r.report.items.every((i: { state: string }) => i.state === 'planned')).toBe(true)
     expect(r.summary).toMatch(/^## 🔎 CDN purge dry run: \d+ URLs planned, nothing sent/)
+    // a plan, not a success: no rate, nothing succeeded, the count planned
+    expect(r.outputs['success-rate']).toBe('')
+    expect(r.outputs.planned).toBe('7')
+    expect(r.report.successRate).toBeNull()
+    expect(r.report.totals).toEqual({ items: 7, succeeded: 0, failed: 0 })
+    expect(r.stdout).toContain('::notice::Dry run: 7 items planned, nothing sent.')
+  })
+
+  it('dry run of one URL: says 1 item, 1 URL, 1 entry, 1 call', async () => {
+    const e = await start()
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: e.url, urls: `${W}/a.css`, 'dry-run': 'true' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    expect(e.requests).toHaveLength(0)
+    expect(r.outputs['success-rate']).toBe('')
+    expect(r.outputs.planned).toBe('1')
+    expect(r.stdout).toContain('only the urls input (1 entry); no change detection')
+    expect(r.stdout).toContain('plan: 1 URL and 0 directories to purge, 0 URLs to prefetch')
+    expect(r.stdout).toContain('dry run: purge would take 1 call')
+    expect(r.stdout).toContain('::notice::Dry run: 1 item planned, nothing sent.')
+  })
+
+  it('names the first changed files that matched no rule, escaped, and counts the rest', async () => {
+    const e = await start()
+    const odd = ['docs/a\x1b[31mred.md', 'docs/\u202etxt.md', 'docs/::warning::PWN.md']
+    const others = Array.from({ length: 11 }, (_, i) => `src/f${i}.ts`)
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: e.url, rules, files: [...odd, ...others, 'public/index.html'].join('\n'), 'dry-run': 'true' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    const named = ['docs/a\\x1b[31mred.md', 'docs/\\u{202e}txt.md', 'docs/::warning::PWN.md', ...others.slice(0, 7)]
+    expect(r.stdout).toContain(`14 changed files matched no rule: ${named.join(', ')}, and 4 more\n`)
+    expect(r.stdout).not.toContain('\x1b')
+    expect(r.outputs.planned).toBe('2')
   })
 
   it('urls input: submits URLs and directories as given, without change detection', async () => {
@@ -186,6 +225,7 @@ describe('ztgame end to end', () => {
     const r = await runPush({ rules: `- files: 'nothing/**'\n  urls: 'https://x.example/{path}'\n` })
     expect(r.code).toBe(0)
     expect(r.outputs['success-rate']).toBe('100')
+    expect(r.outputs.planned).toBe('0')
     expect(r.stdout).toContain('Nothing to send')
     expect(e.requests).toHaveLength(0)
   })

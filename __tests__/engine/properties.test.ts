@@ -97,7 +97,7 @@ describe('verdict properties', () => {
         expect(v.succeeded).toBe(items.filter(isSuccess).length)
         expect(v.rate).toBeGreaterThanOrEqual(0)
         expect(v.rate).toBeLessThanOrEqual(100)
-        if (items.length > 0) expect(Math.abs(v.rate - (v.succeeded / items.length) * 100)).toBeLessThanOrEqual(0.005 + 1e-9)
+        if (items.length > 0) expect(Math.abs(v.rate! - (v.succeeded / items.length) * 100)).toBeLessThanOrEqual(0.005 + 1e-9)
         expect(v.passed).toBe(items.length === 0 || v.succeeded * 100 >= threshold * items.length)
       })
     )

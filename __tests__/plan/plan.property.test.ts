@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { minimatch } from 'minimatch'
 import { InputError } from '../../src/errors.js'
 import type { ChangedFile } from '../../src/model.js'
-import { buildPlan } from '../../src/plan/plan.js'
+import { buildPlan, UNMATCHED_NAMED } from '../../src/plan/plan.js'
 import { parseRules, RuleMatcher, ruleMatches, type CompiledRule } from '../../src/plan/rules.js'
 import { encodePath, encodePathSegment, mapPathToUrls, unsafePathReason } from '../../src/plan/urls.js'
 
@@ -247,6 +247,7 @@ describe('buildPlan gives the plan of the plain reference', () => {
     const prefetch = new Set<string>()
     const hits = rules.map(() => 0)
     let unmatched = 0
+    const unmatchedFiles: string[] = []
     for (const file of files) {
       let any = false
       rules.forEach((rule, i) => {
@@ -258,13 +259,16 @@ describe('buildPlan gives the plan of the plain reference', () => {
           if (mode !== 'purge' && file.status !== 'deleted') prefetch.add(url)
         }
       })
-      if (!any) unmatched++
+      if (!any) {
+        unmatched++
+        unmatchedFiles.push(file.path)
+      }
     }
     for (const url of extra) {
       if (mode !== 'prefetch') purge.add(url)
       if (mode !== 'purge') prefetch.add(url)
     }
-    return { plan: { purgeUrls: [...purge], purgeDirs: [], prefetchUrls: [...prefetch] }, ruleHits: hits, unmatched }
+    return { plan: { purgeUrls: [...purge], purgeDirs: [], prefetchUrls: [...prefetch] }, ruleHits: hits, unmatched, unmatchedFiles }
   }
 
   // Overlapping rules, templates that map many files to one URL ({name}, {stem}), index pages,
@@ -297,6 +301,7 @@ describe('buildPlan gives the plan of the plain reference', () => {
         expect(result.plan).toEqual(expected.plan)
         expect(result.ruleHits.map((hit) => hit.files)).toEqual(expected.ruleHits)
         expect(result.unmatched).toBe(expected.unmatched)
+        expect(result.unmatchedFiles).toEqual(expected.unmatchedFiles.slice(0, UNMATCHED_NAMED))
       }),
       { numRuns: 1000 }
     )

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import type { ChangedFile, Mode } from '../../src/model.js'
-import { buildPlan } from '../../src/plan/plan.js'
+import { buildPlan, UNMATCHED_NAMED } from '../../src/plan/plan.js'
 import { parseRules } from '../../src/plan/rules.js'
 
 const rules = parseRules(
@@ -152,6 +152,15 @@ describe('ruleHits and unmatched (for the log)', () => {
       { rule: 2, files: 3 }
     ])
     expect(result.unmatched).toBe(1)
+    expect(result.unmatchedFiles).toEqual(['src/x.ts'])
+  })
+
+  it('names the first unmatched files in order and counts the rest', () => {
+    const files = Array.from({ length: 25 }, (_, i) => modified(`src/f${i}.ts`))
+    const result = buildPlan([modified('public/a.md'), ...files], rules, 'purge')
+    expect(result.unmatched).toBe(25)
+    expect(result.unmatchedFiles).toEqual(files.slice(0, UNMATCHED_NAMED).map((f) => f.path))
+    expect(buildPlan([modified('public/a.md')], rules, 'purge').unmatchedFiles).toEqual([])
   })
 
   it('lists a rule that matched nothing with zero', () => {

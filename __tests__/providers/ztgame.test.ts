@@ -103,6 +103,11 @@ describe('ztgame provider against its emulator', () => {
     const p = client({ token: 'test-token' })
     const err = await p.submit({ op: 'purge', host: 'c.example.com', items: [{ kind: 'url', url: 'http://c.example.com/x' }] }).catch((e) => e)
     expect(err.message).toContain('c.example.com is not yours or not ready')
+    expect(err.message).toMatch(/^ztgame purge of 1 URL on c\.example\.com failed/)
+    const dirs = [{ kind: 'dir' as const, url: 'http://c.example.com/a/' }]
+    expect((await p.submit({ op: 'purge', host: 'c.example.com', items: dirs }).catch((e) => e)).message).toMatch(/^ztgame purge of 1 directory on/)
+    const two = [...dirs, { kind: 'dir' as const, url: 'http://c.example.com/b/' }]
+    expect((await p.submit({ op: 'purge', host: 'c.example.com', items: two }).catch((e) => e)).message).toMatch(/^ztgame purge of 2 directories on/)
   })
 
   it('obtains a token with username/password and masks it', async () => {

@@ -34,6 +34,25 @@ describe('computeVerdict', () => {
     expect(v.passed).toBe(passed)
     expect(v.succeeded + v.failed).toBe(states.length)
   })
+
+  it('a dry run is a plan: no rate, nothing succeeded or failed, passes', () => {
+    expect(computeVerdict([item('planned'), item('planned')], 100, true)).toEqual({
+      total: 2,
+      succeeded: 0,
+      failed: 0,
+      rate: null,
+      threshold: 100,
+      passed: true
+    })
+    expect(computeVerdict([], 100, true).rate).toBeNull()
+  })
+
+  it('a dry run report has a null successRate and totals of planned items', () => {
+    const items = [item('planned'), item('planned', 'https://a.example/y')]
+    const report = buildReport({ provider: 'ztgame', mode: 'purge', dryRun: true, waited: true, verdict: computeVerdict(items, 100, true), taskIds: [], items })
+    expect(report.successRate).toBeNull()
+    expect(report.totals).toEqual({ items: 2, succeeded: 0, failed: 0 })
+  })
 })
 
 describe('renderSummary', () => {

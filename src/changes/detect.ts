@@ -49,6 +49,7 @@ import {
   type GitRunner
 } from './git.js'
 import { COMPARE_FILE_LIMIT, NoCommonAncestorError, PULL_FILES_LIMIT, type ApiFileList, type ChangesApi } from './github-api.js'
+import { count } from '../text.js'
 
 export type { GitRunner } from './git.js'
 export type { ChangesApi } from './github-api.js'
@@ -128,7 +129,7 @@ async function changesFromFilesInput(given: string[], workspace: string): Promis
       ? `; ${deletedCount} not in the checkout, counted as deleted`
       : ''
     : '; the workspace is not a git checkout, so all count as modified'
-  return { files, source: `'files' input: ${files.length} file(s)${note}` }
+  return { files, source: `'files' input: ${count(files.length, 'file')}${note}` }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -399,7 +400,7 @@ class ChangeDetector {
     })
     return {
       files: paths.map((path) => ({ path, status: 'added' })),
-      source: `${why}: all ${paths.length} tracked file(s) count as added`
+      source: `${why}: every tracked file counts as added (${count(paths.length, 'file')})`
     }
   }
 

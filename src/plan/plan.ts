@@ -106,15 +106,26 @@ export interface PlanResult {
   ruleHits: { rule: number; files: number }[]
   /** Files no rule matched. */
   unmatched: number
+  /** The first of them (at most UNMATCHED_NAMED), in order, to name in the log. */
+  unmatchedFiles: string[]
 }
+
+/** Unmatched files `buildPlan` names; the rest are only counted. */
+export const UNMATCHED_NAMED = 10
 
 /**
  * Maps each file through the rules it matches onto `lists`, counting it in `hits`; returns how
- * many files matched no rule. A function of its own, with nothing after its loop: V8 compiles
+ * many files matched no rule, the first UNMATCHED_NAMED of them pushed onto `unmatchedFiles`. A function of its own, with nothing after its loop: V8 compiles
  * the loop while first running it, and code after the loop, with no type feedback yet, made
  * that compiled code bail out at the end of every later plan.
  */
-function mapFiles(files: readonly ChangedFile[], matcher: RuleMatcher, lists: PlanLists, hits: Map<CompiledRule, { files: number }>): number {
+function mapFiles(
+  files: readonly ChangedFile[],
+  matcher: RuleMatcher,
+  lists: PlanLists,
+  hits: Map<CompiledRule, { files: number }>,
+  unmatchedFiles: string[]
+): number {
   const matched: CompiledRule[] = emptyArray()
   let unmatched = 0
   for (let f = 0; f < files.length; f++) {
@@ -122,7 +133,7 @@ function mapFiles(files: readonly ChangedFile[], matcher: RuleMatcher, lists: Pl
     const simple = isSimplePath(path)
     const count = matcher.match(path, matched, simple || isPlainPath(path))
     if (count === 0) {
-      unmatched++
+      if (unmatched++ < UNMATCHED_NAMED) unmatchedFiles.push(path)
       continue
     }
     // A simple path is safe; any other is checked in full, once per path rather than once per
@@ -161,7 +172,8 @@ export function buildPlan(files: readonly ChangedFile[], rules: readonly Compile
   const lists = new PlanLists(purging, prefetching)
   // a counter per rule, so that a match costs one look-up
   const hits = new Map<CompiledRule, { files: number }>(rules.map((rule) => [rule, { files: 0 }]))
-  const unmatched = mapFiles(files, new RuleMatcher(rules), lists, hits)
+  const unmatchedFiles: string[] = emptyArray()
+  const unmatched = mapFiles(files, new RuleMatcher(rules), lists, hits, unmatchedFiles)
   if (extra !== undefined) {
     for (const url of extra.urls) lists.mapped.push(url)
     lists.take(prefetching)
@@ -170,6 +182,7 @@ export function buildPlan(files: readonly ChangedFile[], rules: readonly Compile
   return {
     plan: { purgeUrls: purge, purgeDirs: purging && extra !== undefined ? [...new Set(extra.dirs)] : [], prefetchUrls: prefetch },
     ruleHits: rules.map((rule) => ({ rule: rule.index, files: hits.get(rule)?.files ?? 0 })),
-    unmatched
+    unmatched,
+    unmatchedFiles
   }
 }

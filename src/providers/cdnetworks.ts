@@ -16,6 +16,7 @@ import {
   type ProviderLimits,
   type Task
 } from './provider.js'
+import { count as plural } from '../text.js'
 
 /**
  * Limits from providers.md. Purge takes URLs and directories together, ≤ 500 per call;
@@ -133,8 +134,6 @@ export function field(obj: Json, name: string): unknown {
   for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return obj[key]
   return undefined
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
@@ -610,7 +609,9 @@ class CdnetworksClient implements CdnProvider {
       if (fatal !== undefined) throw fatal
       if (failed.length > 0 && out.length === 0) throw failed[0]
       if (failed.length > 0)
-        this.ctx.log(`cdnetworks: ${(failed[0] as Error).message}; ${failed.length} page(s) of item ${shown(task.id)} are asked again in the next round`)
+        this.ctx.log(
+          `cdnetworks: ${(failed[0] as Error).message}; ${plural(failed.length, 'page')} of item ${shown(task.id)} ${failed.length === 1 ? 'is' : 'are'} asked again in the next round`
+        )
       return out
     }
   }

@@ -16,6 +16,7 @@ import {
   type ProviderLimits,
   type Task
 } from './provider.js'
+import { count } from '../text.js'
 
 /** One request parameter as UCloud signs it. */
 export type UcloudParamValue = string | number | boolean
@@ -314,7 +315,7 @@ class UcloudClient implements CdnProvider {
     const op = tasks[0].op
     const action = STATUS_ACTION[op]
     const ids = [...new Set(tasks.map((t) => t.id))]
-    const what = `ucloud ${op} status of ${ids.length} task${ids.length === 1 ? '' : 's'}`
+    const what = `ucloud ${op} status of ${count(ids.length, 'task')}`
     const found = new Map<string, Record<string, unknown>>()
     let offset = 0
     for (let page = 1; page <= MAX_STATUS_PAGES; page++) {

@@ -14,6 +14,7 @@ import {
   type ProviderLimits,
   type Task
 } from './provider.js'
+import { count } from '../text.js'
 
 /** Limits from the vendor pages: ≤ 10 items and one host per request, urls or dirs. */
 const limits: ProviderLimits = {
@@ -133,7 +134,7 @@ class ZtgameClient implements CdnProvider {
     const kind = batch.items[0]?.kind ?? 'url'
     const path = batch.op === 'prefetch' ? '/cdn_api/prefetch' : '/cdn_api/purge'
     const key = kind === 'dir' ? 'dirs' : 'urls'
-    const what = `ztgame ${batch.op} of ${batch.items.length} ${key} on ${batch.host}`
+    const what = `ztgame ${batch.op} of ${kind === 'dir' ? count(batch.items.length, 'directory', 'directories') : count(batch.items.length, 'URL')} on ${batch.host}`
     let res: HttpResponse
     try {
       res = await this.ctx.request({

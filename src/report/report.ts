@@ -13,9 +13,11 @@ export interface Report {
   mode: Mode
   dryRun: boolean
   waited: boolean
-  successRate: number
+  /** null in a dry run: nothing was sent, so there is no rate. */
+  successRate: number | null
   minSuccessRate: number
   passed: boolean
+  /** `items`: items sent, or planned in a dry run (then none succeeded nor failed). */
   totals: { items: number; succeeded: number; failed: number }
   taskIds: string[]
   /** Directories purged in place of the files in them (`dir-threshold`). */
