@@ -5,6 +5,7 @@
  * URLs are links, and nothing from outside becomes Markdown or HTML.
  */
 import { describe, expect, it } from '@jest/globals'
+import { marked } from 'marked'
 import type { ItemResult, ItemState } from '../../src/model.js'
 import { buildReport } from '../../src/report/report.js'
 import { renderSummary } from '../../src/report/summary.js'
@@ -148,5 +149,39 @@ describe('the summary of a failing run, read as GitHub reads it', () => {
     expect(md).toContain('<details><summary>The 40 succeeded URLs</summary>')
     expect(md).toContain('<code>task-012…</code>')
     expect(md).not.toContain('task-0123456789')
+  })
+})
+
+describe('the summary of a failing run, rendered by a GFM renderer (marked) as GitHub renders it before sanitising', () => {
+  const html = marked.parse(renderSummary(failingRun()), { gfm: true, async: false }) as string
+  const at = (needle: string) => html.indexOf(needle)
+
+  it('renders the verdict heading first, then the failures, what to do next and the successes, in that order', () => {
+    const headings = [...html.matchAll(/<h(\d)[^>]*>([^<]*)<\/h\1>/g)].map((m) => `h${m[1]} ${m[2]}`)
+    expect(headings).toEqual([
+      'h2 ❌ CDN purge failed: 90.91% succeeded (minimum 100%)',
+      'h3 Failed: 4 URLs, 3 causes',
+      'h3 What to do next',
+      'h3 Succeeded: 40 URLs'
+    ])
+    expect(at('<ol>')).toBeGreaterThan(at('Failed: 4 URLs'))
+    expect(at('<ol>')).toBeLessThan(at('What to do next'))
+    expect(at('<details>')).toBeGreaterThan(at('Succeeded: 40 URLs'))
+  })
+
+  it('makes every failed URL a link', () => {
+    for (const url of ['https://static.example.org/a_(1).png', 'https://static.example.org/b*2*.png', 'https://www.example.com/evil.html']) {
+      const escaped = [...url].map((ch) => (/[a-z0-9:/.-]/i.test(ch) ? ch : `&#${ch.charCodeAt(0)};`)).join('')
+      expect(html).toContain(`<a href="${escaped}">${escaped}</a>`)
+    }
+  })
+
+  it('turns nothing from a provider into Markdown or HTML: no heading, image, link, emphasis or tag of its own', () => {
+    expect(html).not.toMatch(/<h1|<img|<script|<strong>b<\/strong>|<em>/i)
+    expect(html).not.toContain('href="https://evil.example')
+    expect(html).not.toMatch(/<code>c<\/code>/)
+    // the hostile message is there, as text (character references decode to it)
+    expect(decode(html)).toContain('# owned')
+    expect(decode(html)).toContain('![x](https://evil.example/x.png)')
   })
 })
