@@ -1,6 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startTencentEmulator, verifyTc3, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
+import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
+import { ProviderError, type BatchItem, type Credentials, type Task } from '../../src/providers/provider.js'
+import { TENCENT_MAX_ATTEMPTS } from '../../src/providers/tencentcloud/client.js'
+import { tencentcloud, type TencentClient } from '../../src/providers/tencentcloud/index.js'
 import { tc3Sign } from '../../src/providers/tencentcloud/signer.js'
 
 const CVM_BODY = '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
@@ -165,5 +169,210 @@ describe('the Tencent Cloud CDN emulator', () => {
     await start({ tokens: { AKIDtest: 'session-token' } })
     expect((await raw('DescribePurgeQuota', {})).body.Response.Error?.Code).toBe('AuthFailure.TokenFailure')
     expect((await raw('DescribePurgeQuota', {}, { token: 'session-token' })).body.Response.Error).toBeUndefined()
+  })
+})
+
+const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const keys = { accessKey: 'AKIDtest', secretKey: 'test-secret-key' }
+
+interface Harness {
+  p: TencentClient
+  masked: string[]
+  logged: string[]
+  slept: number[]
+}
+
+/** A client against the emulator; `sleep` is fake (records the pause, then runs `onSleep`). */
+function client(creds: Partial<Credentials> = keys, extra: { now?: () => number; onSleep?: (ms: number) => void; sessionToken?: string } = {}): Harness {
+  const h: Harness = { p: null as unknown as TencentClient, masked: [], logged: [], slept: [] }
+  h.p = tencentcloud.create({
+    endpoint: emulator!.url,
+    credentials: { ...noCreds, ...creds },
+    request: transport.request,
+    mask: (s) => h.masked.push(s),
+    log: (l) => h.logged.push(l),
+    now: extra.now ?? Date.now,
+    sleep: async (ms) => {
+      h.slept.push(ms)
+      extra.onSleep?.(ms)
+    },
+    sessionToken: extra.sessionToken
+  } as Parameters<typeof tencentcloud.create>[0]) as TencentClient
+  return h
+}
+
+const urls = (...list: string[]): BatchItem[] => list.map((url) => ({ kind: 'url', url }))
+const dirs = (...list: string[]): BatchItem[] => list.map((url) => ({ kind: 'dir', url }))
+const bodyOf = (i: number) => JSON.parse(emulator!.requests[i].body) as Record<string, unknown>
+
+describe('tencentcloud provider against its emulator', () => {
+  it('checkCredentials names access-key and secret-key', () => {
+    expect(() => tencentcloud.checkCredentials({ ...noCreds, secretKey: 'x' })).toThrow(InputError)
+    expect(() => tencentcloud.checkCredentials({ ...noCreds, secretKey: 'x' })).toThrow(/access-key/)
+    expect(() => tencentcloud.checkCredentials({ ...noCreds, accessKey: 'AKID' })).toThrow(/secret-key/)
+    expect(() => tencentcloud.checkCredentials({ ...noCreds, ...keys })).not.toThrow()
+  })
+
+  it('purges URLs with PurgeUrlsCache, signs x-tc-action, masks the signature and Authorization', async () => {
+    await start()
+    const h = client()
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+    expect(task.id).toBe([...emulator!.tasks.keys()][0])
+    const req = emulator!.requests[0]
+    expect(req.headers['x-tc-action']).toBe('PurgeUrlsCache')
+    expect(req.headers['x-tc-version']).toBe('2018-06-06')
+    expect(req.headers['x-tc-token']).toBeUndefined()
+    expect(bodyOf(0)).toEqual({ Urls: ['https://a.example.com/1', 'https://a.example.com/2'] })
+    const auth = String(req.headers.authorization)
+    expect(auth).toContain('SignedHeaders=content-type;host;x-tc-action')
+    expect(h.masked).toContain(auth)
+    expect(h.masked).toContain(auth.slice(-64))
+  })
+
+  it('sends directories with PurgePathCache (FlushType delete) and prefetches with PushUrlsCache; sends X-TC-Token', async () => {
+    await start({ tokens: { AKIDtest: 'sts-token' } })
+    const h = client(keys, { sessionToken: 'sts-token' })
+    await h.p.submit({ op: 'purge', host: '', items: dirs('https://a.example.com/img/') })
+    await h.p.submit({ op: 'prefetch', host: '', items: urls('https://a.example.com/a.png') })
+    expect(emulator!.actionCounts()).toEqual({ PurgePathCache: 1, PushUrlsCache: 1 })
+    expect(bodyOf(0)).toEqual({ Paths: ['https://a.example.com/img/'], FlushType: 'delete' })
+    expect(emulator!.requests[1].headers['x-tc-token']).toBe('sts-token')
+  })
+
+  it('polls many tasks in one call to done / fail / invalid (fake clock)', async () => {
+    let clock = Date.now()
+    await start({ now: () => clock, completeAfterMs: 5000, failUrls: ['https://a.example.com/bad'], invalidUrls: ['https://a.example.com/gone'] })
+    const h = client(keys, { now: () => clock })
+    const purges: Task[] = [
+      await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/bad') }),
+      await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/2') }),
+      await h.p.submit({ op: 'purge', host: '', items: dirs('https://a.example.com/d/') })
+    ]
+    const before = emulator!.requests.length
+    const pending = await h.p.status(purges)
+    expect(emulator!.requests.length - before).toBe(1)
+    expect(pending.map((s) => s.state)).toEqual(['pending', 'pending', 'pending', 'pending'])
+    expect(pending[0].detail).toBe('process')
+    clock += 5000
+    const final = await h.p.status(purges)
+    expect(final.map((s) => [s.url, s.state, s.detail])).toEqual([
+      ['https://a.example.com/1', 'success', 'done'],
+      ['https://a.example.com/bad', 'failure', 'fail'],
+      ['https://a.example.com/2', 'success', 'done'],
+      ['https://a.example.com/d/', 'success', 'done']
+    ])
+    const push = await h.p.submit({ op: 'prefetch', host: '', items: urls('https://a.example.com/ok', 'https://a.example.com/gone') })
+    clock += 5000
+    expect((await h.p.status([push])).map((s) => s.state)).toEqual(['success', 'failure'])
+    expect(emulator!.actionCounts().DescribePushTasks).toBe(1)
+  })
+
+  it('reads every page when rows exceed one page', async () => {
+    await start({ maxPageSize: 2 })
+    const h = client()
+    const tasks: Task[] = []
+    for (let i = 0; i < 3; i++)
+      tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(`https://a.example.com/${i}a`, `https://a.example.com/${i}b`) }))
+    const states = await h.p.status(tasks)
+    expect(states).toHaveLength(6)
+    expect(states.every((s) => s.detail !== 'not listed by DescribePurgeTasks yet')).toBe(true)
+    expect(emulator!.actionCounts().DescribePurgeTasks).toBe(3)
+  })
+
+  it('a lost answer: the submit is ambiguous, and findSubmitted finds the one task it made', async () => {
+    await start()
+    const h = client()
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x', 'https://a.example.com/y') })
+    const since = Date.now()
+    emulator!.injectFaults([{ kind: 'reset-after-action' }])
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/x') }
+    const err = await h.p.submit(batch).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.ambiguous).toBe(true)
+    expect(emulator!.tasks.size).toBe(2)
+    const found = await h.p.findSubmitted(batch, since)
+    const made = [...emulator!.tasks.values()].find((t) => t.urls.length === 1)!
+    expect(found).toMatchObject({ id: made.id, op: 'purge' })
+    // A batch never sent is not found (the older task holds other URLs too).
+    expect(await h.p.findSubmitted({ op: 'purge', host: '', items: urls('https://a.example.com/y') }, since)).toBeNull()
+  })
+
+  it('retries RequestLimitExceeded after a pause; gives up retryable after the last attempt', async () => {
+    let clock = Date.now()
+    await start({ now: () => clock, requestsPerSecond: 1 })
+    const h = client(keys, { now: () => clock, onSleep: (ms) => (clock += ms) })
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1') })
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/2') })
+    expect(h.slept).toEqual([1000])
+    expect(h.logged.join('\n')).toContain('RequestLimitExceeded')
+    const stuck = client(keys, { now: () => clock })
+    const err = await stuck.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/3') }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.retryable).toBe(true)
+    expect(stuck.slept).toHaveLength(TENCENT_MAX_ATTEMPTS - 1)
+    expect(err.message).toContain('20 requests/s')
+  })
+
+  it('a wrong SecretKey names secret-key; an unknown SecretId names access-key; no secret in the text', async () => {
+    await start()
+    const h = client({ accessKey: 'AKIDtest', secretKey: 'wrong-secret-value' })
+    const err = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.retryable).toBe(false)
+    expect(err.message).toContain('AuthFailure.SignatureFailure')
+    expect(err.message).toContain('secret-key')
+    expect(err.message).not.toContain('wrong-secret-value')
+    for (const secret of h.masked) expect(err.message).not.toContain(secret)
+    const other = await client({ accessKey: 'AKIDnobody', secretKey: 'x' })
+      .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+      .catch((x) => x)
+    expect(other.message).toContain('access-key')
+  })
+
+  it('quota pre-flight: refuses before sending, naming the quota, the need and what remains', async () => {
+    await start({ quotas: { push: 10 } })
+    const h = client()
+    await h.p.submit({ op: 'prefetch', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2', 'https://a.example.com/3') })
+    await expect(h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 7 }])).resolves.toBeUndefined()
+    const err = await h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 8 }]).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toBe('tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent')
+    expect(emulator!.actionCounts().PushUrlsCache).toBe(1)
+    expect((await h.p.quotas('purge', 'dir'))[0]).toEqual({ batch: 500, total: 100, available: 100, area: 'mainland' })
+  })
+
+  it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {
+    await start()
+    const h = client()
+    const a = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1') })
+    const b = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/2') })
+    const row = (t: Task, status: string) => ({
+      TaskId: t.id,
+      Url: t.items[0].url,
+      Status: status,
+      PurgeType: 'url',
+      FlushType: 'flush',
+      CreateTime: '2026-01-01 00:00:00'
+    })
+    const answer = (logs: object[]) => ({ status: 200, body: JSON.stringify({ Response: { TotalCount: logs.length, PurgeLogs: logs, RequestId: 'r' } }) })
+    // The range lists only a (in an unknown state); b is then asked for by its TaskId.
+    emulator!.injectFaults([answer([row(a, 'queued')]), answer([row(b, 'done')])])
+    const states = await h.p.status([a, b])
+    expect(states.map((s) => [s.state, s.detail])).toEqual([
+      ['pending', 'queued'],
+      ['success', 'done']
+    ])
+    expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: b.id })
+    expect(h.logged.filter((l) => l.includes("unknown status 'queued'"))).toHaveLength(1)
+  })
+
+  it('a daily-quota refusal says so and is not retried', async () => {
+    await start({ quotas: { urlPurge: 1 } })
+    const h = client()
+    const err = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') }).catch((x) => x)
+    expect(err.message).toContain('LimitExceeded.CdnPurgeUrlExceedDayLimit')
+    expect(err.message).toContain('resets the next day')
+    expect(err.retryable).toBe(false)
+    expect(err.ambiguous).toBe(false)
   })
 })
