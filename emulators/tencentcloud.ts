@@ -4,7 +4,8 @@
  * skew checked, per-call limits, daily quotas per area, 20 requests/s per action, errors as
  * HTTP 200 + `Response.Error`, one status row per URL moving process → done/fail/invalid over
  * time, and paging. Fault injection comes from server.ts.
- * Its signature code is written apart from the client's signer on purpose.
+ * Its signature code is written apart from the client's signer on purpose. Error codes are
+ * §2's; the Message wording is ours (§2: match Code, the wording may change).
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import { startServer, type EmulatorResponse, type RecordedRequest, type RunningEmulator } from './server.js'

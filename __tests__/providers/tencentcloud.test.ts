@@ -366,6 +366,20 @@ describe('tencentcloud provider against its emulator', () => {
     expect(h.logged.filter((l) => l.includes("unknown status 'queued'"))).toHaveLength(1)
   })
 
+  it('a task the range lists only in part is read again whole by TaskId', async () => {
+    await start()
+    const h = client()
+    const a = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+    const b = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/3') })
+    const partial = { TaskId: a.id, Url: 'https://a.example.com/1', Status: 'process', PurgeType: 'url', FlushType: 'flush', CreateTime: '2026-01-01 00:00:00' }
+    const bRow = { ...partial, TaskId: b.id, Url: 'https://a.example.com/3' }
+    emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { TotalCount: 2, PurgeLogs: [partial, bRow], RequestId: 'r' } }) }])
+    const states = await h.p.status([a, b])
+    expect(states.every((s) => s.detail === 'process')).toBe(true)
+    expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
+    expect(emulator!.actionCounts().DescribePurgeTasks).toBe(2)
+  })
+
   it('a daily-quota refusal says so and is not retried', async () => {
     await start({ quotas: { urlPurge: 1 } })
     const h = client()

@@ -343,8 +343,8 @@ export class TencentClient implements CdnProvider {
   /**
    * All `tasks` (one operation) in few calls: one task by TaskId; several by one time range
    * (from the first submit, less clock slack, to now) read page by page until every task's
-   * rows are in. A task the range did not list (another time zone, a short look-back) is
-   * then asked for by TaskId.
+   * rows are in. A task the range did not list whole (another time zone, a short look-back,
+   * the page cap) is then asked for by TaskId.
    */
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     if (tasks.length === 0) return []
@@ -372,7 +372,8 @@ export class TencentClient implements CdnProvider {
       })
     }
     for (const task of tasks) {
-      if (byTask.has(task.id)) continue
+      if ((byTask.get(task.id)?.length ?? 0) >= task.items.length) continue
+      byTask.delete(task.id)
       await this.rows(op, { TaskId: task.id }, what, (rows) => {
         add(rows.splice(0))
         return (byTask.get(task.id)?.length ?? 0) >= task.items.length
