@@ -277,6 +277,7 @@ describe('tencentcloud provider against its emulator', () => {
     expect(states).toHaveLength(6)
     expect(states.every((s) => s.detail !== 'not listed by DescribePurgeTasks yet')).toBe(true)
     expect(emulator!.actionCounts().DescribePurgeTasks).toBe(3)
+    expect(h.slept).toEqual([50, 50])
   })
 
   it('a lost answer: the submit is ambiguous, and findSubmitted finds the one task it made', async () => {
@@ -305,6 +306,7 @@ describe('tencentcloud provider against its emulator', () => {
     await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/2') })
     expect(h.slept).toEqual([1000])
     expect(h.logged.join('\n')).toContain('RequestLimitExceeded')
+    for (const secret of [...h.masked, 'test-secret-key']) expect(h.logged.join('\n')).not.toContain(secret)
     const stuck = client(keys, { now: () => clock })
     const err = await stuck.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/3') }).catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)

@@ -54,6 +54,7 @@ export const TENCENT_PAGE_LIMIT = 100
 export const TENCENT_MAX_ATTEMPTS = 4
 const THROTTLE_BASE_PAUSE_MS = 1_000
 const MAX_PAGES = 100
+const PAGE_SPACING_MS = 50
 /** Server clocks within 5 minutes of ours are accepted (§2), so time windows get that much slack. */
 const SKEW_MS = 5 * 60_000
 /** The Describe*Tasks times are China time (UTC+8) (inferred; §2 is silent). */
@@ -291,6 +292,8 @@ export class TencentClient implements CdnProvider {
     const out: Json[] = []
     let offset = 0
     for (let page = 1; page <= MAX_PAGES; page++) {
+      // Pages of one call keep to 20 requests/s per action (§2 "Limits"); the engine spaces the rest.
+      if (page > 1) await this.ctx.sleep(PAGE_SPACING_MS)
       const data = await this.call(statusAction(op), { ...params, Offset: offset, Limit: TENCENT_PAGE_LIMIT }, what, true)
       const raw = data[logsField(op)]
       const list = raw === undefined || raw === null ? [] : raw
