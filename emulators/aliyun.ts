@@ -442,7 +442,9 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
       if (Number.isNaN(start) || Number.isNaN(end) || end < start)
         return fail(400, 'InvalidTime.Malformed', 'StartTime and EndTime must be UTC yyyy-MM-ddTHH:mm:ssZ, StartTime first.')
     }
+    // Newest first; reversed before the (stable) sort so entries of one millisecond keep newest-first too.
     const list = visible(account)
+      .reverse()
       .filter((e) => type === undefined || (type === 'file' ? e.type === 'file' || e.type === 'ignoreParams' : e.type === type))
       .filter((e) => params.TaskId === undefined || e.taskId === params.TaskId)
       // §1: ObjectPath is an exact match.
