@@ -204,6 +204,37 @@ describe('aliyun provider against its emulator', () => {
     expect(unknown.message).toMatch(/does not know this AccessKey ID.*check the access-key input/)
   })
 
+  it('scrubs a server message that echoes the secret or a signature', async () => {
+    const e = await start()
+    const h = client()
+    const sig = 'CT9X0VtwR86fNWSnsc6v8YGOjuE='
+    const body = JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: 'InvalidParameter', Message: `bad: testsecret ${sig}` })
+    e.injectFaults([{ status: 400, body }])
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err.message).toMatch(/InvalidParameter: bad: \*\*\* \*\*\* \(HTTP 400\)/)
+    expect(err.message).not.toContain('testsecret')
+    expect(err.message).not.toContain(sig)
+  })
+
+  it('a per-minute limit pauses a minute; a runner clock 15 minutes off is named', async () => {
+    const e = await start()
+    const h = client()
+    const body = JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: 'QuotaPerMinuteExceeded.Refresh', Message: 'per minute' })
+    e.injectFaults([{ status: 400, body }])
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(h.slept).toEqual([60_000])
+    const skewed = aliyun.create({
+      endpoint: e.url,
+      credentials: { ...noCreds, ...keys } as Credentials,
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: () => Date.now() - 20 * 60_000,
+      sleep: async () => {}
+    })
+    await expect(skewed.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })).rejects.toThrow(/runner's clock is more than 15 minutes off.*InvalidTimeStamp\.Expired/)
+  })
+
   it('sends and masks an STS security token', async () => {
     const e = await start({ securityTokens: { testid: 'sts-token-123' } })
     const h = client({ ...keys, securityToken: 'sts-token-123' })

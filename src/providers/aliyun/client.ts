@@ -67,6 +67,8 @@ const THROTTLE_CODES = new Set([
   'TooMany.Refresh'
 ])
 
+const PER_MINUTE_CODES = new Set(['QuotaPerMinuteExceeded.Refresh', 'TooMany.Refresh'])
+
 /** §0 status mapping: Refreshing/Pending pending, Complete success, Failed failure; others pending. */
 export function mapAliyunStatus(word: string): ItemStatusState | null {
   switch (word) {
@@ -254,7 +256,8 @@ export class AliyunClient implements CdnProvider {
       }
       const message = typeof data?.Message === 'string' ? data.Message : ''
       if ((THROTTLE_CODES.has(code) || code === 'SignatureNonceUsed') && attempt < ALIYUN_MAX_ATTEMPTS) {
-        const pause = THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
+        // A per-minute limit clears only when the minute turns (§1 Limits: URLs per minute per domain).
+        const pause = PER_MINUTE_CODES.has(code) ? 60_000 : THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
         this.ctx.log(`aliyun: ${action} answered ${code}; pausing ${pause / 1000} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
         await this.ctx.sleep(pause)
         continue
