@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import { expectedAcs3Signature, expectedRpcSignature, startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
 import { acs3Authorization, EMPTY_SHA256, rpcSignature, sha256Hex } from '../../src/providers/aliyun/signer.js'
 import { ACS3_VECTORS, RPC_VECTORS } from '../providers/aliyun-vectors.js'
@@ -55,6 +56,18 @@ describe('the emulator verifier accepts the published vectors (its own code path
   it.each(ACS3_VECTORS.map((v) => [v.name, v] as const))('ACS3 %s', (_n, v) => {
     const signed = Object.keys(v.request.headers).sort()
     expect(expectedAcs3Signature(v.request, signed, v.secret)).toBe(v.signature)
+  })
+})
+
+describe('the client signer and the emulator verifier agree on any parameters', () => {
+  it('RPC: random names and values (unicode, spaces, *, ~, newlines)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('a b', '*', '~', '\n', '+', '%20'))
+    fc.assert(
+      fc.property(fc.dictionary(text, text), fc.string(), fc.constantFrom('GET', 'POST'), (params, secret, method) => {
+        expect(expectedRpcSignature(method, params, secret)).toBe(rpcSignature(method, params, secret))
+      }),
+      { numRuns: 300 }
+    )
   })
 })
 

@@ -88,6 +88,15 @@ describe('aliyun provider against its emulator', () => {
     ])
   })
 
+  it("paths with a space, *, ~, + and non-ASCII pass the emulator's own signature check", async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const h = client()
+    const list = ['https://a.example.com/a b.png', 'https://a.example.com/x*y~z+1.js', 'https://a.example.com/中文.css']
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls(...list) })
+    expect(e.params()[0].ObjectPath).toBe(list.join('\n'))
+    expect((await h.p.status([task])).map((s) => s.state)).toEqual(['success', 'success', 'success'])
+  })
+
   it('reports Pending / Refreshing as pending with the progress', async () => {
     await start({ completeAfterMs: 60_000 })
     const h = client()
@@ -232,7 +241,9 @@ describe('aliyun provider against its emulator', () => {
       now: () => Date.now() - 20 * 60_000,
       sleep: async () => {}
     })
-    await expect(skewed.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })).rejects.toThrow(/runner's clock is more than 15 minutes off.*InvalidTimeStamp\.Expired/)
+    await expect(skewed.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })).rejects.toThrow(
+      /runner's clock is more than 15 minutes off.*InvalidTimeStamp\.Expired/
+    )
   })
 
   it('sends and masks an STS security token', async () => {
