@@ -1,0 +1,301 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
+import { InputError } from '../../src/errors.js'
+import { createTransport } from '../../src/http/transport.js'
+import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunCredentials } from '../../src/providers/aliyun/index.js'
+import { ProviderError, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
+
+const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const keys: Partial<AliyunCredentials> = { accessKey: 'testid', secretKey: 'testsecret' }
+
+let emulator: AliyunEmulator | null = null
+const transport = createTransport({ maxAttempts: 1 })
+afterEach(async () => {
+  await emulator?.close()
+  emulator = null
+})
+afterAll(() => transport.close())
+
+async function start(options: AliyunEmulatorOptions = {}): Promise<AliyunEmulator> {
+  emulator = await startAliyunEmulator(options)
+  return emulator
+}
+
+interface Harness {
+  p: AliyunClient
+  masked: string[]
+  logged: string[]
+  slept: number[]
+}
+
+function client(creds: Partial<AliyunCredentials> = keys): Harness {
+  const h: Harness = { p: null as unknown as AliyunClient, masked: [], logged: [], slept: [] }
+  h.p = aliyun.create({
+    endpoint: emulator!.url,
+    credentials: { ...noCreds, ...creds } as Credentials,
+    request: transport.request,
+    mask: (s) => h.masked.push(s),
+    log: (l) => h.logged.push(l),
+    now: Date.now,
+    sleep: async (ms) => {
+      h.slept.push(ms)
+    }
+  }) as AliyunClient
+  return h
+}
+
+const urls = (...list: string[]): BatchItem[] => list.map((url) => ({ kind: 'url', url }))
+const dirs = (...list: string[]): BatchItem[] => list.map((url) => ({ kind: 'dir', url }))
+
+async function waitFinal(p: CdnProvider, tasks: Task[]) {
+  for (;;) {
+    const s = await p.status(tasks)
+    if (s.every((x) => x.state !== 'pending')) return s
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('aliyun definition', () => {
+  it('names the input to fix when credentials are missing or malformed', () => {
+    expect(() => aliyun.checkCredentials({ ...noCreds, secretKey: 's' })).toThrow(/Input 'access-key'/)
+    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a' })).toThrow(/Input 'secret-key'.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/)
+    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a b', secretKey: 's' })).toThrow(InputError)
+    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a', secretKey: 's' })).not.toThrow()
+    expect(aliyun.defaultEndpoint).toBe('https://cdn.aliyuncs.com')
+    expect(aliyun.limits.itemsPerCall).toEqual({ purge: 1000, prefetch: 100 })
+  })
+})
+
+describe('aliyun provider against its emulator', () => {
+  it('purges files with RefreshObjectCaches ObjectType=File, a form body and a masked signature, then polls to Complete / Failed', async () => {
+    const e = await start({ completeAfterMs: 100, failUrls: ['https://a.example.com/bad.js'] })
+    const h = client()
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x.js', 'https://a.example.com/bad.js') })
+    const sent = e.params()[0]
+    expect(e.requests[0].headers['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(sent).toMatchObject({
+      Action: 'RefreshObjectCaches',
+      ObjectType: 'File',
+      ObjectPath: 'https://a.example.com/x.js\nhttps://a.example.com/bad.js',
+      Format: 'JSON'
+    })
+    expect(h.masked).toContain(sent.Signature)
+    expect(e.requests[0].body).not.toContain('testsecret')
+    const final = await waitFinal(h.p, [task])
+    expect(final.map((s) => [s.url, s.state, s.detail])).toEqual([
+      ['https://a.example.com/x.js', 'success', 'Complete'],
+      ['https://a.example.com/bad.js', 'failure', 'Failed (InternalError)']
+    ])
+  })
+
+  it("paths with a space, *, ~, + and non-ASCII pass the emulator's own signature check", async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const h = client()
+    const list = ['https://a.example.com/a b.png', 'https://a.example.com/x*y~z+1.js', 'https://a.example.com/中文.css']
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls(...list) })
+    expect(e.params()[0].ObjectPath).toBe(list.join('\n'))
+    expect((await h.p.status([task])).map((s) => s.state)).toEqual(['success', 'success', 'success'])
+  })
+
+  it('reports Pending / Refreshing as pending with the progress', async () => {
+    await start({ completeAfterMs: 60_000 })
+    const h = client()
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x.js') })
+    const [s] = await h.p.status([task])
+    expect(s.state).toBe('pending')
+    expect(s.detail).toMatch(/^Pending 0%$/)
+  })
+
+  it('sends directories as ObjectType=Directory, more than 100 as several calls whose ids join into one task', async () => {
+    const e = await start({ completeAfterMs: 50, quotas: { dir: 1000 } })
+    const h = client()
+    const list = Array.from({ length: 150 }, (_, i) => `https://a.example.com/d${i}/`)
+    const task = await h.p.submit({ op: 'purge', host: '', items: dirs(...list) })
+    expect(e.actionCounts().RefreshObjectCaches).toBe(2)
+    expect(e.params().every((p) => p.ObjectType === 'Directory')).toBe(true)
+    expect(task.id.split(',')).toHaveLength(2)
+    const final = await waitFinal(h.p, [task])
+    expect(final.filter((s) => s.state === 'success')).toHaveLength(150)
+  })
+
+  it('prefetches with PushObjectCache and keeps each call within 10 domains', async () => {
+    const e = await start({ completeAfterMs: 50 })
+    const h = client()
+    const list = Array.from({ length: 12 }, (_, i) => `https://h${i}.example.com/p.js`)
+    const task = await h.p.submit({ op: 'prefetch', host: '', items: urls(...list) })
+    expect(e.actionCounts().PushObjectCache).toBe(2)
+    expect((await waitFinal(h.p, [task])).every((s) => s.state === 'success')).toBe(true)
+    await expect(h.p.submit({ op: 'prefetch', host: '', items: dirs('https://a.example.com/d/') })).rejects.toThrow(/cannot prefetch directories/)
+  })
+
+  it('asks about many tasks in few calls: 15 task ids in 2 DescribeRefreshTaskById calls', async () => {
+    const e = await start({ completeAfterMs: 0 })
+    const h = client()
+    const tasks: Task[] = []
+    for (let i = 0; i < 15; i++) tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(`https://h${i}.example.com/x`) }))
+    const before = e.actionCounts().DescribeRefreshTaskById ?? 0
+    const s = await h.p.status(tasks)
+    expect(e.actionCounts().DescribeRefreshTaskById - before).toBe(2)
+    expect(s.map((x) => x.state)).toEqual(Array(15).fill('success'))
+  })
+
+  it('finds a submit whose answer was lost by time range and URL set, paging past other tasks, so nothing is sent twice', async () => {
+    const e = await start({ rates: { DescribeRefreshTasks: 1000 } })
+    const h = client()
+    const since = Date.now()
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/lost-1', 'https://a.example.com/lost-2') }
+    e.injectFaults([{ kind: 'reset-after-action' }])
+    const err = await h.p.submit(batch).catch((x: unknown) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect((err as ProviderError).ambiguous).toBe(true)
+    // Newer tasks come first in the list: the lost one is on a later page.
+    for (let i = 0; i < 3; i++) {
+      await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 60 }, (_, j) => `https://a.example.com/other-${i}-${j}`)) })
+    }
+    const refreshes = e.actionCounts().RefreshObjectCaches
+    const found = await h.p.findSubmitted(batch, since)
+    expect(found).not.toBeNull()
+    expect(found).not.toBe('unknown')
+    const made = e.entries.filter((x) => x.path.includes('lost-'))
+    expect((found as Task).id).toBe(made[0].taskId)
+    expect(e.actionCounts().DescribeRefreshTasks).toBeGreaterThanOrEqual(2)
+    expect(e.actionCounts().RefreshObjectCaches).toBe(refreshes)
+    // Not sent at all: nothing found, so the engine sends it again.
+    e.injectFaults([{ kind: 'reset-before-headers' }])
+    const other = { op: 'purge' as const, host: '', items: urls('https://a.example.com/never') }
+    await expect(h.p.submit(other)).rejects.toThrow(ProviderError)
+    expect(await h.p.findSubmitted(other, since)).toBeNull()
+  })
+
+  it('a throttled look-up is unknown, not "not found"', async () => {
+    await start({ rates: { DescribeRefreshTasks: 0 }, throttle: 'Throttling.User' })
+    const h = client()
+    expect(await h.p.findSubmitted({ op: 'purge', host: '', items: urls('https://a.example.com/x') }, Date.now())).toBe('unknown')
+  })
+
+  it('retries throttling in place with a growing pause, then fails retryable naming the rate limit', async () => {
+    const e = await start({ rates: { RefreshObjectCaches: 0 }, throttle: 'Throttling.User' })
+    const h = client()
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.retryable).toBe(true)
+    expect(err.message).toMatch(/rate limiting.*after 4 attempts.*Throttling\.User.*concurrency/)
+    expect(h.slept).toEqual([1000, 2000, 4000])
+    expect(e.actionCounts().RefreshObjectCaches).toBe(ALIYUN_MAX_ATTEMPTS)
+  })
+
+  it('recovers when throttling (503 Throttling) passes', async () => {
+    const e = await start()
+    const h = client()
+    e.injectFaults([
+      {
+        status: 503,
+        body: JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: 'Throttling', Message: 'Request was denied due to request throttling.' })
+      }
+    ])
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(task.id).toMatch(/^\d+$/)
+    expect(h.slept).toEqual([1000])
+  })
+
+  it('bad credentials: an actionable message with no secret or signature in it', async () => {
+    const e = await start()
+    const h = client({ accessKey: 'testid', secretKey: 'wrong-secret-value' })
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err.message).toMatch(/rejected the signature.*SignatureDoesNotMatch.*check the secret-key input/)
+    expect(err.retryable).toBe(false)
+    const sig = e.params()[0].Signature
+    expect(h.masked).toContain(sig)
+    for (const secret of ['wrong-secret-value', sig, encodeURIComponent(sig)]) expect(err.message).not.toContain(secret)
+    const unknown = (await client({ accessKey: 'nobody', secretKey: 'x' })
+      .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+      .catch((x: unknown) => x)) as ProviderError
+    expect(unknown.message).toMatch(/does not know this AccessKey ID.*check the access-key input/)
+  })
+
+  it('scrubs a server message that echoes the secret or a signature', async () => {
+    const e = await start()
+    const h = client()
+    const sig = 'CT9X0VtwR86fNWSnsc6v8YGOjuE='
+    const body = JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: 'InvalidParameter', Message: `bad: testsecret ${sig}` })
+    e.injectFaults([{ status: 400, body }])
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err.message).toMatch(/InvalidParameter: bad: \*\*\* \*\*\* \(HTTP 400\)/)
+    expect(err.message).not.toContain('testsecret')
+    expect(err.message).not.toContain(sig)
+  })
+
+  it('a per-minute limit pauses a minute; a runner clock 15 minutes off is named', async () => {
+    const e = await start()
+    const h = client()
+    const body = JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: 'QuotaPerMinuteExceeded.Refresh', Message: 'per minute' })
+    e.injectFaults([{ status: 400, body }])
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(h.slept).toEqual([60_000])
+    const skewed = aliyun.create({
+      endpoint: e.url,
+      credentials: { ...noCreds, ...keys } as Credentials,
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: () => Date.now() - 20 * 60_000,
+      sleep: async () => {}
+    })
+    await expect(skewed.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })).rejects.toThrow(
+      /runner's clock is more than 15 minutes off.*InvalidTimeStamp\.Expired/
+    )
+  })
+
+  it('sends and masks an STS security token', async () => {
+    const e = await start({ securityTokens: { testid: 'sts-token-123' } })
+    const h = client({ ...keys, securityToken: 'sts-token-123' })
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(e.params()[0].SecurityToken).toBe('sts-token-123')
+    expect(h.masked).toContain('sts-token-123')
+    const refused = (await client(keys)
+      .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })
+      .catch((x: unknown) => x)) as ProviderError
+    expect(refused.message).toMatch(/STS security token was refused/)
+  })
+
+  it("quota pre-flight: passes within today's quotas, fails naming quota, need and remainder before any submit", async () => {
+    const e = await start({ quotas: { url: 10, dir: 2 } })
+    const h = client()
+    await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+    const lines = await h.p.checkQuota({ urls: 8, dirs: 0, prefetch: 0 })
+    expect(lines.find((l) => l.name === 'UrlQuota')).toEqual({ name: 'UrlQuota', quota: 10, remain: 8, need: 8 })
+    await expect(h.p.checkQuota({ urls: 9, dirs: 0, prefetch: 0 })).rejects.toThrow(
+      /needs 9 URL refreshes but today's UrlQuota \(10 a day\) has 8 left; nothing was sent/
+    )
+    await expect(h.p.checkQuota({ urls: 0, dirs: 3, prefetch: 0 })).rejects.toThrow(/DirQuota/)
+    expect(e.actionCounts().RefreshObjectCaches).toBe(1)
+  })
+
+  it('quota exceeded at submit: not retryable, says when it resets', async () => {
+    await start({ quotas: { url: 1 } })
+    const h = client()
+    const err = (await h.p
+      .submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+      .catch((x: unknown) => x)) as ProviderError
+    expect(err.retryable).toBe(false)
+    expect(err.message).toMatch(/QuotaExceeded\.Refresh.*resets at midnight/)
+  })
+
+  it('an unknown status word is pending and logged once', async () => {
+    const e = await start()
+    const h = client()
+    const task: Task = { id: '123', op: 'purge', items: urls('https://a.example.com/x'), submittedAt: Date.now() }
+    const body = JSON.stringify({
+      RequestId: 'r',
+      TotalCount: 1,
+      Tasks: [{ TaskId: '123', ObjectPath: 'https://a.example.com/x', Status: 'Queued', Process: '0%' }]
+    })
+    e.injectFaults([
+      { status: 200, body },
+      { status: 200, body }
+    ])
+    expect((await h.p.status([task]))[0]).toMatchObject({ state: 'pending', detail: 'Queued 0%' })
+    await h.p.status([task])
+    expect(h.logged.filter((l) => l.includes("'Queued'"))).toHaveLength(1)
+  })
+})

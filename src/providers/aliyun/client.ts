@@ -1,0 +1,426 @@
+import { randomUUID } from 'node:crypto'
+import { shown } from '../../external.js'
+import { HttpError, parseJsonBody, type HttpResponse } from '../../http/transport.js'
+import type { Operation } from '../../model.js'
+import { count } from '../../text.js'
+import {
+  asRecord,
+  checkTaskId,
+  ProviderError,
+  type Batch,
+  type BatchItem,
+  type CdnProvider,
+  type Credentials,
+  type ItemStatus,
+  type ItemStatusState,
+  type ProviderContext,
+  type ProviderLimits,
+  type Task
+} from '../provider.js'
+import { percentEncode, rpcSignature } from './signer.js'
+
+/** The flat bag plus an STS token (ALIBABA_CLOUD_SECURITY_TOKEN); the lead maps it onto the new seam. */
+export type AliyunCredentials = Credentials & { securityToken?: string }
+
+/** providers-next.md §1 per-call limits (current pages). */
+export const ALIYUN_URLS_PER_CALL = 1000
+export const ALIYUN_DIRS_PER_CALL = 100
+export const ALIYUN_PREFETCH_PER_CALL = 100
+/** §1: all paths of one call belong to at most 10 domains. */
+export const ALIYUN_DOMAINS_PER_CALL = 10
+/** §1: DescribeRefreshTaskById takes up to 10 ids. */
+export const ALIYUN_IDS_PER_STATUS_CALL = 10
+/** Throttled calls are tried this many times in all, pausing 1, 2, 4 s. */
+export const ALIYUN_MAX_ATTEMPTS = 4
+const THROTTLE_BASE_PAUSE_MS = 1000
+/** DescribeRefreshTasks pages read by one look-up (100 entries each). */
+const MAX_LOOKUP_PAGES = 50
+
+/**
+ * What the CDN API allows (providers-next.md §1):
+ * - 1,000 URLs per refresh call, 100 per prefetch call. Directories (100 per call) and the
+ *   10-domain rule cannot be said in ProviderLimits: the client splits such a batch itself.
+ * - One ObjectType per call, so kinds do not mix.
+ * - DescribeRefreshTaskById: 10 ids per call (a task may carry several ids, see submit).
+ * - Refresh takes ~5–6 minutes; prefetch longer.
+ * - 4 submits at a time: 1,000 URLs a call and a per-minute per-domain limit of 10,000
+ *   (older pages: 1,000) make more pointless (inferred).
+ */
+export const aliyunLimits: ProviderLimits = {
+  itemsPerCall: { purge: ALIYUN_URLS_PER_CALL, prefetch: ALIYUN_PREFETCH_PER_CALL },
+  oneHostPerCall: false,
+  mixedKindsPerCall: false,
+  directories: true,
+  statusIdsPerCall: { purge: ALIYUN_IDS_PER_STATUS_CALL, prefetch: ALIYUN_IDS_PER_STATUS_CALL },
+  defaultPollSeconds: { purge: 15, prefetch: 30 },
+  defaultConcurrency: 4
+}
+
+/** Codes that mean "slow down": retried in place, then retryable (§1 Errors). */
+const THROTTLE_CODES = new Set([
+  'Throttling',
+  'Throttling.User',
+  'Throttling.Api',
+  'TooManyRequests',
+  'ServiceUnavailable',
+  'QuotaPerMinuteExceeded.Refresh',
+  'TooMany.Refresh'
+])
+
+const PER_MINUTE_CODES = new Set(['QuotaPerMinuteExceeded.Refresh', 'TooMany.Refresh'])
+
+/** §0 status mapping: Refreshing/Pending pending, Complete success, Failed failure; others pending. */
+export function mapAliyunStatus(word: string): ItemStatusState | null {
+  switch (word) {
+    case 'Complete':
+      return 'success'
+    case 'Failed':
+      return 'failure'
+    case 'Refreshing':
+    case 'Pending':
+      return 'pending'
+    default:
+      return null
+  }
+}
+
+/** What a run needs from today's quotas. */
+export interface AliyunQuotaNeed {
+  urls: number
+  dirs: number
+  prefetch: number
+}
+
+/** One quota from DescribeRefreshQuota. */
+export interface AliyunQuotaLine {
+  name: 'UrlQuota' | 'DirQuota' | 'PreloadQuota'
+  quota: number
+  remain: number
+  need: number
+}
+
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read. */
+function quotaNumber(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
+/** The same path as the server may spell it (host case, default port). */
+function normalize(path: string): string {
+  try {
+    return new URL(path).href
+  } catch {
+    return path
+  }
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host.toLowerCase()
+  } catch {
+    return url
+  }
+}
+
+/** An Alibaba Cloud CDN client: one instance per run. */
+export class AliyunClient implements CdnProvider {
+  readonly name = 'aliyun'
+  readonly limits = aliyunLimits
+  private readonly unknownWords = new Set<string>()
+
+  constructor(private readonly ctx: ProviderContext & { credentials: AliyunCredentials }) {
+    if (ctx.credentials.securityToken) ctx.mask(ctx.credentials.securityToken)
+  }
+
+  private get url(): string {
+    return this.ctx.endpoint.replace(/\/+$/, '') + '/'
+  }
+
+  /** Removes the secret, token and any signature-like text a server message could echo. */
+  private scrub(text: string): string {
+    let out = text
+    const { secretKey, securityToken } = this.ctx.credentials
+    for (const secret of [secretKey, securityToken ?? '']) if (secret.length >= 4) out = out.split(secret).join('***')
+    out = out.replace(/[A-Za-z0-9+/]{27}=/g, '***').replace(/\b[0-9a-f]{64}\b/g, '***')
+    return shown(out.trim().replace(/\s+/g, ' '))
+  }
+
+  /** The message a user can act on, per §1's error classes. */
+  private errorFor(what: string, status: number, code: string, message: string, attempts: number): ProviderError {
+    const said = `${code}${message ? `: ${this.scrub(message)}` : ''} (HTTP ${status})`
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
+    if (THROTTLE_CODES.has(code))
+      return new ProviderError(`${what}: Alibaba Cloud is rate limiting this account${tries} (${said}); lower the concurrency input or try again later`, true)
+    switch (code) {
+      case 'SignatureDoesNotMatch':
+      case 'IncompleteSignature':
+        return new ProviderError(`${what}: Alibaba Cloud rejected the signature (${said}); check the secret-key input (the AccessKey secret of access-key)`)
+      case 'InvalidAccessKeyId.NotFound':
+        return new ProviderError(`${what}: Alibaba Cloud does not know this AccessKey ID (${said}); check the access-key input`)
+      case 'InvalidAccessKeyId.Inactive':
+        return new ProviderError(`${what}: this AccessKey is disabled (${said}); enable it in the RAM console or use another`)
+      case 'InvalidTimeStamp.Expired':
+      case 'InvalidTimeStamp.Format':
+        return new ProviderError(`${what}: the runner's clock is more than 15 minutes off (${said}); fix the runner's time`)
+      case 'SignatureNonceUsed':
+        return new ProviderError(`${what}: ${said}`, true)
+      case 'InvalidSecurityToken.Expired':
+      case 'InvalidSecurityToken.Mismatch':
+      case 'InvalidSecurityToken.Malformed':
+        return new ProviderError(
+          `${what}: the STS security token was refused (${said}); issue fresh STS credentials (ALIBABA_CLOUD_SECURITY_TOKEN) for this run`
+        )
+      case 'Forbidden.RAM':
+      case 'Forbidden':
+        return new ProviderError(
+          `${what}: the RAM user lacks permission (${said}); grant cdn:RefreshObjectCaches, cdn:PushObjectCache, cdn:DescribeRefreshTasks, cdn:DescribeRefreshTaskById and cdn:DescribeRefreshQuota`
+        )
+      case 'QuotaExceeded.Refresh':
+        return new ProviderError(
+          `${what}: today's refresh/prefetch quota is used up (${said}); it resets at midnight (UTC+8), or ask Alibaba Cloud to raise it`
+        )
+      case 'PreloadQueueFull':
+        return new ProviderError(`${what}: the account's prefetch queue is full (${said}); try again once earlier prefetches finish`, true)
+      case 'InvalidDomain.NotFound':
+      case 'InvalidDomain.Offline':
+        return new ProviderError(`${what}: a domain is not an online CDN domain of this account (${said}); check the URL prefixes in the config`)
+      case 'ServiceBusy':
+        return new ProviderError(`${what}: the domain is being configured (${said}); try again in a few minutes`, true)
+      default:
+        return new ProviderError(`${what} failed${tries}: ${said}`, status >= 500)
+    }
+  }
+
+  /**
+   * Signs (RPC HMAC-SHA1) and POSTs one action as a form body; returns the JSON answer of
+   * a 2xx. Throttling codes are tried again after 1, 2, 4 s (the transport also retries a
+   * 503/429 itself). `idempotent`: asking again is harmless (reads).
+   */
+  async call(action: string, params: Record<string, string>, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
+    const { accessKey, secretKey, securityToken } = this.ctx.credentials
+    for (let attempt = 1; ; attempt++) {
+      // A fresh nonce and time per attempt (§1: nonce unique per request, 15-minute window).
+      const signed: Record<string, string> = {
+        Action: action,
+        Version: '2018-05-10',
+        Format: 'JSON',
+        AccessKeyId: accessKey,
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureVersion: '1.0',
+        SignatureNonce: randomUUID(),
+        Timestamp: isoSeconds(this.ctx.now()),
+        ...(securityToken ? { SecurityToken: securityToken } : {}),
+        ...params
+      }
+      const signature = rpcSignature('POST', signed, secretKey)
+      this.ctx.mask(signature)
+      this.ctx.mask(percentEncode(signature))
+      signed.Signature = signature
+      const body = Object.entries(signed)
+        .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+        .join('&')
+      let res: HttpResponse
+      try {
+        res = await this.ctx.request({
+          method: 'POST',
+          url: this.url,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body,
+          idempotent
+        })
+      } catch (err) {
+        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        throw err
+      }
+      let data: Record<string, unknown> | null = null
+      try {
+        data = asRecord(parseJsonBody(res, what))
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err
+      }
+      const ok = res.status >= 200 && res.status < 300
+      if (ok && data !== null && typeof data.Code !== 'string') return data
+      const code = typeof data?.Code === 'string' ? data.Code : ''
+      if (code === '') {
+        // No vendor error body: a 5xx other than 503 may have acted on a submit.
+        const maybe = !idempotent && (ok || (res.status >= 500 && res.status !== 503))
+        const tail = maybe ? '; Alibaba Cloud may or may not have accepted it' : ''
+        throw new ProviderError(
+          `${what}: unexpected answer (HTTP ${res.status}, ${res.text.length} bytes)${tail}`,
+          idempotent || res.status >= 500 || res.status === 429,
+          maybe
+        )
+      }
+      const message = typeof data?.Message === 'string' ? data.Message : ''
+      if ((THROTTLE_CODES.has(code) || code === 'SignatureNonceUsed') && attempt < ALIYUN_MAX_ATTEMPTS) {
+        // A per-minute limit clears only when the minute turns (§1 Limits: URLs per minute per domain).
+        const pause = PER_MINUTE_CODES.has(code) ? 60_000 : THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
+        this.ctx.log(`aliyun: ${action} answered ${code}; pausing ${pause / 1000} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
+        await this.ctx.sleep(pause)
+        continue
+      }
+      throw this.errorFor(what, res.status, code, message, attempt)
+    }
+  }
+
+  /**
+   * Today's remaining quotas against `need`; throws a ProviderError naming the first quota
+   * that cannot cover it (what it is, what is needed, what remains) before anything is sent.
+   */
+  async checkQuota(need: AliyunQuotaNeed): Promise<AliyunQuotaLine[]> {
+    const data = await this.call('DescribeRefreshQuota', {}, 'aliyun quota check', true)
+    const lines: AliyunQuotaLine[] = []
+    const pairs: [AliyunQuotaLine['name'], string, number, string][] = [
+      ['UrlQuota', 'UrlRemain', need.urls, 'URL refreshes'],
+      ['DirQuota', 'DirRemain', need.dirs, 'directory refreshes'],
+      ['PreloadQuota', 'PreloadRemain', need.prefetch, 'prefetches']
+    ]
+    for (const [name, remainName, wanted, noun] of pairs) {
+      const quota = quotaNumber(data[name])
+      const remain = quotaNumber(data[remainName])
+      if (quota === null || remain === null) {
+        if (wanted > 0) this.ctx.log(`aliyun: DescribeRefreshQuota has no ${name}/${remainName}; not checked`)
+        continue
+      }
+      lines.push({ name, quota, remain, need: wanted })
+      if (wanted > remain) {
+        throw new ProviderError(
+          `aliyun: this run needs ${wanted} ${noun} but today's ${name} (${quota} a day) has ${remain} left; nothing was sent. Wait for the reset at midnight UTC+8, purge directories instead (dir-threshold), or ask Alibaba Cloud to raise the quota`
+        )
+      }
+    }
+    return lines
+  }
+
+  /** Groups a batch's items into calls: at most `perCall` items and 10 domains each. */
+  private split(items: BatchItem[], perCall: number): BatchItem[][] {
+    const calls: BatchItem[][] = []
+    let current: BatchItem[] = []
+    let hosts = new Set<string>()
+    for (const item of items) {
+      const host = hostOf(item.url)
+      const newHost = !hosts.has(host)
+      if (current.length >= perCall || (newHost && hosts.size >= ALIYUN_DOMAINS_PER_CALL)) {
+        calls.push(current)
+        current = []
+        hosts = new Set()
+      }
+      current.push(item)
+      hosts.add(host)
+    }
+    if (current.length > 0) calls.push(current)
+    return calls
+  }
+
+  /**
+   * One batch as one task. Most batches are one call; a batch of more than 100 directories
+   * or more than 10 domains is sent as several calls, and its task id is their ids joined
+   * by `,` (as Alibaba itself joins the ids of several domains, §1).
+   */
+  async submit(batch: Batch): Promise<Task> {
+    const kind = batch.items[0]?.kind ?? 'url'
+    const n = batch.items.length
+    const what = `aliyun ${batch.op} of ${kind === 'dir' ? count(n, 'directory', 'directories') : count(n, 'URL')}`
+    if (n === 0) throw new ProviderError(`${what}: nothing to send`)
+    if (batch.items.some((i) => i.kind !== kind)) throw new ProviderError(`${what}: files and directories need separate calls (one ObjectType per call)`)
+    if (batch.op === 'prefetch' && kind === 'dir') throw new ProviderError(`${what}: Alibaba Cloud cannot prefetch directories`)
+    const perCall = batch.op === 'prefetch' ? ALIYUN_PREFETCH_PER_CALL : kind === 'dir' ? ALIYUN_DIRS_PER_CALL : ALIYUN_URLS_PER_CALL
+    const ids: string[] = []
+    for (const items of this.split(batch.items, perCall)) {
+      const ObjectPath = items.map((i) => i.url).join('\n')
+      const data =
+        batch.op === 'prefetch'
+          ? await this.call('PushObjectCache', { ObjectPath }, what, false)
+          : await this.call('RefreshObjectCaches', { ObjectPath, ObjectType: kind === 'dir' ? 'Directory' : 'File' }, what, false)
+      const raw = batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId
+      const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : ''
+      if (text === '') throw new ProviderError(`${what}: answer has no task id; Alibaba Cloud may or may not have accepted it`, false, true)
+      for (const id of text.split(',').map((s) => s.trim())) if (id !== '' && !ids.includes(id)) ids.push(checkTaskId(id, what))
+    }
+    return { id: ids.join(','), op: batch.op, items: batch.items, submittedAt: this.ctx.now() }
+  }
+
+  /**
+   * After an ambiguous submit: lists this operation's tasks made since `since` (a minute of
+   * slack either side for clock skew) with DescribeRefreshTasks, paging, and returns the
+   * task(s) holding every path of the batch. Any path missing: null (resending a purge or
+   * prefetch only costs quota, §1). Still throttled after the retries: 'unknown'.
+   */
+  async findSubmitted(batch: Batch, since: number): Promise<Task | null | 'unknown'> {
+    const what = `aliyun ${batch.op} task lookup`
+    const type = batch.op === 'prefetch' ? 'preload' : batch.items[0]?.kind === 'dir' ? 'directory' : 'file'
+    const wanted = new Map(batch.items.map((i) => [normalize(i.url), '']))
+    const range = { ObjectType: type, StartTime: isoSeconds(since - 60_000), EndTime: isoSeconds(this.ctx.now() + 60_000), PageSize: '100' }
+    try {
+      for (let page = 1; page <= MAX_LOOKUP_PAGES; page++) {
+        const data = await this.call('DescribeRefreshTasks', { ...range, PageNumber: String(page) }, what, true)
+        const list = asRecord(data.Tasks)?.CDNTask
+        const entries = Array.isArray(list) ? list : []
+        for (const raw of entries) {
+          const e = asRecord(raw)
+          const path = typeof e?.ObjectPath === 'string' ? normalize(e.ObjectPath) : ''
+          const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+          if (wanted.get(path) === '' && id !== '') wanted.set(path, id)
+        }
+        const total = typeof data.TotalCount === 'number' ? data.TotalCount : 0
+        if (entries.length === 0 || page * 100 >= total || [...wanted.values()].every((id) => id !== '')) break
+      }
+    } catch (err) {
+      if (err instanceof ProviderError && err.retryable) return 'unknown'
+      throw err
+    }
+    const ids = [...wanted.values()]
+    if (ids.some((id) => id === '')) return null
+    const unique = [...new Set(ids)].map((id) => checkTaskId(id, what))
+    return { id: unique.join(','), op: batch.op, items: batch.items, submittedAt: since }
+  }
+
+  /**
+   * Status of every item: all task ids (split on `,`) asked 10 at a time with
+   * DescribeRefreshTaskById, entries matched by task id and path.
+   */
+  async status(tasks: Task[]): Promise<ItemStatus[]> {
+    if (tasks.length === 0) return []
+    const op: Operation = tasks[0].op
+    const ids = [...new Set(tasks.flatMap((t) => t.id.split(',')))]
+    const what = `aliyun ${op} status of ${count(tasks.length, 'task')}`
+    const found = new Map<string, Record<string, unknown>>()
+    for (let i = 0; i < ids.length; i += ALIYUN_IDS_PER_STATUS_CALL) {
+      const data = await this.call('DescribeRefreshTaskById', { TaskId: ids.slice(i, i + ALIYUN_IDS_PER_STATUS_CALL).join(',') }, what, true)
+      if (data.Tasks !== undefined && !Array.isArray(data.Tasks)) throw new ProviderError(`${what}: answer's Tasks is not a list`, true)
+      for (const raw of (data.Tasks as unknown[] | undefined) ?? []) {
+        const e = asRecord(raw)
+        const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+        if (e && id !== '' && typeof e.ObjectPath === 'string') found.set(`${id} ${normalize(e.ObjectPath)}`, e)
+      }
+    }
+    const out: ItemStatus[] = []
+    for (const task of tasks) {
+      const taskIds = task.id.split(',')
+      for (const item of task.items) {
+        const path = normalize(item.url)
+        const entry = taskIds.map((id) => found.get(`${id} ${path}`)).find((e) => e !== undefined)
+        const word = typeof entry?.Status === 'string' ? entry.Status : ''
+        if (word === '') {
+          out.push({ taskId: task.id, url: item.url, state: 'pending', detail: 'not listed by DescribeRefreshTaskById yet' })
+          continue
+        }
+        let state = mapAliyunStatus(word)
+        if (state === null) {
+          if (!this.unknownWords.has(word)) {
+            this.unknownWords.add(word)
+            this.ctx.log(`aliyun: unknown task status '${shown(word, 40)}' taken as pending`)
+          }
+          state = 'pending'
+        }
+        const process = state === 'pending' && typeof entry?.Process === 'string' ? ` ${shown(entry.Process, 10)}` : ''
+        const why = state === 'failure' && typeof entry?.Description === 'string' ? ` (${shown(entry.Description, 100)})` : ''
+        out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word, 40)}${process}${why}` })
+      }
+    }
+    return out
+  }
+}
