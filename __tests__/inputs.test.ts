@@ -263,12 +263,19 @@ describe('provider inputs (each provider declares its own)', () => {
     return { read, masked }
   }
 
-  it('reads the input; when it is empty, the first non-empty declared variable, trimmed', () => {
-    const { read } = reader({ 'access-key': 'from-input', 'secret-key': '' }, { FAKE_ID: 'from-env', FAKE_ID_OLD: 'old', FAKE_SECRET: ' s3cret \n' })
-    expect(read('access-key')).toBe('from-input')
-    expect(read('secret-key')).toBe('s3cret')
+  it('reads the input; when every input with variables is empty, the first non-empty declared variable, trimmed', () => {
+    const env = { FAKE_ID: 'from-env', FAKE_ID_OLD: 'old', FAKE_SECRET: ' s3cret \n' }
+    const fromEnv = reader({ 'access-key': '', 'secret-key': '' }, env).read
+    expect([fromEnv('access-key'), fromEnv('secret-key')]).toEqual(['from-env', 's3cret'])
     expect(reader({}, { FAKE_ID: '  ', FAKE_ID_OLD: 'old' }).read('access-key')).toBe('old')
     expect(reader({}, {}).read('token')).toBe('')
+  })
+
+  it('never mixes: once one such input is given, no variable is read (no key from one place and its secret or token from another)', () => {
+    const env = { FAKE_ID: 'from-env', FAKE_SECRET: 'env-secret', FAKE_SESSION_TOKEN: 'env-token' }
+    const { read, masked } = reader({ 'access-key': 'from-input' }, env)
+    expect([read('access-key'), read('secret-key'), read('token')]).toEqual(['from-input', '', ''])
+    expect(masked).toEqual([])
   })
 
   it('masks a value from the environment when the input is secret (a session token too), and only then', () => {

@@ -287,16 +287,19 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void,
 }
 
 /**
- * `provider`'s reader: a declared input's value, else (when empty) its first non-empty
- * environment variable, masked like the input when the input is secret. Any other name is a
- * bug in the provider, not in the workflow.
+ * `provider`'s reader: a declared input's value, else its first non-empty environment variable,
+ * masked like the input when the input is secret. The environment is read only when every
+ * input that declares variables is empty: credentials come all from inputs or all from the
+ * environment, never a key from one and its secret or session token from the other. Any other
+ * name is a bug in the provider, not in the workflow.
  */
 export function providerReader(provider: ProviderDefinition, given: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, mask: (secret: string) => void) {
+  const useEnv = provider.inputs.every((i) => !i.env?.length || (given.get(i.name) ?? '') === '')
   return (name: string): string => {
     const input = provider.inputs.find((i) => i.name === name)
     if (!input) throw new Error(`${provider.name} reads input '${name}' without declaring it`)
     const value = given.get(name) ?? ''
-    if (value !== '') return value
+    if (value !== '' || !useEnv) return value
     for (const variable of input.env ?? []) {
       const fromEnv = (env[variable] ?? '').trim()
       if (fromEnv === '') continue

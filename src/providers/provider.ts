@@ -131,7 +131,8 @@ export interface ProviderInput {
   readonly secret: boolean
   /**
    * Environment variables read, first non-empty wins, when the input is empty (the names the
-   * vendor's own tools use, e.g. ALIBABA_CLOUD_ACCESS_KEY_ID).
+   * vendor's own tools use, e.g. ALIBABA_CLOUD_ACCESS_KEY_ID). Only when every input of the
+   * provider that declares variables is empty: all from inputs, or all from the environment.
    */
   readonly env?: readonly string[]
 }
