@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { load as parse } from 'js-yaml'
 import { Inputs, Outputs } from '../src/inputs.js'
+import { providers } from '../src/providers/index.js'
 
 const action = parse(readFileSync('action.yml', 'utf8')) as {
   runs: { using: string; main: string }
@@ -24,8 +25,30 @@ describe('action.yml', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 
-  it('declares exactly the inputs the code reads', () => {
-    expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort())
+  const common = new Set<string>(Object.values(Inputs))
+  const declared = new Set(providers.flatMap((p) => p.inputs.map((i) => i.name)))
+
+  it('declares exactly the inputs the code reads: the common ones and those the providers declare', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual([...new Set([...common, ...declared])].sort())
+  })
+
+  it('has every input a provider declares, none of them a common input, and names the provider in its description', () => {
+    for (const p of providers) {
+      for (const i of p.inputs) {
+        expect(action.inputs).toHaveProperty([i.name])
+        expect(common.has(i.name)).toBe(false)
+        expect(action.inputs[i.name].description).toContain(`${p.name}:`)
+      }
+    }
+  })
+
+  it('declares every credential input (not a common one) for some provider', () => {
+    for (const name of Object.keys(action.inputs).filter((n) => !common.has(n))) expect(declared.has(name)).toBe(true)
+  })
+
+  it('says "Store it as a secret" exactly for the inputs some provider declares secret', () => {
+    const secret = new Set(providers.flatMap((p) => p.inputs.filter((i) => i.secret).map((i) => i.name)))
+    for (const name of declared) expect([name, /Store it as a secret/.test(action.inputs[name].description)]).toEqual([name, secret.has(name)])
   })
 
   it('declares exactly the outputs the code sets', () => {

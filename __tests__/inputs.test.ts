@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/errors.js'
-import { parseFileList, plainHttpWarning, readSettings } from '../src/inputs.js'
+import { parseFileList, plainHttpWarning, providerReader, readSettings } from '../src/inputs.js'
+import type { ProviderDefinition } from '../src/providers/provider.js'
+import { ztgame } from '../src/providers/ztgame.js'
 
 const base = { provider: 'ztgame', token: 'tok-secret', urls: 'https://a.example/x' }
 function read(inputs: Record<string, string>) {
@@ -242,5 +244,85 @@ describe('parseFileList (the files input)', () => {
 
   it('is what readSettings gives for files', () => {
     expect(read({ ...base, rules: '- x', files: 'a.html, "b c.html"' }).settings.files).toEqual(['a.html', 'b c.html'])
+  })
+})
+
+describe('provider inputs (each provider declares its own)', () => {
+  const fake: ProviderDefinition = {
+    ...ztgame,
+    name: 'fake',
+    inputs: [
+      { name: 'access-key', secret: false, env: ['FAKE_ID', 'FAKE_ID_OLD'] },
+      { name: 'secret-key', secret: true, env: ['FAKE_SECRET'] },
+      { name: 'token', secret: true, env: ['FAKE_SESSION_TOKEN'] }
+    ]
+  }
+  function reader(given: Record<string, string>, env: Record<string, string>) {
+    const masked: string[] = []
+    const read = providerReader(fake, new Map(Object.entries(given)), env, (s) => masked.push(s))
+    return { read, masked }
+  }
+
+  it('reads the input; when every input with variables is empty, the first non-empty declared variable, trimmed', () => {
+    const env = { FAKE_ID: 'from-env', FAKE_ID_OLD: 'old', FAKE_SECRET: ' s3cret \n' }
+    const fromEnv = reader({ 'access-key': '', 'secret-key': '' }, env).read
+    expect([fromEnv('access-key'), fromEnv('secret-key')]).toEqual(['from-env', 's3cret'])
+    expect(reader({}, { FAKE_ID: '  ', FAKE_ID_OLD: 'old' }).read('access-key')).toBe('old')
+    expect(reader({}, {}).read('token')).toBe('')
+  })
+
+  it('never mixes: once one such input is given, no variable is read (no key from one place and its secret or token from another)', () => {
+    const env = { FAKE_ID: 'from-env', FAKE_SECRET: 'env-secret', FAKE_SESSION_TOKEN: 'env-token' }
+    const { read, masked } = reader({ 'access-key': 'from-input' }, env)
+    expect([read('access-key'), read('secret-key'), read('token')]).toEqual(['from-input', '', ''])
+    expect(masked).toEqual([])
+  })
+
+  it('masks a value from the environment when the input is secret (a session token too), and only then', () => {
+    const { read, masked } = reader({}, { FAKE_ID: 'AKID-visible', FAKE_SECRET: 'sk-from-env', FAKE_SESSION_TOKEN: 'sts-token-from-env' })
+    read('access-key')
+    read('secret-key')
+    read('token')
+    expect(masked).toEqual(['sk-from-env', 'sts-token-from-env'])
+  })
+
+  it('refuses a name the provider did not declare (a bug in the provider)', () => {
+    expect(() => reader({ 'api-key': 'k' }, {}).read('api-key')).toThrow(/fake reads input 'api-key' without declaring it/)
+  })
+
+  it('does not read the environment of a provider that declares no variable', () => {
+    const env = { ZTGAME_TOKEN: 'env-token', TOKEN: 'env-token' }
+    const err = (() => {
+      try {
+        readSettings(
+          (n) => ({ ...base, token: '' })[n] ?? '',
+          () => {},
+          env
+        )
+      } catch (e) {
+        return e as InputError
+      }
+      throw new Error('no error')
+    })()
+    expect(err.input).toBe('token')
+  })
+
+  it('hands the provider its own settings; none in a dry run', () => {
+    expect(read({ ...base, username: 'u' }).settings.providerSettings).toEqual({ token: 'tok-secret', username: 'u', password: '' })
+    expect(read({ ...base, 'dry-run': 'true' }).settings.providerSettings).toBeNull()
+    const uc = { provider: 'ucloud', 'public-key': 'pk', 'private-key': 'sk', 'project-id': 'org-1', urls: 'https://a.example/x' }
+    expect(read(uc).settings.providerSettings).toEqual({ publicKey: 'pk', privateKey: 'sk', projectId: 'org-1' })
+  })
+
+  it('warns about an input given that the provider does not read, naming the input and who reads it; never its value', () => {
+    const { settings, masked } = read({ ...base, 'api-key': 'cdn-key-1234', 'private-key': 'uc-private-5678', username: 'u' })
+    expect(settings.warnings).toEqual([
+      "Input 'api-key' is ignored: provider ztgame does not read it (cdnetworks does).",
+      "Input 'private-key' is ignored: provider ztgame does not read it (ucloud does)."
+    ])
+    expect(masked).toEqual(expect.arrayContaining(['cdn-key-1234', 'uc-private-5678']))
+    expect(read(base).settings.warnings).toEqual([])
+    const cdn = read({ ...base, provider: 'cdnetworks', token: '', username: 'u', 'api-key': 'k', password: 'pw' }).settings.warnings
+    expect(cdn).toEqual(["Input 'password' is ignored: provider cdnetworks does not read it (ztgame does)."])
   })
 })

@@ -12,13 +12,14 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { createTransport, type Transport } from '../src/http/transport.js'
 import { providerByName } from '../src/providers/index.js'
-import type { Batch, Credentials, Task } from '../src/providers/provider.js'
+import type { Batch, Task } from '../src/providers/provider.js'
 
 /** What the bench hands the baseline process. */
 export interface BaselineJob {
   provider: string
   endpoint: string
-  credentials: Credentials
+  /** The provider's inputs by action.yml name (the emulator's demo credentials). */
+  inputs: Record<string, string>
   batches: Batch[]
   /** Time between two questions about one task. */
   pollMs: number
@@ -51,15 +52,19 @@ function oneAtATime(request: Transport): Transport {
 async function baseline(job: BaselineJob, started: number): Promise<BaselineResult> {
   const transport = createTransport()
   try {
-    const client = providerByName(job.provider).create({
-      endpoint: job.endpoint,
-      credentials: job.credentials,
-      request: oneAtATime(transport.request),
-      mask: () => {},
-      log: () => {},
-      now: () => Date.now(),
-      sleep
-    })
+    const definition = providerByName(job.provider)
+    const settings = definition.readSettings((name) => job.inputs[name] ?? '')
+    const client = definition.create(
+      {
+        endpoint: job.endpoint,
+        request: oneAtATime(transport.request),
+        mask: () => {},
+        log: () => {},
+        now: () => Date.now(),
+        sleep
+      },
+      settings
+    )
     let problem: string | undefined
     if (client.prepare) await client.prepare()
     const tasks: Task[] = []

@@ -22,7 +22,7 @@ import type { Operation } from '../src/model.js'
 import { buildPlan } from '../src/plan/plan.js'
 import { parseRules } from '../src/plan/rules.js'
 import { providerByName } from '../src/providers/index.js'
-import type { Credentials, ProviderLimits } from '../src/providers/provider.js'
+import type { ProviderLimits } from '../src/providers/provider.js'
 import { runActionProcess } from './action-process.js'
 import type { BaselineJob, BaselineResult } from './baseline-client.js'
 import { check, ratio, seconds, type Figure } from './figures.js'
@@ -315,21 +315,6 @@ export async function runOurs(provider: string, mode: 'purge' | 'purge-prefetch'
   }
 }
 
-function credentialsFrom(inputs: Record<string, string>): Credentials {
-  const get = (name: string): string => inputs[name] ?? ''
-  return {
-    token: get('token'),
-    username: get('username'),
-    password: get('password'),
-    apiKey: get('api-key'),
-    accessKey: get('access-key'),
-    secretKey: get('secret-key'),
-    publicKey: get('public-key'),
-    privateKey: get('private-key'),
-    projectId: get('project-id')
-  }
-}
-
 /** The baseline client bundled by ncc (as dist/ is), or why it could not be. */
 export type BaselineBundle = { dir: string; entry: string } | { problem: string }
 
@@ -404,7 +389,7 @@ export async function runBaseline(provider: string, bundle: BaselineBundle, poll
     const job: BaselineJob = {
       provider,
       endpoint: emulator.url,
-      credentials: credentialsFrom(emulator.credentials),
+      inputs: emulator.credentials,
       batches: batchForProvider('purge', itemsFor(plan, 'purge'), definition.limits),
       pollMs,
       deadlineMs: BASELINE_DEADLINE_MS

@@ -1,22 +1,13 @@
 import { InputError } from './errors.js'
 import { hasControls, shown } from './external.js'
 import type { Mode } from './model.js'
-import { providerByName } from './providers/index.js'
-import type { Credentials, ProviderDefinition } from './providers/provider.js'
+import { providerByName, providers } from './providers/index.js'
+import type { ProviderDefinition } from './providers/provider.js'
 
-/** Every input name, as action.yml spells it. */
+/** Every input common to all providers, as action.yml spells it; each provider declares its own (`ProviderDefinition.inputs`). */
 export const Inputs = {
   provider: 'provider',
   endpoint: 'endpoint',
-  token: 'token',
-  username: 'username',
-  password: 'password',
-  apiKey: 'api-key',
-  accessKey: 'access-key',
-  secretKey: 'secret-key',
-  publicKey: 'public-key',
-  privateKey: 'private-key',
-  projectId: 'project-id',
   rules: 'rules',
   mode: 'mode',
   files: 'files',
@@ -44,8 +35,12 @@ export const Outputs = {
   report: 'report'
 } as const
 
+/** Every input some provider declares, secret if any provider declares it secret. */
+const providerInputs = new Map<string, boolean>()
+for (const p of providers) for (const i of p.inputs) providerInputs.set(i.name, (providerInputs.get(i.name) ?? false) || i.secret)
+
 /** Inputs that hold secrets: masked as soon as they are read. */
-const SECRET_INPUTS = new Set<string>([Inputs.token, Inputs.password, Inputs.apiKey, Inputs.secretKey, Inputs.privateKey, Inputs.githubToken])
+const SECRET_INPUTS = new Set<string>([Inputs.githubToken, ...[...providerInputs].filter(([, secret]) => secret).map(([name]) => name)])
 
 const MODES: readonly Mode[] = ['purge', 'prefetch', 'purge-prefetch']
 /** GitHub ends a job after 6 hours; a longer timeout is a mistake. */
@@ -57,7 +52,8 @@ export interface Settings {
   provider: ProviderDefinition
   /** API base URL without a trailing slash. */
   endpoint: string
-  credentials: Credentials
+  /** What `provider.readSettings` returned, for `provider.create`; null in a dry run (nothing is sent, credentials are not required). */
+  providerSettings: unknown
   /** Raw YAML of the rules; '' when none were given. */
   rules: string
   mode: Mode
@@ -86,6 +82,8 @@ export interface Settings {
   githubToken: string
   /** Send credentials on pull_request_target runs whose head comes from a fork. */
   allowForkCredentials: boolean
+  /** Inputs given that the provider does not read (ignored), one line each, to log as warnings. */
+  warnings: string[]
 }
 
 export type GetInput = (name: string) => string
@@ -198,26 +196,18 @@ function splitFileLine(line: string): string[] {
 
 /**
  * Reads and validates every input. `getInput` returns the trimmed value ('' when unset);
- * `mask` registers secrets with the runner before anything can log them.
+ * `mask` registers secrets with the runner before anything can log them; `env` holds the
+ * variables a provider may read when its input is empty.
  */
-export function readSettings(getInput: GetInput, mask: (secret: string) => void): Settings {
+export function readSettings(getInput: GetInput, mask: (secret: string) => void, env: NodeJS.ProcessEnv = process.env): Settings {
   const read = (name: string): string => {
     const value = getInput(name)
     if (value !== '' && SECRET_INPUTS.has(name)) mask(value)
     return value
   }
-  // Read (and mask) every secret first, so no later error can come before masking.
-  const credentials: Credentials = {
-    token: read(Inputs.token),
-    username: read(Inputs.username),
-    password: read(Inputs.password),
-    apiKey: read(Inputs.apiKey),
-    accessKey: read(Inputs.accessKey),
-    secretKey: read(Inputs.secretKey),
-    publicKey: read(Inputs.publicKey),
-    privateKey: read(Inputs.privateKey),
-    projectId: read(Inputs.projectId)
-  }
+  // Read (and mask) every provider's inputs first, so no later error can come before masking.
+  const given = new Map<string, string>()
+  for (const name of providerInputs.keys()) given.set(name, read(name))
   const githubToken = read(Inputs.githubToken)
   const provider = providerByName(read(Inputs.provider))
 
@@ -256,7 +246,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
   const settings: Settings = {
     provider,
     endpoint,
-    credentials,
+    providerSettings: null,
     rules: read(Inputs.rules),
     mode,
     files: parseFileList(read(Inputs.files)),
@@ -273,7 +263,8 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     dcdn: parseBoolean(Inputs.dcdn, read(Inputs.dcdn), false),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
     githubToken,
-    allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false)
+    allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false),
+    warnings: ignoredInputs(provider, given)
   }
   if (settings.rules === '' && settings.files.length > 0) {
     throw new InputError(Inputs.rules, 'files were given but no rules map them to URLs; add rules, or use urls for URLs as they are')
@@ -285,8 +276,47 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void)
     throw new InputError(Inputs.dirThreshold, `${provider.name} cannot purge directories; leave dir-threshold empty`)
   }
   if (settings.dcdn && !provider.supportsDcdn) {
-    throw new InputError(Inputs.dcdn, `${provider.name} has no whole-site acceleration (IsDcdn) setting; leave dcdn false (only ucloud takes it)`)
+    const takers = providers.filter((p) => p.supportsDcdn).map((p) => p.name)
+    throw new InputError(
+      Inputs.dcdn,
+      `${provider.name} has no whole-site acceleration (IsDcdn) setting; leave dcdn false (only ${takers.join(', ')} ${takers.length === 1 ? 'takes' : 'take'} it)`
+    )
   }
-  if (!settings.dryRun) provider.checkCredentials(credentials)
+  if (!settings.dryRun) settings.providerSettings = provider.readSettings(providerReader(provider, given, env, mask))
   return settings
+}
+
+/**
+ * `provider`'s reader: a declared input's value, else its first non-empty environment variable,
+ * masked like the input when the input is secret. The environment is read only when every
+ * input that declares variables is empty: credentials come all from inputs or all from the
+ * environment, never a key from one and its secret or session token from the other. Any other
+ * name is a bug in the provider, not in the workflow.
+ */
+export function providerReader(provider: ProviderDefinition, given: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, mask: (secret: string) => void) {
+  const useEnv = provider.inputs.every((i) => !i.env?.length || (given.get(i.name) ?? '') === '')
+  return (name: string): string => {
+    const input = provider.inputs.find((i) => i.name === name)
+    if (!input) throw new Error(`${provider.name} reads input '${name}' without declaring it`)
+    const value = given.get(name) ?? ''
+    if (value !== '' || !useEnv) return value
+    for (const variable of input.env ?? []) {
+      const fromEnv = (env[variable] ?? '').trim()
+      if (fromEnv === '') continue
+      if (input.secret) mask(fromEnv)
+      return fromEnv
+    }
+    return ''
+  }
+}
+
+/** A warning for each input given that `provider` does not read: another provider's, ignored. */
+function ignoredInputs(provider: ProviderDefinition, given: ReadonlyMap<string, string>): string[] {
+  const warnings: string[] = []
+  for (const [name, value] of given) {
+    if (value === '' || provider.inputs.some((i) => i.name === name)) continue
+    const readers = providers.filter((p) => p.inputs.some((i) => i.name === name)).map((p) => p.name)
+    warnings.push(`Input '${name}' is ignored: provider ${provider.name} does not read it (${readers.join(', ')} ${readers.length === 1 ? 'does' : 'do'}).`)
+  }
+  return warnings
 }

@@ -133,6 +133,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       const refusal = forkRefusal(event.name, event.payload, settings.allowForkCredentials)
       if (refusal) throw new InputError(Inputs.allowForkCredentials, refusal)
     }
+    for (const warning of settings.warnings) log.warning(warning)
     log.info(`provider ${settings.provider.name} at ${shown(settings.endpoint)}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
     const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
     if (plainHttp) log.warning(plainHttp)
@@ -152,17 +153,19 @@ export async function run(clock: Clock = realClock): Promise<void> {
       }
     } else {
       transport = createTransport({ debug: (line) => log.debug(line), deadline, deadlineName, now: () => clock.now() })
-      const client = settings.provider.create({
-        endpoint: settings.endpoint,
-        credentials: settings.credentials,
-        request: transport.request,
-        mask: (secret) => log.setSecret(secret),
-        log: (line) => log.info(line),
-        now: () => clock.now(),
-        // A provider's own pauses (rate limits) end at the deadline; its next call then fails at once.
-        sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - clock.now()))),
-        dcdn: settings.dcdn
-      })
+      const client = settings.provider.create(
+        {
+          endpoint: settings.endpoint,
+          request: transport.request,
+          mask: (secret) => log.setSecret(secret),
+          log: (line) => log.info(line),
+          now: () => clock.now(),
+          // A provider's own pauses (rate limits) end at the deadline; its next call then fails at once.
+          sleep: (ms) => clock.sleep(Math.max(0, Math.min(ms, deadline - clock.now()))),
+          dcdn: settings.dcdn
+        },
+        settings.providerSettings
+      )
       // The engine batches by `provider.limits`: with `batch-size`, a lower per-call limit.
       const limits = withBatchSize(client.limits, settings.batchSize)
       const provider: CdnProvider =

@@ -67,6 +67,17 @@ describe('ztgame end to end', () => {
     expect(r.stdout).toContain('::group::Changed files')
   })
 
+  it("another provider's inputs are ignored with a warning naming them, masked, never sent", async () => {
+    const e = await start()
+    const r = await runPush({ mode: 'purge', 'api-key': 'cdn-key-e2e-4711', 'public-key': 'uc-pub-e2e' })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("::warning::Input 'api-key' is ignored: provider ztgame does not read it (cdnetworks does).")
+    expect(r.stdout).toContain("::warning::Input 'public-key' is ignored: provider ztgame does not read it (ucloud does).")
+    expect(r.stdout).toContain('::add-mask::cdn-key-e2e-4711')
+    expect(r.stdout).not.toContain('::add-mask::uc-pub-e2e')
+    expect(e.requests.some((q) => JSON.stringify(q).includes('cdn-key-e2e-4711') || JSON.stringify(q).includes('uc-pub-e2e'))).toBe(false)
+  })
+
   it('prefetch: never prefetches a deleted file', async () => {
     const e = await start()
     const r = await runPush({ mode: 'prefetch' })

@@ -9,18 +9,19 @@ import { realClock } from '../../src/engine/clock.js'
 import { executePlan } from '../../src/engine/execute.js'
 import { defaultSubmitOptions } from '../../src/engine/submit.js'
 import { createTransport, type ClosableTransport } from '../../src/http/transport.js'
-import type { Credentials, ProviderDefinition } from '../../src/providers/provider.js'
+import type { ProviderDefinition } from '../../src/providers/provider.js'
+import { settingsOf, type InputValues } from '../providers/reader.js'
 import { ztgame } from '../../src/providers/ztgame.js'
 import { computeVerdict } from '../../src/report/verdict.js'
 
-const creds: Credentials = { token: 't', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const creds: InputValues = { token: 't' }
 const quiet = { batches: () => {}, submitted: () => {}, round: () => {} }
 /** Lost answers are resolved with short pauses. */
 const fastResend = { ...defaultSubmitOptions, backoffMs: 5, backoffCapMs: 40 }
 
 /** A provider client on `transport` with no logging or masking; real time unless `sleep` is given. */
-function client(definition: ProviderDefinition, endpoint: string, credentials: Credentials, transport: ClosableTransport, sleep = realClock.sleep) {
-  return definition.create({ endpoint, credentials, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep })
+function client(definition: ProviderDefinition, endpoint: string, credentials: InputValues, transport: ClosableTransport, sleep = realClock.sleep) {
+  return definition.create({ endpoint, request: transport.request, mask: () => {}, log: () => {}, now: Date.now, sleep }, settingsOf(definition, credentials))
 }
 
 let unhandled = 0

@@ -16,12 +16,11 @@ import { defaultSubmitOptions, type SubmitOutcome } from '../../src/engine/submi
 import { createTransport } from '../../src/http/transport.js'
 import type { ItemResult, Mode, Plan } from '../../src/model.js'
 import { cdnetworks } from '../../src/providers/cdnetworks.js'
-import type { CdnProvider, Credentials, ProviderDefinition } from '../../src/providers/provider.js'
+import type { CdnProvider, ProviderDefinition } from '../../src/providers/provider.js'
+import { settingsOf, type InputValues } from '../providers/reader.js'
 import { ucloud } from '../../src/providers/ucloud.js'
 import { ztgame } from '../../src/providers/ztgame.js'
 import { computeVerdict } from '../../src/report/verdict.js'
-
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
 
 /** Faults that lose an answer or refuse a call; none that a configuration error would cause (redirects). */
 const faults: Fault[] = [
@@ -54,22 +53,24 @@ interface Run {
 async function runWithFaults(
   definition: ProviderDefinition,
   emulator: RunningEmulator,
-  credentials: Partial<Credentials>,
+  credentials: InputValues,
   plan: Plan,
   mode: Mode,
   seed: number,
   itemsPerCall?: number
 ): Promise<Run> {
   const transport = createTransport({ timeoutMs: 250, backoffBaseMs: 5, backoffCapMs: 40, retryBudgetMs: 60_000, maxAttempts: 6 })
-  let provider: CdnProvider = definition.create({
-    endpoint: emulator.url,
-    credentials: { ...noCreds, ...credentials },
-    request: transport.request,
-    mask: () => {},
-    log: () => {},
-    now: Date.now,
-    sleep: (ms) => realClock.sleep(Math.min(ms, 20))
-  })
+  let provider: CdnProvider = definition.create(
+    {
+      endpoint: emulator.url,
+      request: transport.request,
+      mask: () => {},
+      log: () => {},
+      now: Date.now,
+      sleep: (ms) => realClock.sleep(Math.min(ms, 20))
+    },
+    settingsOf(definition, credentials)
+  )
   if (itemsPerCall) provider = Object.assign(provider, { limits: { ...provider.limits, itemsPerCall: { purge: itemsPerCall, prefetch: itemsPerCall } } })
   emulator.setRandomFaults({ seed, rate: 0.3, faults })
   const outcomes: SubmitOutcome[] = []
@@ -231,15 +232,17 @@ describe('one reset on a cdnetworks call of 108 URLs (the case in the issue)', (
     const emulator = await startCdnetworksEmulator({ users: { alice: 'k' }, completeAfterMs: 0 })
     const transport = createTransport({ backoffBaseMs: 1, backoffCapMs: 2 })
     try {
-      const provider = cdnetworks.create({
-        endpoint: emulator.url,
-        credentials: { ...noCreds, username: 'alice', apiKey: 'k' },
-        request: transport.request,
-        mask: () => {},
-        log: () => {},
-        now: Date.now,
-        sleep: async () => {}
-      })
+      const provider = cdnetworks.create(
+        {
+          endpoint: emulator.url,
+          request: transport.request,
+          mask: () => {},
+          log: () => {},
+          now: Date.now,
+          sleep: async () => {}
+        },
+        settingsOf(cdnetworks, { username: 'alice', apiKey: 'k' })
+      )
       const urls = urlsOn(2, 108, 'one')
       emulator.injectFaults([fault])
       const result = await executePlan(

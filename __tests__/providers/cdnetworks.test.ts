@@ -3,11 +3,21 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulatorOptions } from '../../emulators/cdnetworks.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
-import { apiKeyAuthorization, apiKeyPassword, cdnetworks, field, formatGmt8, parseGmt8, signAksk } from '../../src/providers/cdnetworks.js'
+import {
+  type CdnetworksSettings,
+  apiKeyAuthorization,
+  apiKeyPassword,
+  cdnetworks,
+  field,
+  formatGmt8,
+  parseGmt8,
+  signAksk
+} from '../../src/providers/cdnetworks.js'
 import { pollUntilDone } from '../../src/engine/poll.js'
-import { ProviderError, type Batch, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
+import { ProviderError, type Batch, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
+import { readerOf } from './reader.js'
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const noCreds: CdnetworksSettings = { username: '', apiKey: '', accessKey: '', secretKey: '' }
 const creds = { username: 'alice', apiKey: 'alice-api-key' }
 
 let emulator: CdnetworksEmulator | null = null
@@ -29,16 +39,18 @@ async function start(options: CdnetworksEmulatorOptions = {}): Promise<Cdnetwork
   return emulator
 }
 
-function client(c: Partial<Credentials> = creds, now: () => number = Date.now, logs: string[] = []): CdnProvider {
-  return cdnetworks.create({
-    endpoint: emulator!.url,
-    credentials: { ...noCreds, ...c },
-    request: transport.request,
-    mask: () => {},
-    log: (line) => logs.push(line),
-    now,
-    sleep: async () => {}
-  })
+function client(c: Partial<CdnetworksSettings> = creds, now: () => number = Date.now, logs: string[] = []): CdnProvider {
+  return cdnetworks.create(
+    {
+      endpoint: emulator!.url,
+      request: transport.request,
+      mask: () => {},
+      log: (line) => logs.push(line),
+      now,
+      sleep: async () => {}
+    },
+    { ...noCreds, ...c }
+  )
 }
 
 const urlItems = (urls: string[]): BatchItem[] => urls.map((url) => ({ kind: 'url', url }))
@@ -417,15 +429,17 @@ describe('cdnetworks: a submit whose answer is lost', () => {
   const retrying = createTransport({ maxAttempts: 3, backoffBaseMs: 1, backoffCapMs: 2 })
   afterAll(() => retrying.close())
   const on = (t: typeof transport, now: () => number = Date.now): CdnProvider =>
-    cdnetworks.create({
-      endpoint: emulator!.url,
-      credentials: { ...noCreds, ...creds },
-      request: t.request,
-      mask: () => {},
-      log: () => {},
-      now,
-      sleep: async () => {}
-    })
+    cdnetworks.create(
+      {
+        endpoint: emulator!.url,
+        request: t.request,
+        mask: () => {},
+        log: () => {},
+        now,
+        sleep: async () => {}
+      },
+      { ...noCreds, ...creds }
+    )
 
   it('is ambiguous after the server acted (reset, 5xx, cut body, no itemId); a 503 is not', async () => {
     const e = await start({ completeAfterMs: 0 })
@@ -510,7 +524,7 @@ describe('cdnetworks credentials check', () => {
   ])('%j is an InputError on %s', (c, input) => {
     let caught: unknown
     try {
-      cdnetworks.checkCredentials({ ...noCreds, ...c })
+      cdnetworks.readSettings(readerOf({ ...c }))
     } catch (e) {
       caught = e
     }
@@ -522,7 +536,7 @@ describe('cdnetworks credentials check', () => {
     { username: 'u', apiKey: 'k' },
     { accessKey: 'a', secretKey: 's' }
   ])('accepts %j', (c) => {
-    expect(() => cdnetworks.checkCredentials({ ...noCreds, ...c })).not.toThrow()
+    expect(() => cdnetworks.readSettings(readerOf({ ...c }))).not.toThrow()
   })
 })
 
@@ -567,15 +581,17 @@ describe('cdnetworks masking and status words', () => {
     const e = await start({ completeAfterMs: 0 })
     for (const c of [creds, { accessKey: 'AK1', secretKey: 'SK1-secret' }]) {
       const masked: string[] = []
-      const p = cdnetworks.create({
-        endpoint: e.url,
-        credentials: { ...noCreds, ...c },
-        request: transport.request,
-        mask: (s) => masked.push(s),
-        log: () => {},
-        now: Date.now,
-        sleep: async () => {}
-      })
+      const p = cdnetworks.create(
+        {
+          endpoint: e.url,
+          request: transport.request,
+          mask: (s) => masked.push(s),
+          log: () => {},
+          now: Date.now,
+          sleep: async () => {}
+        },
+        { ...noCreds, ...c }
+      )
       const before = e.requests.length
       const task = await p.submit(batch('purge', urlItems([`${W}/m.js`])))
       await p.status([task])

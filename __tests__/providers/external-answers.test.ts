@@ -9,12 +9,12 @@ import { jsonBody, startServer, type EmulatorResponse, type RecordedRequest, typ
 import { SHOWN_CHARS } from '../../src/external.js'
 import { createTransport } from '../../src/http/transport.js'
 import { cdnetworks } from '../../src/providers/cdnetworks.js'
-import { ProviderError, type Batch, type Credentials, type ProviderDefinition } from '../../src/providers/provider.js'
+import { ProviderError, type Batch, type ProviderDefinition } from '../../src/providers/provider.js'
+import { settingsOf, type InputValues } from './reader.js'
 import { ucloud } from '../../src/providers/ucloud.js'
 import { ztgame } from '../../src/providers/ztgame.js'
 import { addSecret, clearSecrets } from '../../src/redact.js'
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
 const transport = createTransport({ maxAttempts: 1 })
 let server: RunningEmulator | null = null
 afterEach(async () => {
@@ -29,7 +29,7 @@ const HOSTILE = `RUN\n::error::PWN\r\n##[add-mask]PWN ${MB}`
 
 interface Shape {
   definition: ProviderDefinition
-  credentials: Partial<Credentials>
+  credentials: InputValues
   /** The secret the test expects redacted (given as an input, so registered by readSettings in a run). */
   secret: string
   submitted: (id: string) => EmulatorResponse
@@ -85,15 +85,17 @@ async function client(shape: Shape, submit: () => EmulatorResponse, status: (req
   })
   // the central mechanism: what log.setSecret records (inputs by readSettings, derived values by ctx.mask)
   addSecret(shape.secret)
-  return shape.definition.create({
-    endpoint: server.url,
-    credentials: { ...noCreds, ...shape.credentials },
-    request: transport.request,
-    mask: addSecret,
-    log: () => {},
-    now: Date.now,
-    sleep: async () => {}
-  })
+  return shape.definition.create(
+    {
+      endpoint: server.url,
+      request: transport.request,
+      mask: addSecret,
+      log: () => {},
+      now: Date.now,
+      sleep: async () => {}
+    },
+    settingsOf(shape.definition, shape.credentials)
+  )
 }
 
 async function providerError(p: Promise<unknown>): Promise<ProviderError> {

@@ -5,10 +5,11 @@ import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } 
 import { batchForProvider } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
-import { ProviderError, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
-import { signUcloudParams, ucloud, UCLOUD_MAX_ATTEMPTS } from '../../src/providers/ucloud.js'
+import { ProviderError, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
+import { readerOf } from './reader.js'
+import { type UcloudSettings, signUcloudParams, ucloud, UCLOUD_MAX_ATTEMPTS } from '../../src/providers/ucloud.js'
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const noCreds: UcloudSettings = { publicKey: '', privateKey: '', projectId: '' }
 const keys = { publicKey: 'test-public-key', privateKey: 'test-private-key' }
 
 let emulator: UcloudEmulator | null = null
@@ -32,20 +33,22 @@ interface Harness {
 }
 
 /** A client against the emulator; `sleep` is fake (records the pause, then runs `onSleep`). */
-function client(creds: Partial<Credentials> = keys, onSleep: (ms: number) => void = () => {}): Harness {
+function client(creds: Partial<UcloudSettings> = keys, onSleep: (ms: number) => void = () => {}): Harness {
   const h: Harness = { p: null as unknown as CdnProvider, masked: [], logged: [], slept: [] }
-  h.p = ucloud.create({
-    endpoint: emulator!.url,
-    credentials: { ...noCreds, ...creds },
-    request: transport.request,
-    mask: (s) => h.masked.push(s),
-    log: (l) => h.logged.push(l),
-    now: Date.now,
-    sleep: async (ms) => {
-      h.slept.push(ms)
-      onSleep(ms)
-    }
-  })
+  h.p = ucloud.create(
+    {
+      endpoint: emulator!.url,
+      request: transport.request,
+      mask: (s) => h.masked.push(s),
+      log: (l) => h.logged.push(l),
+      now: Date.now,
+      sleep: async (ms) => {
+        h.slept.push(ms)
+        onSleep(ms)
+      }
+    },
+    { ...noCreds, ...creds }
+  )
   return h
 }
 
@@ -170,16 +173,18 @@ describe('ucloud provider against its emulator', () => {
 
   it('with dcdn, sends IsDcdn=true on every call (submit, status, look-up), signed with the rest', async () => {
     const e = await start({ completeAfterMs: 0 })
-    const p = ucloud.create({
-      endpoint: e.url,
-      credentials: { ...noCreds, ...keys },
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: async () => {},
-      dcdn: true
-    })
+    const p = ucloud.create(
+      {
+        endpoint: e.url,
+        request: transport.request,
+        mask: () => {},
+        log: () => {},
+        now: Date.now,
+        sleep: async () => {},
+        dcdn: true
+      },
+      { ...noCreds, ...keys }
+    )
     const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
     const task = await p.submit(batch)
     expect((await p.status([task]))[0].state).toBe('success')
@@ -478,15 +483,17 @@ describe('ucloud: a submit whose answer is lost', () => {
 
   it('the look-up (a Describe POST) is retried by the transport after a reset; the submit is not', async () => {
     const e = await start({ completeAfterMs: 0 })
-    const p = ucloud.create({
-      endpoint: e.url,
-      credentials: { ...noCreds, ...keys },
-      request: retrying.request,
-      mask: () => {},
-      log: () => {},
-      now: Date.now,
-      sleep: async () => {}
-    })
+    const p = ucloud.create(
+      {
+        endpoint: e.url,
+        request: retrying.request,
+        mask: () => {},
+        log: () => {},
+        now: Date.now,
+        sleep: async () => {}
+      },
+      { ...noCreds, ...keys }
+    )
     const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
     const since = Date.now()
     e.injectFaults([{ kind: 'reset-after-action' }])
@@ -528,7 +535,7 @@ describe('ucloud limits and credentials check', () => {
   ])('%j is an InputError on %s', (creds, input) => {
     let caught: unknown
     try {
-      ucloud.checkCredentials({ ...noCreds, ...creds })
+      ucloud.readSettings(readerOf({ ...creds }))
     } catch (e) {
       caught = e
     }
@@ -538,7 +545,7 @@ describe('ucloud limits and credentials check', () => {
   })
 
   it('accepts a public and a private key, with or without a project', () => {
-    expect(() => ucloud.checkCredentials({ ...noCreds, publicKey: 'u', privateKey: 'p' })).not.toThrow()
-    expect(() => ucloud.checkCredentials({ ...noCreds, publicKey: 'u', privateKey: 'p', projectId: 'org-1' })).not.toThrow()
+    expect(() => ucloud.readSettings(readerOf({ publicKey: 'u', privateKey: 'p' }))).not.toThrow()
+    expect(() => ucloud.readSettings(readerOf({ publicKey: 'u', privateKey: 'p', projectId: 'org-1' }))).not.toThrow()
   })
 })

@@ -1,11 +1,12 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
 import { createTransport } from '../../src/http/transport.js'
-import { ProviderError, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
-import { ztgame } from '../../src/providers/ztgame.js'
+import { ProviderError, type CdnProvider, type Task } from '../../src/providers/provider.js'
+import { readerOf } from './reader.js'
+import { type ZtgameSettings, ztgame } from '../../src/providers/ztgame.js'
 import { InputError } from '../../src/errors.js'
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
+const noCreds: ZtgameSettings = { token: '', username: '', password: '' }
 
 let emulator: ZtgameEmulator | null = null
 const transport = createTransport({ maxAttempts: 1 })
@@ -15,16 +16,18 @@ afterEach(async () => {
 })
 afterAll(() => transport.close())
 
-function client(creds: Partial<Credentials>, masked: string[] = []): CdnProvider {
-  return ztgame.create({
-    endpoint: emulator!.url,
-    credentials: { ...noCreds, ...creds },
-    request: transport.request,
-    mask: (s) => masked.push(s),
-    log: () => {},
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms))
-  })
+function client(creds: Partial<ZtgameSettings>, masked: string[] = []): CdnProvider {
+  return ztgame.create(
+    {
+      endpoint: emulator!.url,
+      request: transport.request,
+      mask: (s) => masked.push(s),
+      log: () => {},
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms))
+    },
+    { ...noCreds, ...creds }
+  )
 }
 
 async function waitFinal(p: CdnProvider, task: Task) {
@@ -190,7 +193,7 @@ describe('ztgame credentials check', () => {
   ])('%j is an InputError on %s', (creds, input) => {
     let caught: unknown
     try {
-      ztgame.checkCredentials({ ...noCreds, ...creds })
+      ztgame.readSettings(readerOf({ ...creds }))
     } catch (e) {
       caught = e
     }
@@ -198,6 +201,6 @@ describe('ztgame credentials check', () => {
     expect((caught as InputError).input).toBe(input)
   })
   it('accepts a token alone', () => {
-    expect(() => ztgame.checkCredentials({ ...noCreds, token: 't' })).not.toThrow()
+    expect(() => ztgame.readSettings(readerOf({ token: 't' }))).not.toThrow()
   })
 })

@@ -253,8 +253,10 @@ class CdnetworksClient implements CdnProvider {
   readonly limits = limits
   private readonly scheme: Scheme
 
-  constructor(private readonly ctx: ProviderContext) {
-    const c = ctx.credentials
+  constructor(
+    private readonly ctx: ProviderContext,
+    c: CdnetworksSettings
+  ) {
     // AK/SK binds the body and a timestamp into the signature; prefer it when both pairs are given.
     this.scheme =
       c.accessKey !== '' && c.secretKey !== ''
@@ -678,11 +680,26 @@ class CdnetworksClient implements CdnProvider {
   }
 }
 
-export const cdnetworks: ProviderDefinition = {
+/** Either pair, or both (AK/SK is then used). */
+export interface CdnetworksSettings {
+  username: string
+  apiKey: string
+  accessKey: string
+  secretKey: string
+}
+
+export const cdnetworks: ProviderDefinition<CdnetworksSettings> = {
   name: 'cdnetworks',
   defaultEndpoint: 'https://api.cdnetworks.com',
   limits,
-  checkCredentials(c) {
+  inputs: [
+    { name: 'username', secret: false },
+    { name: 'api-key', secret: true },
+    { name: 'access-key', secret: false },
+    { name: 'secret-key', secret: true }
+  ],
+  readSettings(read) {
+    const c: CdnetworksSettings = { username: read('username'), apiKey: read('api-key'), accessKey: read('access-key'), secretKey: read('secret-key') }
     const pairs: [string, string, string, string][] = [
       ['username', c.username, 'api-key', c.apiKey],
       ['access-key', c.accessKey, 'secret-key', c.secretKey]
@@ -693,11 +710,11 @@ export const cdnetworks: ProviderDefinition = {
         throw new InputError(missing, `cdnetworks needs ${a} and ${b} together; ${given} was given without ${missing}`)
       }
     }
-    if (c.username !== '' || c.accessKey !== '') return
+    if (c.username !== '' || c.accessKey !== '') return c
     throw new InputError(
       'username',
       'cdnetworks needs username and api-key (API-key auth), or access-key and secret-key (AK/SK auth); store the key as a repository secret and pass it as api-key: ${{ secrets.CDNETWORKS_API_KEY }}'
     )
   },
-  create: (ctx) => new CdnetworksClient(ctx)
+  create: (ctx, settings) => new CdnetworksClient(ctx, settings)
 }

@@ -5,7 +5,7 @@ import { ucloud } from './ucloud.js'
 import { ztgame } from './ztgame.js'
 
 /** Every supported CDN, by the name the `provider` input takes. */
-const providers: readonly ProviderDefinition[] = [ztgame, cdnetworks, ucloud]
+export const providers: readonly ProviderDefinition[] = [ztgame, cdnetworks, ucloud]
 
 export const providerNames = providers.map((p) => p.name)
 

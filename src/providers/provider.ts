@@ -120,23 +120,29 @@ export interface CdnProvider {
   status(tasks: Task[]): Promise<ItemStatus[]>
 }
 
-/** Every credential input any provider reads; each provider uses its own few. */
-export interface Credentials {
-  token: string
-  username: string
-  password: string
-  apiKey: string
-  accessKey: string
-  secretKey: string
-  publicKey: string
-  privateKey: string
-  projectId: string
+/**
+ * One action input a provider reads (its credentials and settings). Every input a provider
+ * declares is in action.yml; inputs.ts reads and masks them, and names no provider.
+ */
+export interface ProviderInput {
+  /** The input's name as action.yml spells it, e.g. 'access-key'. */
+  readonly name: string
+  /** Registered with the runner's log masking as soon as it is read, from the input or the environment. */
+  readonly secret: boolean
+  /**
+   * Environment variables read, first non-empty wins, when the input is empty (the names the
+   * vendor's own tools use, e.g. ALIBABA_CLOUD_ACCESS_KEY_ID). Only when every input of the
+   * provider that declares variables is empty: all from inputs, or all from the environment.
+   */
+  readonly env?: readonly string[]
 }
 
-/** What a provider gets from the pipeline: its settings and the edges it may touch. */
+/** A declared input's value: the input, else its first non-empty environment variable, else ''. Trimmed. */
+export type ReadInput = (name: string) => string
+
+/** What a provider gets from the pipeline: where to send and the edges it may touch. */
 export interface ProviderContext {
   endpoint: string
-  credentials: Credentials
   request: Transport
   /** Registers a derived secret (token, signature, header) with the runner's log masking. */
   mask: (secret: string) => void
@@ -148,16 +154,24 @@ export interface ProviderContext {
   dcdn?: boolean
 }
 
-/** One CDN: its static facts and how to build a client. */
-export interface ProviderDefinition {
+/**
+ * One CDN: its static facts, the inputs it reads and how to build a client. `S` is the
+ * provider's own settings, read and checked by `readSettings` and handed to `create`.
+ */
+export interface ProviderDefinition<S = unknown> {
   readonly name: string
   readonly defaultEndpoint: string
   readonly limits: ProviderLimits
   /** Takes the `dcdn` input (whole-site acceleration); others refuse `dcdn: true`. */
   readonly supportsDcdn?: boolean
-  /** Throws InputError naming the input when the credentials this provider needs are missing or malformed. */
-  checkCredentials(credentials: Credentials): void
-  create(ctx: ProviderContext): CdnProvider
+  /** Every input this provider reads; `read` in `readSettings` refuses any other name. */
+  readonly inputs: readonly ProviderInput[]
+  /**
+   * The provider's settings from its declared inputs; throws InputError naming the input when
+   * one is missing or malformed. Not called in a dry run (nothing is sent).
+   */
+  readSettings(read: ReadInput): S
+  create(ctx: ProviderContext, settings: S): CdnProvider
 }
 
 /** `value` as a JSON object, or null when it is anything else (array, null, scalar). */

@@ -134,7 +134,10 @@ class UcloudClient implements CdnProvider {
   /** Signatures already registered for masking (a poll round repeats the same call). */
   private readonly masked = new Set<string>()
 
-  constructor(private readonly ctx: ProviderContext) {}
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly settings: UcloudSettings
+  ) {}
 
   private get url(): string {
     return this.ctx.endpoint.replace(/\/+$/, '') + '/'
@@ -143,7 +146,7 @@ class UcloudClient implements CdnProvider {
   /** Removes anything secret a server message could echo (the private key, a signature). */
   private scrub(text: string): string {
     let out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
-    const { privateKey } = this.ctx.credentials
+    const { privateKey } = this.settings
     if (privateKey !== '') out = out.split(privateKey).join('***')
     return shown(out.trim().replace(/\s+/g, ' '))
   }
@@ -195,7 +198,7 @@ class UcloudClient implements CdnProvider {
    * `idempotent`: asking again is harmless (status), so transport failures are retryable.
    */
   private async call(action: string, params: UcloudParams, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
-    const { publicKey, privateKey, projectId } = this.ctx.credentials
+    const { publicKey, privateKey, projectId } = this.settings
     const signed: UcloudParams = { Action: action, ...params, PublicKey: publicKey }
     if (projectId !== '') signed.ProjectId = projectId
     // `IsDcdn` (whole-site acceleration domains) is a parameter of every UCDN call (providers.md
@@ -373,12 +376,25 @@ class UcloudClient implements CdnProvider {
   }
 }
 
-export const ucloud: ProviderDefinition = {
+/** The API key pair and the project ('' = the account's default project). */
+export interface UcloudSettings {
+  publicKey: string
+  privateKey: string
+  projectId: string
+}
+
+export const ucloud: ProviderDefinition<UcloudSettings> = {
   name: 'ucloud',
   defaultEndpoint: 'https://api.ucloud.cn',
   limits,
   supportsDcdn: true,
-  checkCredentials(c) {
+  inputs: [
+    { name: 'public-key', secret: false },
+    { name: 'private-key', secret: true },
+    { name: 'project-id', secret: false }
+  ],
+  readSettings(read) {
+    const c: UcloudSettings = { publicKey: read('public-key'), privateKey: read('private-key'), projectId: read('project-id') }
     if (c.publicKey === '') {
       throw new InputError('public-key', 'ucloud needs the API public key (UCloud console, API keys); pass it as public-key: ${{ secrets.UCLOUD_PUBLIC_KEY }}')
     }
@@ -392,6 +408,7 @@ export const ucloud: ProviderDefinition = {
     if (/\s/.test(c.privateKey)) throw new InputError('private-key', 'contains white space; paste the key exactly as the console shows it')
     if (/\s/.test(c.projectId))
       throw new InputError('project-id', 'contains white space; give one project id, e.g. org-abc123, or leave it empty for the default project')
+    return c
   },
-  create: (ctx) => new UcloudClient(ctx)
+  create: (ctx, settings) => new UcloudClient(ctx, settings)
 }

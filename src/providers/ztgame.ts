@@ -85,8 +85,11 @@ class ZtgameClient implements CdnProvider {
   readonly limits = limits
   private token: string
 
-  constructor(private readonly ctx: ProviderContext) {
-    this.token = ctx.credentials.token
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly settings: ZtgameSettings
+  ) {
+    this.token = settings.token
   }
 
   private url(path: string): string {
@@ -103,7 +106,7 @@ class ZtgameClient implements CdnProvider {
 
   async prepare(): Promise<void> {
     if (this.token !== '') return
-    const { username, password } = this.ctx.credentials
+    const { username, password } = this.settings
     // Public server code reads top-level username/password; the vendor page shows the
     // Keystone v2 shape. Send both so either deployment accepts the body (inferred).
     const body = JSON.stringify({ username, password, auth: { passwordCredentials: { username, password } } })
@@ -206,13 +209,26 @@ class ZtgameClient implements CdnProvider {
   }
 }
 
-export const ztgame: ProviderDefinition = {
+/** The `token` input, or `username` and `password` to obtain one. */
+export interface ZtgameSettings {
+  token: string
+  username: string
+  password: string
+}
+
+export const ztgame: ProviderDefinition<ZtgameSettings> = {
   name: 'ztgame',
   defaultEndpoint: 'http://cdnapi.ztgame.com.cn',
   limits,
-  checkCredentials(c) {
-    if (c.token !== '') return
-    if (c.username !== '' && c.password !== '') return
+  inputs: [
+    { name: 'token', secret: true },
+    { name: 'username', secret: false },
+    { name: 'password', secret: true }
+  ],
+  readSettings(read) {
+    const c: ZtgameSettings = { token: read('token'), username: read('username'), password: read('password') }
+    if (c.token !== '') return c
+    if (c.username !== '' && c.password !== '') return c
     if (c.username !== '' || c.password !== '') {
       throw new InputError(c.username === '' ? 'username' : 'password', 'ztgame needs both username and password to obtain a token (or give token instead)')
     }
@@ -221,5 +237,5 @@ export const ztgame: ProviderDefinition = {
       'ztgame needs a token (X-Auth-Token), or username and password to obtain one; store it as a repository secret and pass it as token: ${{ secrets.ZTGAME_TOKEN }}'
     )
   },
-  create: (ctx) => new ZtgameClient(ctx)
+  create: (ctx, settings) => new ZtgameClient(ctx, settings)
 }
