@@ -172,6 +172,15 @@ export async function run(clock: Clock = realClock): Promise<void> {
         limits === client.limits ? client : new Proxy(client, { get: (target, key) => (key === 'limits' ? limits : Reflect.get(target, key, target)) })
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
       if (hasWork && provider.prepare) await provider.prepare()
+      if (hasWork && provider.preflight) {
+        const ops = operationsOf(settings.mode)
+        const purge = ops.includes('purge')
+        await provider.preflight({
+          purgeUrls: purge ? plan.purgeUrls.length : 0,
+          purgeDirs: purge ? plan.purgeDirs.length : 0,
+          prefetchUrls: ops.includes('prefetch') ? plan.prefetchUrls.length : 0
+        })
+      }
       let openGroup = false
       const result = await executePlan(
         provider,

@@ -99,11 +99,25 @@ export function checkTaskId(id: string, what: string): string {
   throw new ProviderError(`${what}: the answer's task id is malformed (${why}): ${shown(id, 80)}`)
 }
 
+/** Items a run will submit, per operation and kind. */
+export interface PlanNeeds {
+  purgeUrls: number
+  purgeDirs: number
+  prefetchUrls: number
+}
+
 export interface CdnProvider {
   readonly name: string
   readonly limits: ProviderLimits
   /** Called once before any submit (e.g. to obtain a token). */
   prepare?(): Promise<void>
+  /**
+   * Called once after `prepare`, before any submit, with what the run will send (zero for an
+   * operation the mode does not run). A provider whose API tells the quota left today throws
+   * a ProviderError naming the quota, the need and what remains when the run would go over:
+   * then nothing is sent.
+   */
+  preflight?(needs: PlanNeeds): Promise<void>
   /** Submits one batch; throws ProviderError when the provider rejects it. */
   submit(batch: Batch): Promise<Task>
   /**
