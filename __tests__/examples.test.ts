@@ -77,3 +77,26 @@ describe('example workflows', () => {
     for (const job of Object.values(wf.jobs)) expect(job.if).toContain('github.event.pull_request.head.repo.full_name == github.repository')
   })
 })
+
+describe("the README's workflows", () => {
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => /^jobs:/m.test(b))
+
+  it('are there, and each parses as YAML', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(3)
+    for (const block of blocks) expect(() => parse(block)).not.toThrow()
+  })
+
+  it('pin every action by commit SHA, as the Security section asks', () => {
+    const lines = blocks.flatMap((b) => b.split('\n')).filter((l) => /^\s*(- )?uses:/.test(l))
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # \S/)
+  })
+
+  it('the first one is the deploy example: its result step runs on failure and it keeps the report', () => {
+    const first = parse(blocks[0]) as Workflow
+    const all = Object.values(first.jobs).flatMap((job) => job.steps)
+    expect(all.some((s) => s.uses?.startsWith('actions/upload-artifact@') && s.if?.includes('always()'))).toBe(true)
+    const readers = all.filter((s) => /steps\.[\w-]+\.(outputs|outcome)/.test(JSON.stringify({ ...s, if: undefined })))
+    for (const step of readers) expect(step.if).toMatch(/\balways\(\)/)
+  })
+})

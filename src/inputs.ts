@@ -144,9 +144,10 @@ function readBatchSize(raw: string, provider: ProviderDefinition, mode: Mode): n
   const ops = mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]
   const max = Math.max(...ops.map((op) => provider.limits.itemsPerCall[op]))
   const limit = ops.map((op) => `${op} ${provider.limits.itemsPerCall[op]}`).join(', ')
-  const value = parseNumber(Inputs.batchSize, raw, 1, Number.MAX_SAFE_INTEGER, true, 'a whole number of items')
-  if (value > max) throw new InputError(Inputs.batchSize, `'${raw}' is above ${provider.name}'s per-call limit (${limit}); it can only lower it`)
-  return value
+  if (/^\d+$/.test(raw) && Number(raw) > max) {
+    throw new InputError(Inputs.batchSize, `'${raw}' is above ${provider.name}'s per-call limit (${limit}); it can only lower it`)
+  }
+  return parseNumber(Inputs.batchSize, raw, 1, max, true, 'a whole number of items')
 }
 
 /**
