@@ -283,6 +283,16 @@ describe('aliyun provider against its emulator', () => {
     expect(e.actionCounts().RefreshObjectCaches).toBe(1)
   })
 
+  it('preflight maps the plan onto the quotas: one DescribeRefreshQuota call, none when nothing is sent', async () => {
+    const e = await start({ quotas: { url: 10, dir: 2, preload: 5 } })
+    const h = client()
+    await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(/needs 3 directory refreshes but today's DirQuota/)
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/needs 6 prefetches but today's PreloadQuota/)
+    await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
+    expect(e.actionCounts()).toEqual({ DescribeRefreshQuota: 3 })
+  })
+
   it('quota exceeded at submit: not retryable, says when it resets', async () => {
     await start({ quotas: { url: 1 } })
     const h = client()

@@ -353,6 +353,20 @@ describe('tencentcloud provider against its emulator', () => {
     expect((await h.p.quotas('purge', 'dir'))[0]).toEqual({ batch: 500, total: 100, available: 100, area: 'mainland' })
   })
 
+  it('preflight checks each operation and kind the plan sends, and asks nothing for a zero need', async () => {
+    await start({ quotas: { urlPurge: 10, pathPurge: 2, push: 5 } })
+    const h = client()
+    await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 2, DescribePushQuota: 1 })
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(
+      /directory purge \(PathPurge\) quota of mainland has 2 of 2 left, and this run needs 3/
+    )
+    await expect(h.p.preflight({ purgeUrls: 11, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(/URL purge \(UrlPurge\)/)
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/prefetch \(UrlPush\)/)
+    await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 4, DescribePushQuota: 2 })
+  })
+
   it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {
     await start()
     const h = client()
