@@ -127,6 +127,55 @@ export const classifiers: Record<string, (req: RecordedRequest) => Call> = {
       default:
         return { kind: 'other', at, what: params.Action ?? `${req.method} ${req.path}` }
     }
+  },
+  aliyun(req) {
+    const at = req.at
+    // RPC parameters: a form body (and the query).
+    const params = ucloudParams(req)
+    const paths = (params.ObjectPath ?? '').split('\n').filter((p) => p !== '')
+    switch (params.Action) {
+      case 'RefreshObjectCaches':
+        return { kind: 'submit', op: 'purge', at, urls: paths }
+      case 'PushObjectCache':
+        return { kind: 'submit', op: 'prefetch', at, urls: paths }
+      case 'DescribeRefreshTaskById':
+        // One action for both operations: attributed by task id, as ztgame's.
+        return { kind: 'status', op: 'purge', at, taskIds: (params.TaskId ?? '').split(','), continuation: false }
+      case 'DescribeRefreshTasks':
+        return {
+          kind: 'status',
+          op: params.ObjectType === 'preload' ? 'prefetch' : 'purge',
+          at,
+          taskIds: 'range',
+          continuation: Number(params.PageNumber ?? 1) > 1
+        }
+      default:
+        return { kind: 'other', at, what: params.Action ?? `${req.method} ${req.path}` }
+    }
+  },
+  tencentcloud(req) {
+    const at = req.at
+    const action = String(req.headers['x-tc-action'] ?? '')
+    const body = jsonOf(req)
+    switch (action) {
+      case 'PurgeUrlsCache':
+        return { kind: 'submit', op: 'purge', at, urls: strings(body.Urls) }
+      case 'PurgePathCache':
+        return { kind: 'submit', op: 'purge', at, urls: strings(body.Paths) }
+      case 'PushUrlsCache':
+        return { kind: 'submit', op: 'prefetch', at, urls: strings(body.Urls) }
+      case 'DescribePurgeTasks':
+      case 'DescribePushTasks':
+        return {
+          kind: 'status',
+          op: action === 'DescribePushTasks' ? 'prefetch' : 'purge',
+          at,
+          taskIds: typeof body.TaskId === 'string' ? [body.TaskId] : 'range',
+          continuation: Number(body.Offset ?? 0) > 0
+        }
+      default:
+        return { kind: 'other', at, what: action || `${req.method} ${req.path}` }
+    }
   }
 }
 
