@@ -127,6 +127,55 @@ export const classifiers: Record<string, (req: RecordedRequest) => Call> = {
       default:
         return { kind: 'other', at, what: params.Action ?? `${req.method} ${req.path}` }
     }
+  },
+  aliyun(req) {
+    const at = req.at
+    // RPC parameters: a form body (and the query).
+    const params = ucloudParams(req)
+    const paths = (params.ObjectPath ?? '').split('\n').filter((p) => p !== '')
+    switch (params.Action) {
+      case 'RefreshObjectCaches':
+        return { kind: 'submit', op: 'purge', at, urls: paths }
+      case 'PushObjectCache':
+        return { kind: 'submit', op: 'prefetch', at, urls: paths }
+      case 'DescribeRefreshTaskById':
+        // One action for both operations: attributed by task id, as ztgame's.
+        return { kind: 'status', op: 'purge', at, taskIds: (params.TaskId ?? '').split(','), continuation: false }
+      case 'DescribeRefreshTasks':
+        return {
+          kind: 'status',
+          op: params.ObjectType === 'preload' ? 'prefetch' : 'purge',
+          at,
+          taskIds: 'range',
+          continuation: Number(params.PageNumber ?? 1) > 1
+        }
+      default:
+        return { kind: 'other', at, what: params.Action ?? `${req.method} ${req.path}` }
+    }
+  },
+  tencentcloud(req) {
+    const at = req.at
+    const action = String(req.headers['x-tc-action'] ?? '')
+    const body = jsonOf(req)
+    switch (action) {
+      case 'PurgeUrlsCache':
+        return { kind: 'submit', op: 'purge', at, urls: strings(body.Urls) }
+      case 'PurgePathCache':
+        return { kind: 'submit', op: 'purge', at, urls: strings(body.Paths) }
+      case 'PushUrlsCache':
+        return { kind: 'submit', op: 'prefetch', at, urls: strings(body.Urls) }
+      case 'DescribePurgeTasks':
+      case 'DescribePushTasks':
+        return {
+          kind: 'status',
+          op: action === 'DescribePushTasks' ? 'prefetch' : 'purge',
+          at,
+          taskIds: typeof body.TaskId === 'string' ? [body.TaskId] : 'range',
+          continuation: Number(body.Offset ?? 0) > 0
+        }
+      default:
+        return { kind: 'other', at, what: action || `${req.method} ${req.path}` }
+    }
   }
 }
 
@@ -188,7 +237,9 @@ function perHost(op: Operation, urls: string[], limits: ProviderLimits): number 
  */
 export function analyseOp(op: Operation, calls: Call[], tasks: TaskRef[], limits: ProviderLimits, analyseRounds: boolean): OpAnalysis {
   const opTasks = tasks.filter((t) => t.op === op)
-  const taskIds = new Set(opTasks.map((t) => t.id))
+  // A task may hold several provider ids joined by ',' (aliyun: one per domain); status calls name those.
+  const idsOf = (t: TaskRef): string[] => t.id.split(',')
+  const taskIds = new Set(opTasks.flatMap(idsOf))
   const submits = calls.filter((c): c is Extract<Call, { kind: 'submit' }> => c.kind === 'submit' && c.op === op)
   // ztgame's status path has no operation in it: attribute by task id.
   const statuses = calls.filter(
@@ -197,7 +248,7 @@ export function analyseOp(op: Operation, calls: Call[], tasks: TaskRef[], limits
   const submittedAt = new Map<string, number>()
   for (const s of submits) for (const url of s.urls) if (!submittedAt.has(url)) submittedAt.set(url, s.at)
   const createdAt = new Map<string, number>()
-  for (const t of opTasks) createdAt.set(t.id, submittedAt.get(t.urls[0]) ?? NaN)
+  for (const t of opTasks) for (const id of idsOf(t)) createdAt.set(id, submittedAt.get(t.urls[0]) ?? NaN)
 
   const urls = opTasks.flatMap((t) => t.urls)
   const firstPages = statuses.filter((s) => !s.continuation)
@@ -477,9 +528,13 @@ function callFigures(section: string, label: string, a: OpAnalysis, provider: st
       ? 'one per unfinished task per round, none for final ones'
       : provider === 'ucloud'
         ? `≤ ${perCall} TaskId.N per call, none for final tasks`
-        : a.op === 'prefetch'
-          ? 'one call per 5 min'
-          : 'one per unfinished task per round, none for final ones'
+        : provider === 'aliyun'
+          ? `≤ ${perCall} task ids per DescribeRefreshTaskById, none for final tasks`
+          : provider === 'tencentcloud'
+            ? 'one time-range query (and its pages) per round'
+            : a.op === 'prefetch'
+              ? 'one call per 5 min'
+              : 'one per unfinished task per round, none for final ones'
   const extra = a.continuationPages > 0 ? ` (+${a.continuationPages} further pages)` : ''
   figures.push({
     section,

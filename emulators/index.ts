@@ -1,5 +1,7 @@
+import { startAliyunEmulator } from './aliyun.js'
 import { startCdnetworksEmulator } from './cdnetworks.js'
 import type { RunningEmulator } from './server.js'
+import { startTencentEmulator } from './tencentcloud.js'
 import { startUcloudEmulator } from './ucloud.js'
 import { startZtgameEmulator } from './ztgame.js'
 
@@ -23,7 +25,7 @@ export interface DemoEmulatorOptions {
 /** Providers whose demo emulator takes `hosts`. */
 export const providersWithHosts = ['ztgame']
 
-export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud']
+export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud', 'aliyun', 'tencentcloud']
 
 /** Starts the named provider's emulator with demo credentials. */
 export async function startDemoEmulator(provider: string, options: DemoEmulatorOptions = {}): Promise<DemoEmulator> {
@@ -54,6 +56,20 @@ export async function startDemoEmulator(provider: string, options: DemoEmulatorO
       const privateKey = 'demo-private-key'
       return Object.assign(await startUcloudEmulator({ ...common, keys: { [publicKey]: privateKey } }), {
         credentials: { 'public-key': publicKey, 'private-key': privateKey }
+      })
+    }
+    case 'aliyun': {
+      const accessKey = 'demo-access-key-id'
+      const secretKey = 'demo-access-key-secret'
+      return Object.assign(await startAliyunEmulator({ ...common, keys: { [accessKey]: secretKey } }), {
+        credentials: { 'access-key': accessKey, 'secret-key': secretKey }
+      })
+    }
+    case 'tencentcloud': {
+      const secretId = 'AKIDdemo'
+      const secretKey = 'demo-secret-key'
+      return Object.assign(await startTencentEmulator({ ...common, keys: { [secretId]: secretKey } }), {
+        credentials: { 'access-key': secretId, 'secret-key': secretKey }
       })
     }
     default:

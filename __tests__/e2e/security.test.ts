@@ -179,7 +179,9 @@ describe('secrets on every provider, in debug mode, with failures', () => {
         const sig = JSON.parse(r.body)?.Signature
         if (typeof sig === 'string') out.push(sig)
       } catch {
-        /* not JSON */
+        // a form body (aliyun RPC): Signature is a parameter
+        const sig = new URLSearchParams(r.body).get('Signature')
+        if (sig) out.push(sig)
       }
     }
     return out.filter((s) => s.length >= 8)
@@ -210,6 +212,36 @@ describe('secrets on every provider, in debug mode, with failures', () => {
       },
       good: { 'public-key': 'pub1', 'private-key': 'ucloud-private-99Xy' },
       bad: { 'public-key': 'pub1', 'private-key': 'ucloud-private-99Xy-wrong' }
+    },
+    {
+      provider: 'aliyun',
+      secrets: ['aliyun-secret-55Kw', 'aliyun-sts-token-66Jv'],
+      start: async () => {
+        const { startAliyunEmulator } = await import('../../emulators/aliyun.js')
+        return startAliyunEmulator({
+          keys: { LTAIid1: 'aliyun-secret-55Kw' },
+          securityTokens: { LTAIid1: 'aliyun-sts-token-66Jv' },
+          completeAfterMs: 0,
+          failUrls: ['https://www.example.com/b']
+        })
+      },
+      good: { 'access-key': 'LTAIid1', 'secret-key': 'aliyun-secret-55Kw', 'session-token': 'aliyun-sts-token-66Jv' },
+      bad: { 'access-key': 'LTAIid1', 'secret-key': 'aliyun-secret-55Kw-wrong', 'session-token': 'aliyun-sts-token-66Jv' }
+    },
+    {
+      provider: 'tencentcloud',
+      secrets: ['tencent-secret-44Hm', 'tencent-session-token-33Gx'],
+      start: async () => {
+        const { startTencentEmulator } = await import('../../emulators/tencentcloud.js')
+        return startTencentEmulator({
+          keys: { AKIDid1: 'tencent-secret-44Hm' },
+          tokens: { AKIDid1: 'tencent-session-token-33Gx' },
+          completeAfterMs: 0,
+          failUrls: ['https://www.example.com/b']
+        })
+      },
+      good: { 'access-key': 'AKIDid1', 'secret-key': 'tencent-secret-44Hm', 'session-token': 'tencent-session-token-33Gx' },
+      bad: { 'access-key': 'AKIDid1', 'secret-key': 'tencent-secret-44Hm-wrong', 'session-token': 'tencent-session-token-33Gx' }
     }
   ]
 

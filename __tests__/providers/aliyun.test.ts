@@ -2,11 +2,12 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
-import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunCredentials } from '../../src/providers/aliyun/index.js'
-import { ProviderError, type BatchItem, type CdnProvider, type Credentials, type Task } from '../../src/providers/provider.js'
+import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunSettings } from '../../src/providers/aliyun/index.js'
+import { ProviderError, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
+import { readerOf, settingsOf } from './reader.js'
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
-const keys: Partial<AliyunCredentials> = { accessKey: 'testid', secretKey: 'testsecret' }
+const noCreds: AliyunSettings = { accessKey: '', secretKey: '', securityToken: '' }
+const keys: Partial<AliyunSettings> = { accessKey: 'testid', secretKey: 'testsecret' }
 
 let emulator: AliyunEmulator | null = null
 const transport = createTransport({ maxAttempts: 1 })
@@ -28,19 +29,21 @@ interface Harness {
   slept: number[]
 }
 
-function client(creds: Partial<AliyunCredentials> = keys): Harness {
+function client(creds: Partial<AliyunSettings> = keys): Harness {
   const h: Harness = { p: null as unknown as AliyunClient, masked: [], logged: [], slept: [] }
-  h.p = aliyun.create({
-    endpoint: emulator!.url,
-    credentials: { ...noCreds, ...creds } as Credentials,
-    request: transport.request,
-    mask: (s) => h.masked.push(s),
-    log: (l) => h.logged.push(l),
-    now: Date.now,
-    sleep: async (ms) => {
-      h.slept.push(ms)
-    }
-  }) as AliyunClient
+  h.p = aliyun.create(
+    {
+      endpoint: emulator!.url,
+      request: transport.request,
+      mask: (s) => h.masked.push(s),
+      log: (l) => h.logged.push(l),
+      now: Date.now,
+      sleep: async (ms) => {
+        h.slept.push(ms)
+      }
+    },
+    { ...noCreds, ...creds }
+  ) as AliyunClient
   return h
 }
 
@@ -57,10 +60,17 @@ async function waitFinal(p: CdnProvider, tasks: Task[]) {
 
 describe('aliyun definition', () => {
   it('names the input to fix when credentials are missing or malformed', () => {
-    expect(() => aliyun.checkCredentials({ ...noCreds, secretKey: 's' })).toThrow(/Input 'access-key'/)
-    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a' })).toThrow(/Input 'secret-key'.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/)
-    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a b', secretKey: 's' })).toThrow(InputError)
-    expect(() => aliyun.checkCredentials({ ...noCreds, accessKey: 'a', secretKey: 's' })).not.toThrow()
+    expect(() => settingsOf(aliyun, { secretKey: 's' })).toThrow(/Input 'access-key'/)
+    expect(() => settingsOf(aliyun, { accessKey: 'a' })).toThrow(/Input 'secret-key'.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/)
+    expect(() => settingsOf(aliyun, { accessKey: 'a b', secretKey: 's' })).toThrow(InputError)
+    expect(() => settingsOf(aliyun, { accessKey: 'a', secretKey: 's', sessionToken: 't u' })).toThrow(/Input 'session-token'/)
+    expect(settingsOf(aliyun, { accessKey: 'a', secretKey: 's' })).toEqual({ accessKey: 'a', secretKey: 's', securityToken: '' })
+    expect(aliyun.readSettings(readerOf({ accessKey: 'a', secretKey: 's', sessionToken: 't' })).securityToken).toBe('t')
+    expect(aliyun.inputs.map((i) => [i.name, i.secret, i.env])).toEqual([
+      ['access-key', false, ['ALIBABA_CLOUD_ACCESS_KEY_ID']],
+      ['secret-key', true, ['ALIBABA_CLOUD_ACCESS_KEY_SECRET']],
+      ['session-token', true, ['ALIBABA_CLOUD_SECURITY_TOKEN']]
+    ])
     expect(aliyun.defaultEndpoint).toBe('https://cdn.aliyuncs.com')
     expect(aliyun.limits.itemsPerCall).toEqual({ purge: 1000, prefetch: 100 })
   })
@@ -232,15 +242,17 @@ describe('aliyun provider against its emulator', () => {
     e.injectFaults([{ status: 400, body }])
     await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
     expect(h.slept).toEqual([60_000])
-    const skewed = aliyun.create({
-      endpoint: e.url,
-      credentials: { ...noCreds, ...keys } as Credentials,
-      request: transport.request,
-      mask: () => {},
-      log: () => {},
-      now: () => Date.now() - 20 * 60_000,
-      sleep: async () => {}
-    })
+    const skewed = aliyun.create(
+      {
+        endpoint: e.url,
+        request: transport.request,
+        mask: () => {},
+        log: () => {},
+        now: () => Date.now() - 20 * 60_000,
+        sleep: async () => {}
+      },
+      { ...noCreds, ...keys }
+    )
     await expect(skewed.submit({ op: 'purge', host: '', items: urls('https://a.example.com/y') })).rejects.toThrow(
       /runner's clock is more than 15 minutes off.*InvalidTimeStamp\.Expired/
     )
@@ -269,6 +281,16 @@ describe('aliyun provider against its emulator', () => {
     )
     await expect(h.p.checkQuota({ urls: 0, dirs: 3, prefetch: 0 })).rejects.toThrow(/DirQuota/)
     expect(e.actionCounts().RefreshObjectCaches).toBe(1)
+  })
+
+  it('preflight maps the plan onto the quotas: one DescribeRefreshQuota call, none when nothing is sent', async () => {
+    const e = await start({ quotas: { url: 10, dir: 2, preload: 5 } })
+    const h = client()
+    await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(/needs 3 directory refreshes but today's DirQuota/)
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/needs 6 prefetches but today's PreloadQuota/)
+    await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
+    expect(e.actionCounts()).toEqual({ DescribeRefreshQuota: 3 })
   })
 
   it('quota exceeded at submit: not retryable, says when it resets', async () => {

@@ -2,7 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startTencentEmulator, verifyTc3, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
-import { ProviderError, type BatchItem, type Credentials, type Task } from '../../src/providers/provider.js'
+import { ProviderError, type BatchItem, type Task } from '../../src/providers/provider.js'
+import { settingsOf } from './reader.js'
 import { TENCENT_MAX_ATTEMPTS } from '../../src/providers/tencentcloud/client.js'
 import { tencentcloud, type TencentClient } from '../../src/providers/tencentcloud/index.js'
 import { tc3Sign } from '../../src/providers/tencentcloud/signer.js'
@@ -172,7 +173,6 @@ describe('the Tencent Cloud CDN emulator', () => {
   })
 })
 
-const noCreds: Credentials = { token: '', username: '', password: '', apiKey: '', accessKey: '', secretKey: '', publicKey: '', privateKey: '', projectId: '' }
 const keys = { accessKey: 'AKIDtest', secretKey: 'test-secret-key' }
 
 interface Harness {
@@ -183,21 +183,25 @@ interface Harness {
 }
 
 /** A client against the emulator; `sleep` is fake (records the pause, then runs `onSleep`). */
-function client(creds: Partial<Credentials> = keys, extra: { now?: () => number; onSleep?: (ms: number) => void; sessionToken?: string } = {}): Harness {
+function client(
+  creds: { accessKey: string; secretKey: string } = keys,
+  extra: { now?: () => number; onSleep?: (ms: number) => void; sessionToken?: string } = {}
+): Harness {
   const h: Harness = { p: null as unknown as TencentClient, masked: [], logged: [], slept: [] }
-  h.p = tencentcloud.create({
-    endpoint: emulator!.url,
-    credentials: { ...noCreds, ...creds },
-    request: transport.request,
-    mask: (s) => h.masked.push(s),
-    log: (l) => h.logged.push(l),
-    now: extra.now ?? Date.now,
-    sleep: async (ms) => {
-      h.slept.push(ms)
-      extra.onSleep?.(ms)
+  h.p = tencentcloud.create(
+    {
+      endpoint: emulator!.url,
+      request: transport.request,
+      mask: (s) => h.masked.push(s),
+      log: (l) => h.logged.push(l),
+      now: extra.now ?? Date.now,
+      sleep: async (ms) => {
+        h.slept.push(ms)
+        extra.onSleep?.(ms)
+      }
     },
-    sessionToken: extra.sessionToken
-  } as Parameters<typeof tencentcloud.create>[0]) as TencentClient
+    { ...creds, sessionToken: extra.sessionToken ?? '' }
+  ) as TencentClient
   return h
 }
 
@@ -206,11 +210,17 @@ const dirs = (...list: string[]): BatchItem[] => list.map((url) => ({ kind: 'dir
 const bodyOf = (i: number) => JSON.parse(emulator!.requests[i].body) as Record<string, unknown>
 
 describe('tencentcloud provider against its emulator', () => {
-  it('checkCredentials names access-key and secret-key', () => {
-    expect(() => tencentcloud.checkCredentials({ ...noCreds, secretKey: 'x' })).toThrow(InputError)
-    expect(() => tencentcloud.checkCredentials({ ...noCreds, secretKey: 'x' })).toThrow(/access-key/)
-    expect(() => tencentcloud.checkCredentials({ ...noCreds, accessKey: 'AKID' })).toThrow(/secret-key/)
-    expect(() => tencentcloud.checkCredentials({ ...noCreds, ...keys })).not.toThrow()
+  it('readSettings names access-key, secret-key and session-token', () => {
+    expect(() => settingsOf(tencentcloud, { secretKey: 'x' })).toThrow(InputError)
+    expect(() => settingsOf(tencentcloud, { secretKey: 'x' })).toThrow(/access-key/)
+    expect(() => settingsOf(tencentcloud, { accessKey: 'AKID' })).toThrow(/secret-key/)
+    expect(() => settingsOf(tencentcloud, { ...keys, sessionToken: 'a b' })).toThrow(/session-token/)
+    expect(settingsOf(tencentcloud, { ...keys, sessionToken: 'tok' })).toEqual({ ...keys, sessionToken: 'tok' })
+    expect(tencentcloud.inputs.map((i) => [i.name, i.secret, i.env])).toEqual([
+      ['access-key', false, ['TENCENTCLOUD_SECRET_ID']],
+      ['secret-key', true, ['TENCENTCLOUD_SECRET_KEY']],
+      ['session-token', true, ['TENCENTCLOUD_SESSION_TOKEN']]
+    ])
   })
 
   it('purges URLs with PurgeUrlsCache, signs x-tc-action, masks the signature and Authorization', async () => {
@@ -341,6 +351,20 @@ describe('tencentcloud provider against its emulator', () => {
     expect(err.message).toBe('tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent')
     expect(emulator!.actionCounts().PushUrlsCache).toBe(1)
     expect((await h.p.quotas('purge', 'dir'))[0]).toEqual({ batch: 500, total: 100, available: 100, area: 'mainland' })
+  })
+
+  it('preflight checks each operation and kind the plan sends, and asks nothing for a zero need', async () => {
+    await start({ quotas: { urlPurge: 10, pathPurge: 2, push: 5 } })
+    const h = client()
+    await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 2, DescribePushQuota: 1 })
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(
+      /directory purge \(PathPurge\) quota of mainland has 2 of 2 left, and this run needs 3/
+    )
+    await expect(h.p.preflight({ purgeUrls: 11, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(/URL purge \(UrlPurge\)/)
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/prefetch \(UrlPush\)/)
+    await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 4, DescribePushQuota: 2 })
   })
 
   it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {

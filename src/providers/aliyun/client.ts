@@ -10,17 +10,21 @@ import {
   type Batch,
   type BatchItem,
   type CdnProvider,
-  type Credentials,
   type ItemStatus,
   type ItemStatusState,
+  type PlanNeeds,
   type ProviderContext,
   type ProviderLimits,
   type Task
 } from '../provider.js'
 import { percentEncode, rpcSignature } from './signer.js'
 
-/** The flat bag plus an STS token (ALIBABA_CLOUD_SECURITY_TOKEN); the lead maps it onto the new seam. */
-export type AliyunCredentials = Credentials & { securityToken?: string }
+/** The AccessKey pair and, for STS credentials, the security token ('' = none). */
+export interface AliyunSettings {
+  accessKey: string
+  secretKey: string
+  securityToken: string
+}
 
 /** providers-next.md §1 per-call limits (current pages). */
 export const ALIYUN_URLS_PER_CALL = 1000
@@ -131,8 +135,11 @@ export class AliyunClient implements CdnProvider {
   readonly limits = aliyunLimits
   private readonly unknownWords = new Set<string>()
 
-  constructor(private readonly ctx: ProviderContext & { credentials: AliyunCredentials }) {
-    if (ctx.credentials.securityToken) ctx.mask(ctx.credentials.securityToken)
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly settings: AliyunSettings
+  ) {
+    if (settings.securityToken) ctx.mask(settings.securityToken)
   }
 
   private get url(): string {
@@ -142,8 +149,8 @@ export class AliyunClient implements CdnProvider {
   /** Removes the secret, token and any signature-like text a server message could echo. */
   private scrub(text: string): string {
     let out = text
-    const { secretKey, securityToken } = this.ctx.credentials
-    for (const secret of [secretKey, securityToken ?? '']) if (secret.length >= 4) out = out.split(secret).join('***')
+    const { secretKey, securityToken } = this.settings
+    for (const secret of [secretKey, securityToken]) if (secret.length >= 4) out = out.split(secret).join('***')
     out = out.replace(/[A-Za-z0-9+/]{27}=/g, '***').replace(/\b[0-9a-f]{64}\b/g, '***')
     return shown(out.trim().replace(/\s+/g, ' '))
   }
@@ -200,7 +207,7 @@ export class AliyunClient implements CdnProvider {
    * 503/429 itself). `idempotent`: asking again is harmless (reads).
    */
   async call(action: string, params: Record<string, string>, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
-    const { accessKey, secretKey, securityToken } = this.ctx.credentials
+    const { accessKey, secretKey, securityToken } = this.settings
     for (let attempt = 1; ; attempt++) {
       // A fresh nonce and time per attempt (§1: nonce unique per request, 15-minute window).
       const signed: Record<string, string> = {
@@ -264,6 +271,12 @@ export class AliyunClient implements CdnProvider {
       }
       throw this.errorFor(what, res.status, code, message, attempt)
     }
+  }
+
+  /** The seam's pre-flight: today's quotas against what the run will send (one DescribeRefreshQuota call). */
+  async preflight(needs: PlanNeeds): Promise<void> {
+    if (needs.purgeUrls + needs.purgeDirs + needs.prefetchUrls === 0) return
+    await this.checkQuota({ urls: needs.purgeUrls, dirs: needs.purgeDirs, prefetch: needs.prefetchUrls })
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type CdnProvider,
   type ItemStatus,
   type ItemStatusState,
+  type PlanNeeds,
   type ProviderContext,
   type ProviderLimits,
   type Task
@@ -23,9 +24,11 @@ export const TENCENT_DEFAULT_ENDPOINT = 'https://cdn.tencentcloudapi.com'
 /** The environment variables the vendor's own tools read (issue 12). */
 export const TENCENT_ENV = { secretId: 'TENCENTCLOUD_SECRET_ID', secretKey: 'TENCENTCLOUD_SECRET_KEY', sessionToken: 'TENCENTCLOUD_SESSION_TOKEN' } as const
 
-/** The context plus what the flat Credentials bag lacks: the STS session token (X-TC-Token). */
-export interface TencentContext extends ProviderContext {
-  sessionToken?: string
+/** The SecretId (`access-key`), the SecretKey and, for temporary credentials, the session token sent as X-TC-Token ('' = none). */
+export interface TencentSettings {
+  accessKey: string
+  secretKey: string
+  sessionToken: string
 }
 
 /**
@@ -131,7 +134,12 @@ export class TencentClient implements CdnProvider {
   private readonly masked = new Set<string>()
   private readonly unknownWords = new Set<string>()
 
-  constructor(private readonly ctx: TencentContext) {}
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly settings: TencentSettings
+  ) {
+    if (settings.sessionToken !== '') this.mask(settings.sessionToken)
+  }
 
   private get url(): string {
     return this.ctx.endpoint.replace(/\/+$/, '') + '/'
@@ -147,7 +155,7 @@ export class TencentClient implements CdnProvider {
   /** Removes anything secret an answer could echo (a signature, the SecretKey, the token). */
   private scrub(text: string): string {
     let out = text.replace(/\b[0-9a-fA-F]{64}\b/g, '***')
-    for (const secret of [this.ctx.credentials.secretKey, this.ctx.sessionToken ?? '']) if (secret !== '') out = out.split(secret).join('***')
+    for (const secret of [this.settings.secretKey, this.settings.sessionToken]) if (secret !== '') out = out.split(secret).join('***')
     return shown(out.trim().replace(/\s+/g, ' '))
   }
 
@@ -206,7 +214,7 @@ export class TencentClient implements CdnProvider {
 
   /** Signs and sends one action; returns `Response` without Error. Throttling is retried here. */
   async call(action: string, params: Json, what: string, idempotent: boolean): Promise<Json> {
-    const { accessKey: secretId, secretKey } = this.ctx.credentials
+    const { accessKey: secretId, secretKey } = this.settings
     const host = new URL(this.url).host
     const body = JSON.stringify(params)
     for (let attempt = 1; ; attempt++) {
@@ -221,7 +229,7 @@ export class TencentClient implements CdnProvider {
         'X-TC-Version': TENCENT_VERSION,
         'X-TC-Timestamp': String(timestamp)
       }
-      if (this.ctx.sessionToken) headers['X-TC-Token'] = this.ctx.sessionToken
+      if (this.settings.sessionToken) headers['X-TC-Token'] = this.settings.sessionToken
       let res: HttpResponse
       try {
         res = await this.ctx.request({ method: 'POST', url: this.url, headers, body, idempotent })
@@ -416,6 +424,15 @@ export class TencentClient implements CdnProvider {
       .map(asRecord)
       .filter((q): q is Json => q !== null)
       .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
+  }
+
+  /** The seam's pre-flight: each operation and kind the run sends, against today's quota left. */
+  async preflight(needs: PlanNeeds): Promise<void> {
+    await this.checkQuotas([
+      { op: 'purge', kind: 'url', count: needs.purgeUrls },
+      { op: 'purge', kind: 'dir', count: needs.purgeDirs },
+      { op: 'prefetch', kind: 'url', count: needs.prefetchUrls }
+    ])
   }
 
   /**
