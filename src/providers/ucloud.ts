@@ -112,6 +112,13 @@ function retCodeOf(value: unknown): number | null {
   return null
 }
 
+/** Unix seconds as the provider answered them (a number, or tolerantly a numeric string); null otherwise. */
+function secondsOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
 /** An id the provider returned (string, or tolerantly a number). */
 function idOf(value: unknown): string {
   if (typeof value === 'string') return value
@@ -280,15 +287,20 @@ class UcloudClient implements CdnProvider {
   }
 
   /**
-   * After an ambiguous submit: lists this operation's tasks created since `since` (a minute
-   * of slack for clock skew) and returns the one holding exactly the batch's URLs.
+   * After an ambiguous submit: lists this operation's tasks and returns one holding exactly
+   * the batch's URLs whose CreateTime (unix seconds, providers.md §3) is at or after the
+   * second the batch was sent. An older task with the same URLs (an earlier run's) is not
+   * this batch's; a task without a readable CreateTime is not taken either. If the server's
+   * clock is behind the runner's, our task may look older: then it is not found and the
+   * batch is sent again (safe reading: a duplicate costs quota, a batch taken for sent
+   * leaves stale URLs).
    */
   async findSubmitted(batch: Batch, since: number): Promise<Task | null> {
     const action = STATUS_ACTION[batch.op]
     const what = `ucloud ${batch.op} task lookup`
     const wanted = new Set(batch.items.map((i) => normalizeUrl(i.url)))
-    const begin = Math.floor(since / 1000) - 60
-    const end = Math.floor(this.ctx.now() / 1000) + 60
+    const begin = Math.floor(since / 1000)
+    const end = Math.max(begin, Math.floor(this.ctx.now() / 1000)) + 60
     let offset = 0
     for (let page = 1; page <= MAX_STATUS_PAGES; page++) {
       const data = await this.call(action, { BeginTime: begin, EndTime: end, Offset: offset, Limit: 100 }, what, true)
@@ -296,7 +308,8 @@ class UcloudClient implements CdnProvider {
       for (const entry of list) {
         const task = asRecord(entry)
         const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
-        if (urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
+        const created = secondsOf(task?.CreateTime)
+        if (created !== null && created >= begin && urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
           return { id: checkTaskId(idOf(task?.TaskId), what), op: batch.op, items: batch.items, submittedAt: since }
         }
       }
