@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { InputError } from '../errors.js'
-import { shown } from '../external.js'
+import { shown, shownBody } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
@@ -151,16 +151,19 @@ class UcloudClient implements CdnProvider {
   }
 
   /** Removes anything secret a server message could echo (the private key, a signature). */
-  private scrub(text: string): string {
-    let out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
+  private readonly unsecret = (text: string): string => {
+    const out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
     const { privateKey } = this.settings
-    if (privateKey !== '') out = out.split(privateKey).join('***')
-    return shown(out.trim().replace(/\s+/g, ' '))
+    return privateKey === '' ? out : out.split(privateKey).join('***')
   }
 
+  private scrub(text: string): string {
+    return shown(this.unsecret(text).trim().replace(/\s+/g, ' '))
+  }
+
+  /** A non-2xx body (JSON escapes undone, secrets removed), cut with its length stated. */
   private bodyText(res: HttpResponse): string {
-    const text = this.scrub(res.text)
-    return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
+    return shownBody(res.text, this.unsecret)
   }
 
   /** The error for a non-zero RetCode; the messages name the input to fix. */

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js'
-import { shown } from '../external.js'
+import { shown, shownBody } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import {
   asRecord,
@@ -46,7 +46,10 @@ function mapStatus(word: string): ItemStatusState {
   }
 }
 
-/** The provider's own words for a non-2xx answer: `{"error": ...}` or a short text body. */
+/**
+ * The provider's own words for a non-2xx answer: `{"error": ...}`, or else the whole body
+ * (JSON escapes undone, secrets redacted, cut with its length stated).
+ */
 function errorText(res: HttpResponse): string {
   try {
     const err = asRecord(JSON.parse(res.text))?.error
@@ -54,8 +57,7 @@ function errorText(res: HttpResponse): string {
   } catch {
     /* not JSON */
   }
-  const text = res.text.trim().replace(/\s+/g, ' ')
-  return text.length > 0 && text.length <= 200 ? shown(text) : `${res.text.length} bytes`
+  return shownBody(res.text)
 }
 
 /**
