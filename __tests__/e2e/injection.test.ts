@@ -123,6 +123,22 @@ describe('a provider answer is data', () => {
     expect(r.summary).not.toContain('![x](')
     expect(r.summary).toContain('RUN&#92;n&#92;n&#35; heading&#92;n&#92;n&#33;&#91;x&#93;&#40;https://evil.example/x.png&#41;')
   }, 30_000)
+
+  it('a ztgame token of one character is refused: no add-mask line, no submit', async () => {
+    server = await startServer((req) => {
+      if (req.path === '/cdn_api/tokens') return { status: 200, body: { access: { token: { id: 'e' } } } }
+      return { status: 200, body: { zt_api: { ret: 0, msg: 'OK', reqId: 'task-1' } } }
+    })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: server.url, username: 'alice', password: 'pw-secret', urls: 'https://www.example.com/a' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(1)
+    expectNoInjectedCommand(r, ['pw-secret'])
+    expect(r.stdout).not.toMatch(/^::add-mask::e$/m)
+    expect(r.stdout).toContain('ztgame token request answered with a token that is too short (1 character, fewer than 8)')
+    expect(server.requests.map((q) => q.path)).toEqual(['/cdn_api/tokens'])
+  }, 30_000)
 })
 
 describe('inputs and the event payload are data', () => {
