@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { escapeControls, hasControls, shown, SHOWN_CHARS } from '../src/external.js'
+import { escapeControls, hasControls, jsonDecoded, shown, shownBody, SHOWN_CHARS } from '../src/external.js'
 import { addSecret, clearSecrets, encodingsOf, redact } from '../src/redact.js'
 
 afterEach(() => clearSecrets())
@@ -59,6 +59,7 @@ describe('redact', () => {
   it.each([
     ['as is', secret],
     ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
+    ['JSON-escaped with `\\/` (PHP json_encode)', JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/')],
     ['URL-encoded', encodeURIComponent(secret)],
     ['base64', Buffer.from(secret).toString('base64')],
     ['base64url', Buffer.from(secret).toString('base64url')],
@@ -68,6 +69,14 @@ describe('redact', () => {
     addSecret(secret)
     expect(redact(`before ${form} after`)).not.toContain(form)
     expect(redact(`before ${form} after`)).toMatch(/^before \*\*\*.* after$/)
+  })
+
+  it('finds its base64 form with `/` written `\\/` (inside a PHP json_encode string)', () => {
+    const slashy = 'ab????cd-secret'
+    const form = Buffer.from(slashy).toString('base64').replace(/\//g, '\\/')
+    expect(form).toContain('\\/')
+    addSecret(slashy)
+    expect(redact(`before ${form} after`)).toBe('before *** after')
   })
 
   it('finds it inside a longer base64 text at any alignment (a Basic credential)', () => {
@@ -90,5 +99,49 @@ describe('redact', () => {
     addSecret('secret1')
     addSecret('secret1-longer')
     expect(redact('x secret1-longer y secret1 z')).toBe('x *** y *** z')
+  })
+})
+
+describe('shownBody: an error body as a message may quote it', () => {
+  const secret = 'tok/Zq81-secret'
+  const unicode = [...secret].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
+
+  it.each([
+    ['as is', `{"detail":"token ${secret} refused"}`],
+    ['with `\\/`', `{"detail":"token ${secret.replace(/\//g, '\\/')} refused"}`],
+    ['as \\u00xx escapes', `{"detail":"token ${unicode} refused"}`],
+    ['in a key', `{"${unicode}":"token refused"}`],
+    ['base64', `{"detail":"token ${Buffer.from(secret).toString('base64')} refused"}`],
+    ['URL-encoded', `{"detail":"token ${encodeURIComponent(secret)} refused"}`],
+    ['in a JSON string body', `"token ${unicode} refused"`]
+  ])('a JSON body echoing the secret %s: escapes undone, then redacted', (_, body) => {
+    addSecret(secret)
+    const out = shownBody(body)
+    expect(out).toContain('***')
+    expect(out).not.toMatch(/Zq81|\\u00/)
+  })
+
+  it('a long body that is not JSON (a proxy page) is cut with its length stated, not dropped', () => {
+    const page = `<html>\n<title>403 Forbidden</title>\n<body>Request blocked by the WAF: rule 942100</body>${' '.repeat(50)}${'<p>x</p>'.repeat(500)}</html>`
+    const out = shownBody(page)
+    expect(out).toMatch(/^<html> <title>403 Forbidden<\/title> <body>Request blocked by the WAF: rule 942100<\/body> <p>x<\/p>/)
+    expect(out).toMatch(/…\(\d+ characters\)$/)
+    expect(out.length).toBeLessThan(SHOWN_CHARS + 30)
+  })
+
+  it('folds white space only after redaction, so a secret holding white space is found whole', () => {
+    addSecret('pass  word\t1')
+    expect(shownBody('bad password pass  word\t1 given')).toBe('bad password *** given')
+  })
+
+  it('a provider scrub runs on the decoded text; an empty body says so', () => {
+    expect(shownBody('{"m":"k\\u0065y"}', (t) => t.replace('key', '***'))).toBe('{"m":"***"}')
+    expect(shownBody('  \n')).toBe('an empty body (3 bytes)')
+  })
+
+  it('leaves a body that is not JSON as it is', () => {
+    expect(jsonDecoded('{not json \\u0074')).toBe('{not json \\u0074')
+    expect(jsonDecoded('plain')).toBe('plain')
+    expect(jsonDecoded('[1, "\\/"]')).toBe('[1,"/"]')
   })
 })

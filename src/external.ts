@@ -44,3 +44,31 @@ export function shown(text: string, max = SHOWN_CHARS): string {
   if (/[\ud800-\udbff]$/.test(kept)) kept = kept.slice(0, -1)
   return `${escapeControls(kept)}…(${text.length} characters)`
 }
+
+/**
+ * A JSON body parsed and written again, so that escapes a server may use (`\/`, `\u0074`) are
+ * undone and secrets are found in their plain form; any other body as it is.
+ */
+export function jsonDecoded(body: string): string {
+  const text = body.trim()
+  if (!/^[[{"]/.test(text)) return body
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'string' ? value : JSON.stringify(value)
+  } catch {
+    return body
+  }
+}
+
+/**
+ * An answer's body as an error message may quote it: JSON escapes undone, `scrub` (a
+ * provider's own secrets) and every recorded secret removed, white space folded (after
+ * redaction, so a secret holding white space is found whole), then `shown`: one line, cut
+ * with its length stated.
+ */
+export function shownBody(body: string, scrub: (text: string) => string = (text) => text): string {
+  const text = scrub(redact(jsonDecoded(body)))
+    .replace(/\s+/g, ' ')
+    .trim()
+  return text === '' ? `an empty body (${body.length} bytes)` : shown(text)
+}

@@ -30,7 +30,7 @@ function base64Core(bytes: Buffer, shift: number): string {
   return b64.slice(first, last)
 }
 
-/** The secret as it may appear in text: as is, JSON-escaped, URL-encoded, base64 (any alignment), hex. */
+/** The secret as it may appear in text: as is, JSON-escaped (`/` escaped or not), URL-encoded, base64 (any alignment), hex. */
 export function encodingsOf(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8')
   const forms = [
@@ -47,6 +47,8 @@ export function encodingsOf(secret: string): string[] {
     const core = base64Core(bytes, shift)
     forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'))
   }
+  // Each form inside a JSON string with `/` written `\/`, as PHP's json_encode writes it.
+  for (const form of [...forms]) if (form.includes('/')) forms.push(form.replace(/\//g, '\\/'))
   return [...new Set(forms)].filter((form) => form.length >= MIN_SECRET_CHARS)
 }
 

@@ -123,6 +123,22 @@ describe('a provider answer is data', () => {
     expect(r.summary).not.toContain('![x](')
     expect(r.summary).toContain('RUN&#92;n&#92;n&#35; heading&#92;n&#92;n&#33;&#91;x&#93;&#40;https://evil.example/x.png&#41;')
   }, 30_000)
+
+  it('a ztgame token of one character is refused: no add-mask line, no submit', async () => {
+    server = await startServer((req) => {
+      if (req.path === '/cdn_api/tokens') return { status: 200, body: { access: { token: { id: 'e' } } } }
+      return { status: 200, body: { zt_api: { ret: 0, msg: 'OK', reqId: 'task-1' } } }
+    })
+    const r = await runAction({
+      inputs: { provider: 'ztgame', endpoint: server.url, username: 'alice', password: 'pw-secret', urls: 'https://www.example.com/a' },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(1)
+    expectNoInjectedCommand(r, ['pw-secret'])
+    expect(r.stdout).not.toMatch(/^::add-mask::e$/m)
+    expect(r.stdout).toContain('ztgame token request answered with a token that is too short (1 character, fewer than 8)')
+    expect(server.requests.map((q) => q.path)).toEqual(['/cdn_api/tokens'])
+  }, 30_000)
 })
 
 describe('inputs and the event payload are data', () => {
@@ -230,6 +246,42 @@ describe('secrets a provider echoes in an error body stay out of the report, sum
     expect(r.report.items[0].message).toMatch(/UCloud rejected the signature/)
     for (const secret of [privateKey, ...seen]) for (const form of forms(secret)) expect(unmasked(r)).not.toContain(form)
   }, 30_000)
+})
+
+describe('a secret echoed in any escaped form of a JSON body stays out of the report, summary and outputs', () => {
+  const unmasked = (r: ActionRun) => [JSON.stringify(r.outputs), r.summary, JSON.stringify(r.report)].join('\n')
+  /** The secret as a server may write it inside a JSON string (raw text, not re-encoded by the test server). */
+  const forms = (secret: string) => [
+    secret,
+    secret.replace(/\//g, '\\/'),
+    [...secret].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+    Buffer.from(secret).toString('base64'),
+    encodeURIComponent(secret)
+  ]
+  const echo = (secret: string) => `refused: ${forms(secret).join(' | ')}`
+
+  it.each([
+    // ztgame: a 403 whose JSON has no string `error` (the whole body is quoted)
+    ['ztgame', 'token', 'tok/Zq81-secret', (json: string) => ({ status: 403, body: `{"detail":"${json}"}` })],
+    // ucloud: a non-2xx from a gateway (the whole body is quoted)
+    ['ucloud', 'private-key', 'ucloud/private-99Xy', (json: string) => ({ status: 403, body: `{"RetCode":403,"Message":"${json}"}` })],
+    // cdnetworks: the documented refusal, HTTP 200 with Code 0 (its Message is quoted)
+    ['cdnetworks', 'api-key', 'cdn-api/key-77Zq', (json: string) => ({ status: 200, body: `{"Code":0,"Message":"${json}"}` })]
+  ])(
+    '%s',
+    async (provider, input, secret, answer) => {
+      server = await startServer(() => answer(echo(secret)))
+      const extra: Record<string, string> = provider === 'ucloud' ? { 'public-key': 'pub1' } : provider === 'cdnetworks' ? { username: 'acct' } : {}
+      const r = await runAction({
+        inputs: { provider, endpoint: server.url, [input]: secret, ...extra, urls: 'https://www.example.com/a' },
+        eventName: 'workflow_dispatch'
+      })
+      expect(r.code).toBe(1)
+      expect(r.report.items[0].message).toContain('refused: *** | *** | *** | *** | ***')
+      for (const form of forms(secret)) expect(unmasked(r)).not.toContain(form)
+    },
+    30_000
+  )
 })
 
 describe('plain HTTP', () => {

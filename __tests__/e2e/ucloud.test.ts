@@ -226,3 +226,24 @@ describe('ucloud end to end', () => {
     expect(r.stdout).toContain('dry run: purge would take 1 call')
   })
 })
+
+describe('ucloud end to end: a lost submit', () => {
+  it('is not taken for an earlier run’s identical task: the batch is sent again', async () => {
+    // Run 1's task is dated 2 s in the past by the emulator's clock, as if run 1 ran 2 s earlier.
+    let skewMs = 2_000
+    const e = await start({ completeAfterMs: 0, now: () => Date.now() - skewMs })
+    const url = `${W}/index.html`
+    const first = await runUrls(url)
+    expect(first.code).toBe(0)
+    skewMs = 0
+    // Run 2 sends the same URL; the connection is reset before the server acts.
+    e.injectFaults([{ kind: 'reset-before-headers' }])
+    const second = await runUrls(url)
+    expect(second.code).toBe(0)
+    expect(e.tasks.size).toBe(2)
+    const [older, newer] = [...e.tasks.keys()]
+    expect(second.report.items).toEqual([expect.objectContaining({ state: 'success', resent: 1, taskId: newer })])
+    expect(second.report.items[0].taskId).not.toBe(older)
+    expect(callsOf(e, 'RefreshNewUcdnDomainCache')).toHaveLength(3)
+  }, 30_000)
+})

@@ -35,33 +35,38 @@ interface Shape {
   submitted: (id: string) => EmulatorResponse
   status: (req: RecordedRequest, word: string) => EmulatorResponse
   error: (text: string) => EmulatorResponse
+  /** An error answer whose body is raw JSON text with `json` (already escaped) where the message goes. */
+  rawError: (json: string) => EmulatorResponse
 }
 
 const shapes: Record<string, Shape> = {
   ztgame: {
     definition: ztgame,
-    credentials: { token: 'tok-Zq81-secret' },
-    secret: 'tok-Zq81-secret',
+    credentials: { token: 'tok/Zq81-secret' },
+    secret: 'tok/Zq81-secret',
     submitted: (id) => ({ status: 200, body: { zt_api: { ret: 0, msg: 'OK', reqId: id } } }),
     status: (_, word) => ({ status: 200, body: { task: { taskStatus: word } } }),
-    error: (text) => ({ status: 400, body: { error: text } })
+    error: (text) => ({ status: 400, body: { error: text } }),
+    // no string `error`: the whole body is quoted
+    rawError: (json) => ({ status: 403, body: `{"detail":"${json}","code":403}` })
   },
   cdnetworks: {
     definition: cdnetworks,
-    credentials: { username: 'acct', apiKey: 'cdn-api-key-77Zq' },
-    secret: 'cdn-api-key-77Zq',
+    credentials: { username: 'acct', apiKey: 'cdn-api/key-77Zq' },
+    secret: 'cdn-api/key-77Zq',
     submitted: (id) => ({ status: 200, body: { Code: 1, Message: 'handle success', itemId: id } }),
     status: (req, word) => {
       const { pageNo } = jsonBody(req) as { pageNo: number }
       const detail = pageNo === 1 ? [{ url: 'https://www.example.com/a', status: word, createTime: '2030-01-01 00:00:00' }] : []
       return { status: 200, body: { Code: 1, count: 1, pageSize: 100, resultDetail: detail } }
     },
-    error: (text) => ({ status: 200, body: { Code: 0, Message: text } })
+    error: (text) => ({ status: 200, body: { Code: 0, Message: text } }),
+    rawError: (json) => ({ status: 200, body: `{"Code":0,"Message":"${json}"}` })
   },
   ucloud: {
     definition: ucloud,
-    credentials: { publicKey: 'pub1', privateKey: 'ucloud-private-99Xy' },
-    secret: 'ucloud-private-99Xy',
+    credentials: { publicKey: 'pub1', privateKey: 'ucloud/private-99Xy' },
+    secret: 'ucloud/private-99Xy',
     submitted: (id) => ({ status: 200, body: { RetCode: 0, TaskId: id } }),
     status: (req, word) => {
       const id = (jsonBody(req) as Record<string, string>)['TaskId.0']
@@ -70,7 +75,9 @@ const shapes: Record<string, Shape> = {
         body: { RetCode: 0, TotalCount: 1, TaskList: [{ TaskId: id, Status: 'process', UrlLists: [{ Url: 'https://www.example.com/a', Status: word }] }] }
       }
     },
-    error: (text) => ({ status: 200, body: { RetCode: 230, Message: text } })
+    error: (text) => ({ status: 200, body: { RetCode: 230, Message: text } }),
+    // a non-2xx (a gateway's answer): the whole body is quoted
+    rawError: (json) => ({ status: 403, body: `{"RetCode":403,"Message":"${json}"}` })
   }
 }
 
@@ -139,6 +146,42 @@ describe.each(Object.keys(shapes))('%s', (name) => {
     // cdnetworks and ucloud fold white space; ztgame escapes it
     expect(err.message).toMatch(/refused: \*\*\* \*\*\*( |\\n)::error::PWN/)
     expect(err.message).not.toContain(shape.secret)
+  })
+
+  // The secret echoed in every form a server may write it inside a JSON string.
+  const escapedForms = (secret: string): [string, string][] => [
+    ['as is', secret],
+    ['with `\\/` (PHP json_encode)', secret.replace(/\//g, '\\/')],
+    ['as \\u00xx escapes', [...secret].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    ['in base64', Buffer.from(secret).toString('base64')],
+    ['URL-encoded', encodeURIComponent(secret)]
+  ]
+
+  it.each(escapedForms(shape.secret))('an error body echoing the secret %s: the message quotes it redacted', async (_, form) => {
+    expect(shape.secret).toContain('/')
+    const p = await client(
+      shape,
+      () => shape.rawError(`refused: ${form} is not allowed`),
+      () => ({ status: 500, body: '' })
+    )
+    const err = await providerError(p.submit(batch))
+    expect(err.message).toMatch(/refused: \*\*\* is not allowed/)
+    expect(err.message).not.toContain(shape.secret)
+    expect(err.message).not.toContain(form)
+  })
+
+  it('a long error body that is not JSON (a proxy page) is cut with its length stated, its reason kept', async () => {
+    const page = `<html><title>403 Forbidden</title><body>blocked by rule 942100 ${shape.secret}</body>${'<p>padding</p>'.repeat(400)}</html>`
+    const p = await client(
+      shape,
+      () => ({ status: 403, body: page }),
+      () => ({ status: 500, body: '' })
+    )
+    const err = await providerError(p.submit(batch))
+    expect(err.message).toContain('<title>403 Forbidden</title><body>blocked by rule 942100 ***</body><p>padding</p>')
+    expect(err.message).toContain(`…(${page.length - shape.secret.length + 3} characters)`)
+    expect(err.message).not.toContain(shape.secret)
+    expect(err.message.length).toBeLessThan(SHOWN_CHARS + 300)
   })
 
   it.each([

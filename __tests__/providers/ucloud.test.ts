@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
 import { batchForProvider } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
+import { defaultSubmitOptions, submitBatches } from '../../src/engine/submit.js'
 import { createTransport } from '../../src/http/transport.js'
 import { ProviderError, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
 import { readerOf } from './reader.js'
@@ -186,9 +187,10 @@ describe('ucloud provider against its emulator', () => {
       { ...noCreds, ...keys }
     )
     const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/x') }
+    const since = Date.now()
     const task = await p.submit(batch)
     expect((await p.status([task]))[0].state).toBe('success')
-    expect(await p.findSubmitted!(batch, Date.now() - 60_000)).toMatchObject({ id: task.id })
+    expect(await p.findSubmitted!(batch, since)).toMatchObject({ id: task.id })
     expect(e.params().map((x) => [x.Action, x.IsDcdn])).toEqual([
       ['RefreshNewUcdnDomainCache', 'true'],
       ['DescribeNewUcdnRefreshCacheTask', 'true'],
@@ -508,6 +510,57 @@ describe('ucloud: a submit whose answer is lost', () => {
       'DescribeNewUcdnRefreshCacheTask',
       'DescribeNewUcdnRefreshCacheTask'
     ])
+  })
+})
+
+describe('ucloud: a lost submit is matched only to a task made after it was sent', () => {
+  const start0 = Date.UTC(2026, 0, 5, 3, 0, 0)
+  let t = start0
+  const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) }
+  const fakeClient = (e: UcloudEmulator): CdnProvider =>
+    ucloud.create({ endpoint: e.url, request: transport.request, mask: () => {}, log: () => {}, now: clock.now, sleep: clock.sleep }, { ...noCreds, ...keys })
+  const batch = { op: 'purge' as const, host: '', items: urls('http://a.example.com/index.html') }
+
+  it('an identical task made 2 s before the send (an earlier run) is not taken: the batch is sent again', async () => {
+    t = start0
+    const e = await start({ completeAfterMs: 0, now: clock.now })
+    const older = await fakeClient(e).submit(batch) // run 1
+    t += 2_000
+    // Run 2: the same URL; the connection is reset before the server acts.
+    e.injectFaults([{ kind: 'reset-before-headers' }])
+    const [outcome] = await submitBatches(fakeClient(e), [batch], 1, clock, undefined, { ...defaultSubmitOptions, deadline: t + 600_000 })
+    expect(outcome.task?.id).toBeDefined()
+    expect(outcome.task?.id).not.toBe(older.id)
+    expect(outcome.resent).toBe(1)
+    expect(outcome.notes.join('\n')).toMatch(/task list shows no task for it: sending it again/)
+    expect(e.tasks.size).toBe(2)
+    expect(e.params().map((x) => x.Action)).toEqual([
+      'RefreshNewUcdnDomainCache',
+      'RefreshNewUcdnDomainCache',
+      'DescribeNewUcdnRefreshCacheTask',
+      'RefreshNewUcdnDomainCache'
+    ])
+  })
+
+  it('a task made in the second the batch was sent is taken; one a second earlier is not', async () => {
+    t = start0 + 999
+    const e = await start({ completeAfterMs: 0, now: clock.now })
+    const p = fakeClient(e)
+    const task = await p.submit(batch)
+    expect(await p.findSubmitted!(batch, start0 + 500)).toMatchObject({ id: task.id })
+    expect(await p.findSubmitted!(batch, start0 + 1_000)).toBeNull()
+  })
+
+  it.each([
+    ['no CreateTime', {}],
+    ['a CreateTime that is not a number', { CreateTime: 'soon' }],
+    ['an older CreateTime', { CreateTime: Math.floor(start0 / 1000) - 1 }]
+  ])('a listed task with %s is not taken', async (_, fields) => {
+    t = start0
+    const e = await start({ now: clock.now })
+    const listed = { TaskId: 'kRtSCEHO', Status: 'success', UrlLists: [{ Url: batch.items[0].url, Status: 'success' }], ...fields }
+    e.injectFaults([{ status: 200, body: JSON.stringify({ RetCode: 0, TotalCount: 1, TaskList: [listed] }) }])
+    expect(await fakeClient(e).findSubmitted!(batch, start0)).toBeNull()
   })
 })
 

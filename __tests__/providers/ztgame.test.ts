@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
+import { startServer } from '../../emulators/server.js'
 import { createTransport } from '../../src/http/transport.js'
 import { ProviderError, type CdnProvider, type Task } from '../../src/providers/provider.js'
 import { readerOf } from './reader.js'
@@ -16,10 +17,10 @@ afterEach(async () => {
 })
 afterAll(() => transport.close())
 
-function client(creds: Partial<ZtgameSettings>, masked: string[] = []): CdnProvider {
+function client(creds: Partial<ZtgameSettings>, masked: string[] = [], endpoint = emulator!.url): CdnProvider {
   return ztgame.create(
     {
-      endpoint: emulator!.url,
+      endpoint,
       request: transport.request,
       mask: (s) => masked.push(s),
       log: () => {},
@@ -121,6 +122,51 @@ describe('ztgame provider against its emulator', () => {
     expect(masked).toEqual(['issued-token'])
     await p.submit({ op: 'purge', host: 'a.example.com', items: [{ kind: 'url', url: 'http://a.example.com/x' }] })
     expect(emulator.requests[1].headers['x-auth-token']).toBe('issued-token')
+  })
+
+  it.each([
+    ['one character', 'e', /a token that is too short \(1 character, fewer than 8\)/],
+    ['1 MB', 'x'.repeat(1024 * 1024), /a token that is too long \(1048576 characters, more than 4096\)/],
+    ['white space', 'abcd efgh ijkl', /a token that holds white space/],
+    ['a line break and a command', 'abcdefgh\n::error::PWN', /a token that holds white space/],
+    ['a control character', 'abcdefgh\x1b[31m', /a token that holds characters that are not printable ASCII/],
+    ['a zero-width space', 'abcdefgh\u200bijk', /a token that holds characters that are not printable ASCII/]
+  ])('refuses an issued token of %s: nothing masked or quoted', async (_, token, message) => {
+    // A hand-made server: the token in the body only (a header could not carry most of these).
+    const server = await startServer(() => ({ status: 200, body: { access: { token: { id: token } } } }))
+    try {
+      const masked: string[] = []
+      const p = client({ username: 'alice', password: 'pw' }, masked, server.url)
+      const err = await p.prepare!().catch((e) => e)
+      expect(err).toBeInstanceOf(ProviderError)
+      expect(err.message).toMatch(message)
+      expect(err.message).toMatch(/check the endpoint input/)
+      expect(err.message.length).toBeLessThan(300)
+      if (token.length > 1) expect(err.message).not.toContain(token.slice(0, 8))
+      expect(masked).toEqual([])
+      expect(server.requests.map((r) => r.path)).toEqual(['/cdn_api/tokens'])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuses a one-character token given as X-Subject-Token too', async () => {
+    emulator = await startZtgameEmulator({ tokens: ['e'], users: { alice: 'pw' } })
+    const masked: string[] = []
+    const err = await client({ username: 'alice', password: 'pw' }, masked).prepare!().catch((e) => e)
+    expect(err.message).toMatch(/a token that is too short \(1 character, fewer than 8\)/)
+    expect(masked).toEqual([])
+  })
+
+  it('accepts an issued token of 8 and of 4096 printable characters', async () => {
+    for (const token of ['a-b_c.d~', 'T'.repeat(4096)]) {
+      emulator = await startZtgameEmulator({ tokens: [token], users: { alice: 'pw' } })
+      const masked: string[] = []
+      await client({ username: 'alice', password: 'pw' }, masked).prepare!()
+      expect(masked).toEqual([token])
+      await emulator.close()
+      emulator = null
+    }
   })
 
   it('fails the token request clearly on a wrong password', async () => {

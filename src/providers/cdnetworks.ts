@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto'
 import { InputError } from '../errors.js'
-import { shown } from '../external.js'
+import { shown, shownBody } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
@@ -326,11 +326,15 @@ class CdnetworksClient implements CdnProvider {
   }
 
   /** Removes anything secret an answer might echo (the server is not expected to). */
-  private scrub(message: string, derived: string[]): string {
-    let out = message.replace(/\s+/g, ' ').trim()
+  private unsecret(text: string, derived: string[]): string {
+    let out = text
     const secrets = [...derived, this.scheme.kind === 'aksk' ? this.scheme.secretKey : this.scheme.apiKey].filter((s) => s.length >= 4)
     for (const secret of secrets) out = out.split(secret).join('***')
-    return shown(out)
+    return out
+  }
+
+  private scrub(message: string, derived: string[]): string {
+    return shown(this.unsecret(message.replace(/\s+/g, ' ').trim(), derived))
   }
 
   /**
@@ -366,7 +370,8 @@ class CdnetworksClient implements CdnProvider {
     if (ok && (typeof code === 'number' || typeof code === 'string') && Number(code) === 1) return data!
 
     const said = data === null ? '' : this.scrub(text(field(data, 'Message')), derived)
-    const shown = said !== '' ? said : data === null ? `${res.text.length} bytes` : `Code ${text(code) || 'missing'}`
+    // A body that is not JSON (a proxy's page) is quoted, cut with its length stated.
+    const shown = said !== '' ? said : data === null ? shownBody(res.text, (t) => this.unsecret(t, derived)) : `Code ${text(code) || 'missing'}`
     // The vendor page answers refusals with HTTP 200 and Code 0: recognise them by their words.
     if (res.status === 429 || RATE_LIMIT_WORDS.test(said)) {
       const hint =

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { InputError } from '../errors.js'
-import { shown } from '../external.js'
+import { shown, shownBody } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import type { Operation } from '../model.js'
 import {
@@ -112,6 +112,13 @@ function retCodeOf(value: unknown): number | null {
   return null
 }
 
+/** Unix seconds as the provider answered them (a number, or tolerantly a numeric string); null otherwise. */
+function secondsOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
 /** An id the provider returned (string, or tolerantly a number). */
 function idOf(value: unknown): string {
   if (typeof value === 'string') return value
@@ -144,16 +151,19 @@ class UcloudClient implements CdnProvider {
   }
 
   /** Removes anything secret a server message could echo (the private key, a signature). */
-  private scrub(text: string): string {
-    let out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
+  private readonly unsecret = (text: string): string => {
+    const out = text.replace(/\b[0-9a-fA-F]{40}\b/g, '***')
     const { privateKey } = this.settings
-    if (privateKey !== '') out = out.split(privateKey).join('***')
-    return shown(out.trim().replace(/\s+/g, ' '))
+    return privateKey === '' ? out : out.split(privateKey).join('***')
   }
 
+  private scrub(text: string): string {
+    return shown(this.unsecret(text).trim().replace(/\s+/g, ' '))
+  }
+
+  /** A non-2xx body (JSON escapes undone, secrets removed), cut with its length stated. */
   private bodyText(res: HttpResponse): string {
-    const text = this.scrub(res.text)
-    return text.length > 0 && text.length <= 200 ? text : `${res.text.length} bytes`
+    return shownBody(res.text, this.unsecret)
   }
 
   /** The error for a non-zero RetCode; the messages name the input to fix. */
@@ -280,15 +290,20 @@ class UcloudClient implements CdnProvider {
   }
 
   /**
-   * After an ambiguous submit: lists this operation's tasks created since `since` (a minute
-   * of slack for clock skew) and returns the one holding exactly the batch's URLs.
+   * After an ambiguous submit: lists this operation's tasks and returns one holding exactly
+   * the batch's URLs whose CreateTime (unix seconds, providers.md §3) is at or after the
+   * second the batch was sent. An older task with the same URLs (an earlier run's) is not
+   * this batch's; a task without a readable CreateTime is not taken either. If the server's
+   * clock is behind the runner's, our task may look older: then it is not found and the
+   * batch is sent again (safe reading: a duplicate costs quota, a batch taken for sent
+   * leaves stale URLs).
    */
   async findSubmitted(batch: Batch, since: number): Promise<Task | null> {
     const action = STATUS_ACTION[batch.op]
     const what = `ucloud ${batch.op} task lookup`
     const wanted = new Set(batch.items.map((i) => normalizeUrl(i.url)))
-    const begin = Math.floor(since / 1000) - 60
-    const end = Math.floor(this.ctx.now() / 1000) + 60
+    const begin = Math.floor(since / 1000)
+    const end = Math.max(begin, Math.floor(this.ctx.now() / 1000)) + 60
     let offset = 0
     for (let page = 1; page <= MAX_STATUS_PAGES; page++) {
       const data = await this.call(action, { BeginTime: begin, EndTime: end, Offset: offset, Limit: 100 }, what, true)
@@ -296,7 +311,8 @@ class UcloudClient implements CdnProvider {
       for (const entry of list) {
         const task = asRecord(entry)
         const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
-        if (urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
+        const created = secondsOf(task?.CreateTime)
+        if (created !== null && created >= begin && urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
           return { id: checkTaskId(idOf(task?.TaskId), what), op: batch.op, items: batch.items, submittedAt: since }
         }
       }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js'
-import { shown } from '../external.js'
+import { shown, shownBody } from '../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.js'
 import {
   asRecord,
@@ -46,7 +46,10 @@ function mapStatus(word: string): ItemStatusState {
   }
 }
 
-/** The provider's own words for a non-2xx answer: `{"error": ...}` or a short text body. */
+/**
+ * The provider's own words for a non-2xx answer: `{"error": ...}`, or else the whole body
+ * (JSON escapes undone, secrets redacted, cut with its length stated).
+ */
 function errorText(res: HttpResponse): string {
   try {
     const err = asRecord(JSON.parse(res.text))?.error
@@ -54,8 +57,7 @@ function errorText(res: HttpResponse): string {
   } catch {
     /* not JSON */
   }
-  const text = res.text.trim().replace(/\s+/g, ' ')
-  return text.length > 0 && text.length <= 200 ? shown(text) : `${res.text.length} bytes`
+  return shownBody(res.text)
 }
 
 /**
@@ -78,6 +80,18 @@ function acceptedId(body: unknown, what: string): string {
   }
   if (root && typeof root.error === 'string') throw new ProviderError(`${what} failed: ${shown(root.error)}`)
   throw new ProviderError(`${what}: answer has neither zt_api.reqId nor reqId`)
+}
+
+/** A token is 8–4096 printable ASCII characters without white space (a header value; inferred). */
+const TOKEN_CHARS = { min: 8, max: 4096 }
+
+/** Why `token` cannot be a token (never quoting it), or null. */
+function tokenProblem(token: string): string | null {
+  if (token.length < TOKEN_CHARS.min) return `is too short (${count(token.length, 'character')}, fewer than ${TOKEN_CHARS.min})`
+  if (token.length > TOKEN_CHARS.max) return `is too long (${count(token.length, 'character')}, more than ${TOKEN_CHARS.max})`
+  if (/\s/.test(token)) return 'holds white space'
+  if (!/^[\x21-\x7e]+$/.test(token)) return 'holds characters that are not printable ASCII'
+  return null
 }
 
 class ZtgameClient implements CdnProvider {
@@ -124,6 +138,10 @@ class ZtgameClient implements CdnProvider {
     const id = asRecord(asRecord(asRecord(data?.access)?.token))?.id
     const token = typeof id === 'string' && id !== '' ? id : (res.header('x-subject-token') ?? '')
     if (token === '') throw new ProviderError('ztgame token request answered without access.token.id or X-Subject-Token')
+    const problem = tokenProblem(token)
+    // Masked only when it looks like a token: masking "e" would hide every "e" of the log.
+    if (problem !== null)
+      throw new ProviderError(`ztgame token request answered with a token that ${problem}; check the endpoint input (is it the ztgame API?)`)
     this.ctx.mask(token)
     this.token = token
     this.ctx.log('ztgame: obtained a token with username/password')
