@@ -25,7 +25,7 @@ export interface GitRunner {
 /** Output limit for one git command (`ls-files` of a large repository can be big). */
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 /** After SIGTERM (which lets git remove its lock files), how long before SIGKILL. */
-export const KILL_GRACE_MS = 1000
+const KILL_GRACE_MS = 1000
 /**
  * git in a process group of its own, so that the deadline stops its helpers too (`git fetch`
  * over HTTP runs `git-remote-http`, which holds the connection). Not on Windows: no groups.
@@ -67,7 +67,7 @@ export function makeGitRunner(cwd: string, deadline: Deadline = NO_DEADLINE): Gi
         try {
           if (OWN_GROUP && child.pid !== undefined) return void process.kill(-child.pid, name)
         } catch {
-          // the group has ended; git alone, below, is harmless
+          // no such group (git and its helpers have ended): signalling git alone is then a no-op
         }
         child.kill(name)
       }
