@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { detectChanges } from './changes/detect.js'
+import type { Deadline } from './changes/deadline.js'
 import { forkRefusal } from './changes/fork.js'
 import { makeGitRunner } from './changes/git.js'
 import { checkPlanFits, batchForProvider, itemsFor, withBatchSize } from './engine/batch.js'
@@ -44,17 +45,18 @@ async function readEvent(): Promise<GitHubEvent> {
   }
 }
 
-async function findChanges(settings: Settings, event: GitHubEvent): Promise<ChangeSet> {
+/** Changed files; every git command and API call ends by `deadline`, which fails detection. */
+async function findChanges(settings: Settings, event: GitHubEvent, deadline: Deadline): Promise<ChangeSet> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
   return detectChanges(
     { eventName: event.name, payload: event.payload, sha: process.env.GITHUB_SHA ?? '', files: settings.files, base: settings.base, workspace },
     {
-      git: makeGitRunner(workspace),
+      git: makeGitRunner(workspace, deadline),
       api: async () => {
         if (settings.githubToken === '' || owner === '') return null
         const { makeChangesApi } = await import('./changes/github-api.js')
-        return makeChangesApi(settings.githubToken, owner, repo)
+        return makeChangesApi(settings.githubToken, owner, repo, deadline)
       },
       // lines quote the event payload (branch names) and git's answers
       log: (line) => log.info(shown(line, MESSAGE_CHARS))
@@ -63,7 +65,7 @@ async function findChanges(settings: Settings, event: GitHubEvent): Promise<Chan
 }
 
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
-async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
+async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadline): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
   // Parse everything the user wrote before touching git or the network.
   const rules = settings.rules === '' ? [] : parseRules(settings.rules)
   const extra = parseUrlList(settings.urls, Inputs.urls)
@@ -73,7 +75,7 @@ async function makePlan(settings: Settings, event: GitHubEvent): Promise<{ plan:
   }
   if (settings.files.length > 0 || settings.urls === '') {
     changes = await log.group('Changed files', async () => {
-      const found = await findChanges(settings, event)
+      const found = await findChanges(settings, event, deadline)
       log.info(shown(found.source, MESSAGE_CHARS))
       const counts = { added: 0, modified: 0, deleted: 0 }
       for (const file of found.files) counts[file.status]++
@@ -137,7 +139,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     log.info(`provider ${settings.provider.name} at ${shown(settings.endpoint)}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
     const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
     if (plainHttp) log.warning(plainHttp)
-    const { plan, collapsedDirs } = await makePlan(settings, event)
+    const { plan, collapsedDirs } = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
     checkPlanFits(plan, settings.provider.limits, settings.provider.name)
 
     let items: ItemResult[]

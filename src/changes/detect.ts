@@ -26,7 +26,9 @@
  *   2. the pull request files API, when a token is given (at most 3000 files);
  *   3. local git after fetching base and head deep enough for their merge base, as above.
  *
- * Every fallback is logged, and ChangeSet.source says which way was taken and why.
+ * Every fallback is logged, and ChangeSet.source says which way was taken and why. The run's
+ * deadline is not a reason to fall back: the git runner and the API client given in `deps` carry
+ * it, and a command or call it cuts off (DetectionTimeoutError) ends detection.
  */
 import { lstat } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
@@ -48,6 +50,7 @@ import {
   type CheckoutInfo,
   type GitRunner
 } from './git.js'
+import { DetectionTimeoutError } from './deadline.js'
 import { COMPARE_FILE_LIMIT, NoCommonAncestorError, PULL_FILES_LIMIT, type ApiFileList, type ChangesApi } from './github-api.js'
 import { count } from '../text.js'
 
@@ -396,6 +399,7 @@ class ChangeDetector {
   private async allTrackedFiles(why: string): Promise<ChangeSet> {
     this.deps.log(`${why}; every tracked file counts as added`)
     const paths = await listTrackedFiles(this.deps.git).catch((error: unknown) => {
+      if (error instanceof DetectionTimeoutError) throw error
       throw new ChangeDetectionError(`${why}, so every tracked file counts as added, but ${errorMessage(error)}`)
     })
     return {
@@ -462,11 +466,12 @@ class ChangeDetector {
     return this.apiClient
   }
 
-  /** One API call whose failure is a reason to try git, not the end of the run. */
+  /** One API call whose failure is a reason to try git, not the end of the run (the deadline is). */
   private async tryApi(call: () => Promise<ApiFileList>): Promise<ApiFileList | { failed: string } | { unrelated: true }> {
     try {
       return await call()
     } catch (error) {
+      if (error instanceof DetectionTimeoutError) throw error
       if (error instanceof NoCommonAncestorError) return { unrelated: true }
       return { failed: errorMessage(error) }
     }

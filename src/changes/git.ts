@@ -6,6 +6,7 @@
  */
 import { ChangeDetectionError } from '../errors.js'
 import type { ChangedFile } from '../model.js'
+import { DetectionTimeoutError, NO_DEADLINE, remainingMs, type Deadline } from './deadline.js'
 
 export interface GitResult {
   stdout: string
@@ -13,40 +14,101 @@ export interface GitResult {
   stderr: string
 }
 
-/** Runs `git <args>` in the workspace, without a shell. Resolves (never rejects) with the exit code. */
+/**
+ * Runs `git <args>` in the workspace, without a shell. Resolves with the exit code (never rejects
+ * for a failing command); rejects with DetectionTimeoutError when the deadline cuts it off.
+ */
 export interface GitRunner {
   (args: string[]): Promise<GitResult>
 }
 
 /** Output limit for one git command (`ls-files` of a large repository can be big). */
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+/** After SIGTERM (which lets git remove its lock files), how long before SIGKILL. */
+const KILL_GRACE_MS = 1000
+/**
+ * git in a process group of its own, so that the deadline stops its helpers too (`git fetch`
+ * over HTTP runs `git-remote-http`, which holds the connection). Not on Windows: no groups.
+ */
+const OWN_GROUP = process.platform !== 'win32'
 
-/** `execFile('git', args, { cwd })`: arguments go to git as they are, nothing is interpreted. */
-export function makeGitRunner(cwd: string): GitRunner {
+/** How a command is named in a message: without the `--no-…` switches every fetch carries. */
+export function gitCommandShown(args: string[]): string {
+  return ['git', ...args.filter((a) => !a.startsWith('--no-'))].join(' ')
+}
+
+/**
+ * `spawn('git', args, { cwd })`: arguments go to git as they are, nothing is interpreted. Each
+ * command gets the time left before `deadline`; at the deadline its process group gets SIGTERM
+ * (git then removes its lock files), SIGKILL after KILL_GRACE_MS, and the command rejects once
+ * git has ended. (spawn rather than execFile, which does not pass `detached` on.)
+ */
+export function makeGitRunner(cwd: string, deadline: Deadline = NO_DEADLINE): GitRunner {
   return async (args) => {
+    const what = gitCommandShown(args)
+    const fix = args[0] === 'fetch' ? "check the checkout's access to origin" : ''
+    const left = remainingMs(deadline)
+    if (left <= 0) throw new DetectionTimeoutError(what, deadline, false, fix)
     // Loaded on first use: runs that name their files or URLs never start git.
-    const { execFile } = await import('node:child_process')
-    return new Promise((resolve) => {
-      execFile(
-        'git',
-        args,
-        {
-          cwd,
-          encoding: 'utf8',
-          maxBuffer: MAX_OUTPUT_BYTES,
-          // A fetch must fail, not wait for a password nobody will type.
-          env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }
-        },
-        (error, stdout, stderr) => {
-          if (!error) {
-            resolve({ stdout, stderr, code: 0 })
-            return
-          }
-          // A non-zero exit carries a numeric code; a failed spawn (git missing, bad cwd) a string one.
-          const code = typeof error.code === 'number' ? error.code : -1
-          resolve({ stdout: stdout ?? '', stderr: stderr || error.message, code })
+    const { spawn } = await import('node:child_process')
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, {
+        cwd,
+        // A fetch must fail, not wait for a password nobody will type.
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: OWN_GROUP
+      })
+      const out: Buffer[] = []
+      const err: Buffer[] = []
+      let bytes = 0
+      let failure: string | null = null
+      const signal = (name: NodeJS.Signals) => {
+        try {
+          if (OWN_GROUP && child.pid !== undefined) return void process.kill(-child.pid, name)
+        } catch {
+          // no such group (git and its helpers have ended): signalling git alone is then a no-op
         }
-      )
+        child.kill(name)
+      }
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        bytes += chunk.length
+        if (bytes > MAX_OUTPUT_BYTES) {
+          failure ??= `git output is over ${MAX_OUTPUT_BYTES} bytes`
+          signal('SIGKILL')
+          return
+        }
+        into.push(chunk)
+      }
+      child.stdout.on('data', collect(out))
+      child.stderr.on('data', collect(err))
+      let cut = false
+      let hard: NodeJS.Timeout | undefined
+      // No timer without a deadline (`timeout` is at most 6 hours, well within setTimeout's range).
+      const timer = Number.isFinite(left)
+        ? setTimeout(() => {
+            cut = true
+            signal('SIGTERM')
+            hard = setTimeout(() => {
+              signal('SIGKILL')
+              // A helper that left the group may still hold the pipes: stop reading them.
+              child.stdout.destroy()
+              child.stderr.destroy()
+            }, KILL_GRACE_MS)
+          }, left)
+        : undefined
+      // A failed spawn (git missing, bad cwd) emits 'error' and then 'close'.
+      child.on('error', (error) => (failure ??= error.message))
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        clearTimeout(hard)
+        if (cut) return reject(new DetectionTimeoutError(what, deadline, true, fix))
+        const stdout = Buffer.concat(out).toString('utf8')
+        const stderr = Buffer.concat(err).toString('utf8')
+        if (failure !== null) return resolve({ stdout, stderr: stderr || failure, code: -1 })
+        // killed by a signal from elsewhere: no exit code
+        resolve({ stdout, stderr, code: code ?? -1 })
+      })
     })
   }
 }

@@ -6,6 +6,7 @@
 import type { getOctokit } from '@actions/github'
 import { ChangeDetectionError } from '../errors.js'
 import type { ChangedFile } from '../model.js'
+import { DetectionTimeoutError, NO_DEADLINE, remainingMs, type Deadline } from './deadline.js'
 
 /** A list of changed files from the API, which caps how many it returns. */
 export interface ApiFileList {
@@ -119,40 +120,73 @@ export function changesApiFrom(client: ChangesOctokit): ChangesApi {
 
 /**
  * How long one of the two calls may take, all its pages included: an API that accepts the
- * connection and then stalls would otherwise hold the run for minutes before git is tried.
+ * connection and then stalls would otherwise hold the run for minutes before git is tried. Less
+ * when the run's deadline comes first.
  */
 export const API_TIMEOUT_MS = 60_000
 /** Pull request files per page (the API's maximum). */
 const PULL_FILES_PER_PAGE = 100
+/** What to check when the deadline cuts a call. */
+const API_FIX = "check the runner's access to the GitHub API"
 
 /**
- * Octokit answers a body that was cut off (a timeout, a reset) with `data` as the text it got,
- * not an error: a missing list must never read as "no files changed".
+ * The signal for one call, which aborts after `timeoutMs` or at the deadline, whichever comes
+ * first, and the error for a call that got no answer. Octokit answers a body that was cut off (a
+ * timeout, a reset) with `data` as the text it got, not an error: a missing list must never
+ * read as "no files changed".
  */
-function cutOff(what: string, signal: AbortSignal, timeoutMs: number): Error {
-  return new Error(signal.aborted ? `${what}: no complete answer within ${timeoutMs / 1000} s` : `${what}: the answer holds no file list`)
+function callLimit(what: string, timeoutMs: number, deadline: Deadline): { signal: AbortSignal; failure: (part: string, error?: unknown) => unknown } {
+  const left = remainingMs(deadline)
+  if (left <= 0) throw new DetectionTimeoutError(`the GitHub API request ${what}`, deadline, false, API_FIX)
+  const byDeadline = left < timeoutMs
+  const signal = AbortSignal.timeout(byDeadline ? left : timeoutMs)
+  const failure = (part: string, error?: unknown): unknown => {
+    if (!signal.aborted) return error ?? new Error(`${part}: the answer holds no file list`)
+    if (byDeadline) return new DetectionTimeoutError(`the GitHub API request ${part}`, deadline, true, API_FIX)
+    return new Error(`${part}: no complete answer within ${timeoutMs / 1000} s`)
+  }
+  return { signal, failure }
 }
 
-/** The two calls over a real Octokit, each given up after `timeoutMs`. */
-export function octokitChanges(octokit: Octokit, owner: string, repo: string, timeoutMs = API_TIMEOUT_MS): ChangesOctokit {
+/** The two calls over a real Octokit, each given up after `timeoutMs` or at `deadline`. */
+export function octokitChanges(octokit: Octokit, owner: string, repo: string, timeoutMs = API_TIMEOUT_MS, deadline: Deadline = NO_DEADLINE): ChangesOctokit {
   return {
     async compareFiles(basehead) {
-      const signal = AbortSignal.timeout(timeoutMs)
-      // With paging parameters the files come only on the first page, all of them (up to 300);
-      // per_page: 1 keeps the commit list we do not read small.
-      const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1, request: { signal } })
-      const files: unknown = (response.data as { files?: unknown } | null)?.files
-      if (!Array.isArray(files)) throw cutOff(`compare ${basehead}`, signal, timeoutMs)
+      const what = `compare ${basehead}`
+      const { signal, failure } = callLimit(what, timeoutMs, deadline)
+      let files: unknown
+      try {
+        // With paging parameters the files come only on the first page, all of them (up to 300);
+        // per_page: 1 keeps the commit list we do not read small.
+        const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1, request: { signal } })
+        files = (response.data as { files?: unknown } | null)?.files
+      } catch (error) {
+        throw failure(what, error)
+      }
+      if (!Array.isArray(files)) throw failure(what)
       return files as ApiFile[]
     },
     async pullFiles(pullNumber) {
-      const signal = AbortSignal.timeout(timeoutMs)
+      const what = `pull request ${pullNumber} files`
+      const { signal, failure } = callLimit(what, timeoutMs, deadline)
       const files: ApiFile[] = []
       // Page by page rather than octokit.paginate, so that each page is checked.
       for (let page = 1; page <= PULL_FILES_LIMIT / PULL_FILES_PER_PAGE; page++) {
-        const response = await octokit.rest.pulls.listFiles({ owner, repo, pull_number: pullNumber, per_page: PULL_FILES_PER_PAGE, page, request: { signal } })
-        const data: unknown = response.data
-        if (!Array.isArray(data)) throw cutOff(`pull request ${pullNumber} files, page ${page}`, signal, timeoutMs)
+        let data: unknown
+        try {
+          const response = await octokit.rest.pulls.listFiles({
+            owner,
+            repo,
+            pull_number: pullNumber,
+            per_page: PULL_FILES_PER_PAGE,
+            page,
+            request: { signal }
+          })
+          data = response.data
+        } catch (error) {
+          throw failure(`${what}, page ${page}`, error)
+        }
+        if (!Array.isArray(data)) throw failure(`${what}, page ${page}`)
         files.push(...(data as ApiFile[]))
         if (data.length < PULL_FILES_PER_PAGE) break
       }
@@ -161,8 +195,11 @@ export function octokitChanges(octokit: Octokit, owner: string, repo: string, ti
   }
 }
 
-/** Loads the API client (only now) and binds it to one repository. Honours GITHUB_API_URL (GHES). */
-export async function makeChangesApi(token: string, owner: string, repo: string): Promise<ChangesApi> {
+/**
+ * Loads the API client (only now) and binds it to one repository. Honours GITHUB_API_URL (GHES).
+ * Each call ends by `deadline` (the run's `timeout`) at the latest.
+ */
+export async function makeChangesApi(token: string, owner: string, repo: string, deadline: Deadline = NO_DEADLINE): Promise<ChangesApi> {
   const github = await import('@actions/github')
-  return changesApiFrom(octokitChanges(github.getOctokit(token), owner, repo))
+  return changesApiFrom(octokitChanges(github.getOctokit(token), owner, repo, API_TIMEOUT_MS, deadline))
 }
