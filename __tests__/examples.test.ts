@@ -86,8 +86,12 @@ describe("the README's workflows", () => {
     for (const block of blocks) expect(() => parse(block)).not.toThrow()
   })
 
-  it('pin every action by commit SHA, as the Security section asks', () => {
-    const lines = blocks.flatMap((b) => b.split('\n')).filter((l) => /^\s*(- )?uses:/.test(l))
+  it('pin every action by commit SHA, as the Security section asks (README and docs/ alike)', () => {
+    const docs = readdirSync('docs')
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => readFileSync(path.join('docs', f), 'utf8'))
+    const snippets = [readme, ...docs].flatMap((md) => [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]))
+    const lines = snippets.flatMap((b) => b.split('\n')).filter((l) => /^\s*(- )?uses:/.test(l))
     expect(lines.length).toBeGreaterThan(0)
     for (const line of lines) expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # \S/)
   })
