@@ -192,3 +192,12 @@ export interface ProviderDefinition<S = unknown> {
 export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
 }
+
+/** The same URL as a server may spell it back (host case, default port): `new URL(url).href`, or `url` when it does not parse. */
+export function normalizeUrl(url: string): string {
+  try {
+    return new URL(url).href
+  } catch {
+    return url
+  }
+}

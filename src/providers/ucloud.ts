@@ -5,6 +5,7 @@ import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.j
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  normalizeUrl,
   checkTaskId,
   ProviderError,
   type Batch,
@@ -124,15 +125,6 @@ function idOf(value: unknown): string {
   if (typeof value === 'string') return value
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   return ''
-}
-
-/** The same URL as the server may spell it (host case, default port, percent-encoding). */
-function normalizeUrl(url: string): string {
-  try {
-    return new URL(url).href
-  } catch {
-    return url
-  }
 }
 
 class UcloudClient implements CdnProvider {
