@@ -177,6 +177,16 @@ describe('aliyun provider against its emulator', () => {
     expect(await h.p.findSubmitted(other, since)).toBeNull()
   })
 
+  it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
+    await start({ completeAfterMs: 0 })
+    const h = client()
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/again') }
+    await h.p.submit(batch) // an earlier run's task
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    // this run's send reached no server: the earlier task must not be taken for it
+    expect(await h.p.findSubmitted(batch, Date.now())).toBeNull()
+  })
+
   it('a throttled look-up is unknown, not "not found"', async () => {
     await start({ rates: { DescribeRefreshTasks: 0 }, throttle: 'Throttling.User' })
     const h = client()

@@ -308,6 +308,16 @@ describe('tencentcloud provider against its emulator', () => {
     expect(await h.p.findSubmitted({ op: 'purge', host: '', items: urls('https://a.example.com/y') }, since)).toBeNull()
   })
 
+  it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
+    await start()
+    const h = client()
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/again') }
+    await h.p.submit(batch) // an earlier run's task
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    // this run's send reached no server: the earlier task must not be taken for it
+    expect(await h.p.findSubmitted(batch, Date.now())).toBeNull()
+  })
+
   it('retries RequestLimitExceeded after a pause; gives up retryable after the last attempt', async () => {
     let clock = Date.now()
     await start({ now: () => clock, requestsPerSecond: 1 })

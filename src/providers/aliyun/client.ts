@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { shown } from '../../external.js'
 import { HttpError, parseJsonBody, type HttpResponse } from '../../http/transport.js'
 import type { Operation } from '../../model.js'
+import { hostOf } from '../../engine/host.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  normalizeUrl,
   checkTaskId,
   ProviderError,
   type Batch,
@@ -110,23 +112,6 @@ function quotaNumber(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
   return null
-}
-
-/** The same path as the server may spell it (host case, default port). */
-function normalize(path: string): string {
-  try {
-    return new URL(path).href
-  } catch {
-    return path
-  }
-}
-
-const hostOf = (url: string): string => {
-  try {
-    return new URL(url).host.toLowerCase()
-  } catch {
-    return url
-  }
 }
 
 /** An Alibaba Cloud CDN client: one instance per run. */
@@ -365,7 +350,10 @@ export class AliyunClient implements CdnProvider {
   async findSubmitted(batch: Batch, since: number): Promise<Task | null | 'unknown'> {
     const what = `aliyun ${batch.op} task lookup`
     const type = batch.op === 'prefetch' ? 'preload' : batch.items[0]?.kind === 'dir' ? 'directory' : 'file'
-    const wanted = new Map(batch.items.map((i) => [normalize(i.url), '']))
+    const wanted = new Map(batch.items.map((i) => [normalizeUrl(i.url), '']))
+    // Only a task created at or after the second this batch was sent is ours: an earlier run's
+    // task for the same URLs is not (a server clock behind ours makes it a resend: safe).
+    const sentSecond = Math.floor(since / 1000) * 1000
     const range = { ObjectType: type, StartTime: isoSeconds(since - 60_000), EndTime: isoSeconds(this.ctx.now() + 60_000), PageSize: '100' }
     try {
       for (let page = 1; page <= MAX_LOOKUP_PAGES; page++) {
@@ -374,9 +362,10 @@ export class AliyunClient implements CdnProvider {
         const entries = Array.isArray(list) ? list : []
         for (const raw of entries) {
           const e = asRecord(raw)
-          const path = typeof e?.ObjectPath === 'string' ? normalize(e.ObjectPath) : ''
+          const path = typeof e?.ObjectPath === 'string' ? normalizeUrl(e.ObjectPath) : ''
           const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
-          if (wanted.get(path) === '' && id !== '') wanted.set(path, id)
+          const created = typeof e?.CreationTime === 'string' ? Date.parse(e.CreationTime) : NaN
+          if (wanted.get(path) === '' && id !== '' && created >= sentSecond) wanted.set(path, id)
         }
         const total = typeof data.TotalCount === 'number' ? data.TotalCount : 0
         if (entries.length === 0 || page * 100 >= total || [...wanted.values()].every((id) => id !== '')) break
@@ -407,14 +396,14 @@ export class AliyunClient implements CdnProvider {
       for (const raw of (data.Tasks as unknown[] | undefined) ?? []) {
         const e = asRecord(raw)
         const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
-        if (e && id !== '' && typeof e.ObjectPath === 'string') found.set(`${id} ${normalize(e.ObjectPath)}`, e)
+        if (e && id !== '' && typeof e.ObjectPath === 'string') found.set(`${id} ${normalizeUrl(e.ObjectPath)}`, e)
       }
     }
     const out: ItemStatus[] = []
     for (const task of tasks) {
       const taskIds = task.id.split(',')
       for (const item of task.items) {
-        const path = normalize(item.url)
+        const path = normalizeUrl(item.url)
         const entry = taskIds.map((id) => found.get(`${id} ${path}`)).find((e) => e !== undefined)
         const word = typeof entry?.Status === 'string' ? entry.Status : ''
         if (word === '') {

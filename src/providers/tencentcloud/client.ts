@@ -4,6 +4,7 @@ import type { ItemKind, Operation } from '../../model.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  normalizeUrl,
   checkTaskId,
   ProviderError,
   type Batch,
@@ -98,14 +99,6 @@ function mapStatus(word: string): ItemStatusState | null {
       return 'pending'
     default:
       return null
-  }
-}
-
-function normalizeUrl(url: string): string {
-  try {
-    return new URL(url).href
-  } catch {
-    return url
   }
 }
 
@@ -321,7 +314,8 @@ export class TencentClient implements CdnProvider {
   /**
    * After an ambiguous submit: the rows of the batch's first URL since `since` (Keyword =
    * that URL, §2 "Idempotency"), then each candidate task read whole by TaskId; the newest
-   * one holding exactly the batch's URLs and created after `since` (less clock slack) is it.
+   * one holding exactly the batch's URLs and created at or after the second it was sent is it (an
+   * earlier run's task for the same URLs is not ours; a server clock behind ours makes it a resend).
    */
   async findSubmitted(batch: Batch, since: number): Promise<Task | null> {
     const what = `tencentcloud ${batch.op} task lookup`
@@ -339,7 +333,7 @@ export class TencentClient implements CdnProvider {
     const candidates = new Map<string, number>()
     for (const row of hits) {
       const created = parseChinaTime(row.CreateTime)
-      if (typeof row.TaskId === 'string' && created !== null && created >= since - SKEW_MS) candidates.set(row.TaskId, created)
+      if (typeof row.TaskId === 'string' && created !== null && created >= Math.floor(since / 1000) * 1000) candidates.set(row.TaskId, created)
     }
     for (const [id] of [...candidates].sort((a, b) => b[1] - a[1])) {
       const rows = await this.rows(batch.op, { TaskId: id }, what, () => false)
