@@ -137,15 +137,19 @@ function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
 /**
  * `batch-size`: a whole number of items, at most the provider's per-call limit for the
  * operations of `mode` (the larger one for purge-prefetch; each operation then uses the
- * smaller of the two). Empty: null, the provider's limits.
+ * smaller of the two). A provider whose default is a safe figure below what some accounts
+ * allow (`maxItemsPerCall`) may be raised up to that. Empty: null, the provider's limits.
  */
 function readBatchSize(raw: string, provider: ProviderDefinition, mode: Mode): number | null {
   if (raw === '') return null
   const ops = mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]
-  const max = Math.max(...ops.map((op) => provider.limits.itemsPerCall[op]))
-  const limit = ops.map((op) => `${op} ${provider.limits.itemsPerCall[op]}`).join(', ')
+  const most = (op: 'purge' | 'prefetch'): number => provider.limits.maxItemsPerCall?.[op] ?? provider.limits.itemsPerCall[op]
+  const max = Math.max(...ops.map(most))
+  const raises = ops.some((op) => most(op) > provider.limits.itemsPerCall[op])
+  const limit = ops.map((op) => `${op} ${most(op)}`).join(', ')
   if (/^\d+$/.test(raw) && Number(raw) > max) {
-    throw new InputError(Inputs.batchSize, `'${raw}' is above ${provider.name}'s per-call limit (${limit}); it can only lower it`)
+    const can = raises ? `it can raise the default up to that` : 'it can only lower it'
+    throw new InputError(Inputs.batchSize, `'${raw}' is above ${provider.name}'s per-call limit (${limit}); ${can}`)
   }
   return parseNumber(Inputs.batchSize, raw, 1, max, true, 'a whole number of items')
 }
@@ -237,6 +241,11 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void,
   const modeRaw = read(Inputs.mode) || 'purge'
   if (!MODES.includes(modeRaw as Mode)) throw new InputError(Inputs.mode, `'${modeRaw}' is not a mode; use one of: ${MODES.join(', ')}`)
   const mode = modeRaw as Mode
+  const offered = provider.operations ?? ['purge', 'prefetch']
+  const missing = (mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]).filter((op) => !offered.includes(op))
+  if (missing.length > 0) {
+    throw new InputError(Inputs.mode, `${provider.name} has no ${missing.join(' or ')} API; use mode: ${offered.join(' or mode: ')}`)
+  }
 
   const base = read(Inputs.base)
   if (base.startsWith('-') || /[\s\x00-\x1f]/.test(base)) throw new InputError(Inputs.base, `'${base}' is not a commit or ref`)

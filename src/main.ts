@@ -7,11 +7,12 @@ import { makeGitRunner } from './changes/git.js'
 import { checkPlanFits, batchForProvider, itemsFor, withBatchSize } from './engine/batch.js'
 import { realClock, type Clock } from './engine/clock.js'
 import { executePlan, itemResult, operationsOf } from './engine/execute.js'
+import { hostOf } from './engine/host.js'
 import { InputError } from './errors.js'
 import { MESSAGE_CHARS, shown } from './external.js'
 import { createTransport, type ClosableTransport } from './http/transport.js'
 import { Inputs, Outputs, plainHttpWarning, readSettings, type Settings } from './inputs.js'
-import type { ChangeSet, ItemResult, Plan } from './model.js'
+import type { ChangeSet, ItemResult, Operation, Plan } from './model.js'
 import type { CdnProvider } from './providers/provider.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
@@ -122,6 +123,13 @@ async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadli
   })
 }
 
+/** The hosts of every item the run's operations will send, sorted and distinct. */
+function planHosts(plan: Plan, ops: readonly Operation[]): string[] {
+  const hosts = new Set<string>()
+  for (const op of ops) for (const item of itemsFor(plan, op)) hosts.add(hostOf(item.url))
+  return [...hosts].sort()
+}
+
 /** The action: inputs → changes → plan → batches → submit → poll → report → verdict. */
 export async function run(clock: Clock = realClock): Promise<void> {
   let transport: ClosableTransport | null = null
@@ -180,7 +188,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
         await provider.preflight({
           purgeUrls: purge ? plan.purgeUrls.length : 0,
           purgeDirs: purge ? plan.purgeDirs.length : 0,
-          prefetchUrls: ops.includes('prefetch') ? plan.prefetchUrls.length : 0
+          prefetchUrls: ops.includes('prefetch') ? plan.prefetchUrls.length : 0,
+          hosts: planHosts(plan, ops)
         })
       }
       let openGroup = false

@@ -80,6 +80,13 @@ describe('batchForProvider', () => {
     expect(batchForProvider('purge', items, withBatchSize(limits, 30)).map((b) => b.items.length)).toEqual([30, 30, 10])
   })
 
+  it('withBatchSize raises a safe default as far as maxItemsPerCall allows, and no further', () => {
+    const limits: ProviderLimits = { ...testLimits, itemsPerCall: { purge: 30, prefetch: 100 }, maxItemsPerCall: { purge: 500 } }
+    expect(withBatchSize(limits, 100).itemsPerCall).toEqual({ purge: 100, prefetch: 100 })
+    expect(withBatchSize(limits, 800).itemsPerCall).toEqual({ purge: 500, prefetch: 100 })
+    expect(withBatchSize(limits, 10).itemsPerCall).toEqual({ purge: 10, prefetch: 10 })
+  })
+
   it('returns no batch for no items', () => {
     expect(batchForProvider('purge', [], testLimits)).toEqual([])
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { executePlan, type ExecuteEvents } from '../../src/engine/execute.js'
+import { ACCEPTED_IS_FINAL, executePlan, type ExecuteEvents } from '../../src/engine/execute.js'
 import { pollUntilDone } from '../../src/engine/poll.js'
 import { defaultSubmitOptions, submitBatches } from '../../src/engine/submit.js'
 import { makeSpacer, mapConcurrent } from '../../src/engine/clock.js'
@@ -65,6 +65,27 @@ describe('pollUntilDone', () => {
 })
 
 describe('executePlan', () => {
+  it('never polls a provider whose accepted submits are final (acceptedIsFinal); rejected items still fail', async () => {
+    const clock = fakeClock()
+    const p = new FakeProvider(clock, { ...testLimits, acceptedIsFinal: true }, { rejectUrls: ['http://b/x'] })
+    for (const wait of [true, false]) {
+      p.statusCalls = []
+      const res = await executePlan(
+        p,
+        plan(['http://a/1', 'http://b/x']),
+        { mode: 'purge', wait, deadline: 60_000, pollSeconds: null, concurrency: 1 },
+        clock,
+        quiet
+      )
+      expect(p.statusCalls).toEqual([])
+      expect(res.items.map((i) => [i.url, i.state, i.message])).toEqual([
+        ['http://b/x', 'submit-failed', 'rejected by fake'],
+        ['http://a/1', 'success', ACCEPTED_IS_FINAL]
+      ])
+    }
+    expect(clock.sleeps).toEqual([])
+  })
+
   it('purges, waits for every purge task, then prefetches (purge-prefetch)', async () => {
     const clock = fakeClock()
     const p = new FakeProvider(clock, testLimits, { finishAfterMs: 3000 })

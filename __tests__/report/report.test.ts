@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ItemResult, ItemState } from '../../src/model.js'
+import { ACCEPTED_IS_FINAL } from '../../src/engine/execute.js'
 import { buildReport } from '../../src/report/report.js'
 import { MAX_FAILED_URLS, MAX_ROWS, renderSummary } from '../../src/report/summary.js'
 import { computeVerdict } from '../../src/report/verdict.js'
@@ -58,6 +59,13 @@ describe('computeVerdict', () => {
 describe('renderSummary', () => {
   const report = (items: ItemResult[], min = 100) =>
     buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, min), taskIds: ['t1'], items })
+
+  it('says when nothing was polled because the provider has no status API', () => {
+    const final = { ...item('success'), message: ACCEPTED_IS_FINAL }
+    const text = renderSummary({ ...report([final]), provider: 'cloudflare', taskIds: [] })
+    expect(text).toContain('1 of 1 URL succeeded, 0 failed · cloudflare · 0 tasks · cloudflare has no status API: an accepted purge is final, so nothing was polled')
+    expect(renderSummary(report([item('success')]))).not.toContain('no status API')
+  })
 
   it('puts the verdict and the rate first, then the failures, then the successes counted per operation and host', () => {
     const text = renderSummary(report([item('success'), item('failure', 'https://a.example/y'), item('success', 'https://a.example/z', 'prefetch')]))

@@ -90,13 +90,11 @@ function deal(items: BatchItem[], size: number, perHost: number): BatchItem[][] 
 }
 
 /**
- * The limits with a user's lower per-call batch size (the `batch-size` input); null keeps
- * the provider's. It only ever lowers a limit.
+ * The limits with a user's per-call batch size (the `batch-size` input); null keeps the
+ * provider's. It lowers a limit, or raises it as far as `maxItemsPerCall` allows.
  */
 export function withBatchSize(limits: ProviderLimits, batchSize: number | null): ProviderLimits {
   if (batchSize === null) return limits
-  return {
-    ...limits,
-    itemsPerCall: { purge: Math.min(limits.itemsPerCall.purge, batchSize), prefetch: Math.min(limits.itemsPerCall.prefetch, batchSize) }
-  }
+  const size = (op: Operation): number => Math.min(Math.max(limits.itemsPerCall[op], limits.maxItemsPerCall?.[op] ?? 0), batchSize)
+  return { ...limits, itemsPerCall: { purge: size('purge'), prefetch: size('prefetch') } }
 }

@@ -41,6 +41,9 @@ export function itemResult(
   return { op, kind: item.kind, url: item.url, host: hostOf(item.url), taskId, state, message, seconds }
 }
 
+/** An item's message where the provider has no status API (`acceptedIsFinal`). */
+export const ACCEPTED_IS_FINAL = 'accepted; final on acceptance (the provider has no status API)'
+
 /** The operations a mode runs, in order. */
 export function operationsOf(mode: Mode): Operation[] {
   return mode === 'purge-prefetch' ? ['purge', 'prefetch'] : [mode]
@@ -76,6 +79,13 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
         const state = outcome.timedOut ? 'timeout' : 'submit-failed'
         for (const item of outcome.batch.items) items.push(withResent(itemResult(op, item, null, state, outcome.error), outcome.resent))
       }
+    }
+    if (provider.limits.acceptedIsFinal) {
+      // No status API: acceptance is the provider's last word (never polled).
+      for (const task of tasks) {
+        for (const item of task.items) items.push(withResent(itemResult(op, item, idOf(task), 'success', ACCEPTED_IS_FINAL, 0), resentOf.get(task)))
+      }
+      continue
     }
     const mustWait = options.wait || index < ops.length - 1
     if (!mustWait) {

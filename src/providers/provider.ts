@@ -27,6 +27,16 @@ export interface ProviderLimits {
   minStatusIntervalMs?: Partial<Record<Operation, number>>
   /** Submit calls the provider tolerates at once. */
   defaultConcurrency: number
+  /**
+   * Where `itemsPerCall` is a safe default below what some accounts allow: the most the
+   * `batch-size` input may raise it to (per operation). Left out: `batch-size` only lowers.
+   */
+  maxItemsPerCall?: Partial<Record<Operation, number>>
+  /**
+   * The API has no task status: an accepted submit is final. The engine never polls; items
+   * accepted count as succeeded, and the summary says why.
+   */
+  acceptedIsFinal?: boolean
 }
 
 export interface BatchItem {
@@ -104,6 +114,8 @@ export interface PlanNeeds {
   purgeUrls: number
   purgeDirs: number
   prefetchUrls: number
+  /** Every host an item to send is on (sorted, distinct), e.g. to check each has a distribution or zone; the pipeline always sets it. */
+  hosts?: readonly string[]
 }
 
 export interface CdnProvider {
@@ -115,7 +127,8 @@ export interface CdnProvider {
    * Called once after `prepare`, before any submit, with what the run will send (zero for an
    * operation the mode does not run). A provider whose API tells the quota left today throws
    * a ProviderError naming the quota, the need and what remains when the run would go over:
-   * then nothing is sent.
+   * then nothing is sent. A host the settings cannot serve (no distribution or zone for it) is
+   * an InputError naming the input.
    */
   preflight?(needs: PlanNeeds): Promise<void>
   /** Submits one batch; throws ProviderError when the provider rejects it. */
@@ -178,6 +191,8 @@ export interface ProviderDefinition<S = unknown> {
   readonly limits: ProviderLimits
   /** Takes the `dcdn` input (whole-site acceleration); others refuse `dcdn: true`. */
   readonly supportsDcdn?: boolean
+  /** The operations its API offers; left out: purge and prefetch. A mode needing another is an input error. */
+  readonly operations?: readonly Operation[]
   /** Every input this provider reads; `read` in `readSettings` refuses any other name. */
   readonly inputs: readonly ProviderInput[]
   /**

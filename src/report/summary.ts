@@ -1,3 +1,4 @@
+import { ACCEPTED_IS_FINAL } from '../engine/execute.js'
 import { escapeControls, shown } from '../external.js'
 import type { ItemResult, Operation } from '../model.js'
 import { redact } from '../redact.js'
@@ -135,7 +136,9 @@ export function renderSummary(report: Report): string {
   else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
     facts.push(count(report.taskIds.length, 'task'))
-    if (!report.waited) facts.push('not waited for (`wait: false`): accepted counts as succeeded')
+    if (report.items.some((i) => i.message === ACCEPTED_IS_FINAL)) {
+      facts.push(`${escapeText(report.provider)} has no status API: an accepted purge is final, so nothing was polled`)
+    } else if (!report.waited) facts.push('not waited for (`wait: false`): accepted counts as succeeded')
   }
   lines.push(facts.join(' · '), '')
   if (report.items.length === 0) {
