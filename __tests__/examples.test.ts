@@ -71,6 +71,16 @@ describe('example workflows', () => {
     for (const secret of secrets) expect(readme).toContain(`\`${secret}\``)
   })
 
+  it.each(examples)("%s grants 'actions: read' where it uses 'base: last-success', which lists the workflow's runs", (file) => {
+    const wf = workflow(file) as Workflow & { permissions?: Record<string, string> }
+    if (!steps(file).some((s) => s.with?.base === 'last-success')) return
+    expect(wf.permissions).toMatchObject({ actions: 'read', contents: 'read' })
+  })
+
+  it('the deploy example diffs from the last successful deploy', () => {
+    expect(steps('docs/examples/deploy-on-push.yml').find((s) => s.uses?.includes('cdn-purge-action'))?.with?.base).toBe('last-success')
+  })
+
   it.each(examples)('%s skips pull requests from forks, which get no secrets', (file) => {
     const wf = workflow(file)
     if (!('pull_request' in wf.on)) return

@@ -61,7 +61,7 @@ export interface Settings {
   files: string[]
   /** Raw `urls` input; parsed by the plan stage. */
   urls: string
-  /** Commit to diff from; '' = the event's. */
+  /** Commit to diff from, or `last-success` (the last successful run's); '' = the event's. */
   base: string
   /** Percent of items that must succeed. */
   minSuccessRate: number

@@ -60,7 +60,13 @@ async function findChanges(settings: Settings, event: GitHubEvent, deadline: Dea
         return makeChangesApi(settings.githubToken, owner, repo, deadline)
       },
       // lines quote the event payload (branch names) and git's answers
-      log: (line) => log.info(shown(line, MESSAGE_CHARS))
+      log: (line) => log.info(shown(line, MESSAGE_CHARS)),
+      lastSuccess: async () => {
+        const { findLastSuccess, makeRunsApi, runContext } = await import('./changes/last-success.js')
+        return findLastSuccess(runContext(process.env, event.name, event.payload), async () =>
+          settings.githubToken === '' || owner === '' ? null : makeRunsApi(settings.githubToken, owner, repo, deadline)
+        )
+      }
     }
   )
 }

@@ -26,6 +26,10 @@
  *   2. the pull request files API, when a token is given (at most 3000 files);
  *   3. local git after fetching base and head deep enough for their merge base, as above.
  *
+ * - `base: last-success`: the last successful run's head commit (looked up by `deps.lastSuccess`)
+ *   to GITHUB_SHA as two known commits; with no such run, a failed look-up, or a commit that git
+ *   cannot fetch and the compare API does not know (a force push), the event's own diff.
+ *
  * Every fallback is logged, and ChangeSet.source says which way was taken and why. The run's
  * deadline is not a reason to fall back: the git runner and the API client given in `deps` carry
  * it, and a command or call it cuts off (DetectionTimeoutError) ends detection.
@@ -52,6 +56,7 @@ import {
 } from './git.js'
 import { DetectionTimeoutError } from './deadline.js'
 import { COMPARE_FILE_LIMIT, NoCommonAncestorError, PULL_FILES_LIMIT, type ApiFileList, type ChangesApi } from './github-api.js'
+import { LAST_SUCCESS, type LastSuccess } from './last-success.js'
 import { count } from '../text.js'
 
 export type { GitRunner } from './git.js'
@@ -66,7 +71,7 @@ export interface DetectInput {
   sha: string
   /** The `files` input, split into repository-relative paths; empty when not given. */
   files: string[]
-  /** The `base` input (a commit, branch or tag); empty when not given. */
+  /** The `base` input (a commit, branch or tag, or `last-success`); empty when not given. */
   base: string
   /** GITHUB_WORKSPACE: the checkout, where git runs. */
   workspace: string
@@ -77,6 +82,8 @@ export interface DetectDeps {
   /** The API client, created on first use; null when no `github-token` was given. */
   api: () => Promise<ChangesApi | null>
   log: (line: string) => void
+  /** For `base: last-success`: the last successful run's head commit, or why there is none. */
+  lastSuccess?: () => Promise<LastSuccess>
 }
 
 /** What to tell the user when only a full history (or another input) can give a reliable list. */
@@ -203,7 +210,13 @@ class ChangeDetector {
     if (eventName === 'push' && (payload?.deleted === true || isZeroSha(payload?.after))) {
       return { files: [], source: `push deleted ${text(payload?.ref) || 'a branch'}: nothing to purge` }
     }
+    if (base === LAST_SUCCESS) return this.fromLastSuccess()
     if (base !== '') return this.fromBaseInput(base)
+    return this.fromEvent()
+  }
+
+  private async fromEvent(): Promise<ChangeSet> {
+    const { eventName } = this.input
     switch (eventName) {
       case 'push':
         return this.fromPush()
@@ -232,6 +245,55 @@ class ChangeDetector {
     }
     const head = this.head()
     return this.diffCommits(base, head, `'base' input ${short(base)}..${short(head)}`)
+  }
+
+  /**
+   * `base: last-success`: the tree diff from the last successful run's head commit, through git
+   * (fetching that commit) or the compare API. No such run, a failed look-up, or a commit that is
+   * gone (a force push) falls back to the event's own diff; a list the API may have cut does not.
+   */
+  private async fromLastSuccess(): Promise<ChangeSet> {
+    const head = this.head()
+    const found: LastSuccess = this.deps.lastSuccess ? await this.deps.lastSuccess() : { fallback: 'the workflow run is not known' }
+    if ('fallback' in found) return this.eventInstead(found.fallback)
+    const base = found.sha
+    const label = `'base: last-success' ${short(base)}..${short(head)} (${found.what})`
+    const localBase = await this.localCommit(base)
+    const localHead = 'sha' in localBase ? await this.localCommit(head) : localBase
+    if ('sha' in localBase && 'sha' in localHead) {
+      const files = await diffTrees(this.deps.git, localBase.sha, localHead.sha)
+      return { files, source: `${label}: git diff ${short(localBase.sha)}..${short(localHead.sha)}` }
+    }
+    const whyNotGit = 'missing' in localBase ? localBase.missing : (localHead as { missing: string }).missing
+    const api = await this.optionalApi()
+    if (!api) return this.eventInstead(`${whyNotGit}, and no 'github-token' is given for the compare API`)
+    this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
+    const lists: ApiFileList[] = []
+    for (const [from, to] of [
+      [base, head],
+      [head, base]
+    ]) {
+      const list = await this.tryApi(() => api.compare(from, to))
+      if ('unrelated' in list) return this.eventInstead(`${short(base)} shares no history with ${short(head)}`)
+      if ('failed' in list) return this.eventInstead(`${whyNotGit}, and the GitHub compare API failed: ${list.failed}`)
+      this.failIfTruncated(label, list)
+      lists.push(list)
+    }
+    const files = treeDiffFromCompares(lists[0].files, lists[1].files)
+    return { files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
+  }
+
+  /** The event's own diff, when `base: last-success` found no commit to diff from. */
+  private async eventInstead(why: string): Promise<ChangeSet> {
+    const { eventName } = this.input
+    if (!['push', 'pull_request', 'pull_request_target'].includes(eventName)) {
+      throw new ChangeDetectionError(
+        `'base: last-success': ${why}, and the '${eventName}' event carries no list of changed files. ` + `Give 'files', 'urls', or a commit as 'base'.`
+      )
+    }
+    this.deps.log(`'base: last-success': ${why}; using the event's own diff`)
+    const changes = await this.fromEvent()
+    return { ...changes, source: `${changes.source} ('base: last-success' found no commit to diff from)` }
   }
 
   private async fromPush(): Promise<ChangeSet> {

@@ -135,7 +135,7 @@ const API_FIX = "check the runner's access to the GitHub API"
  * timeout, a reset) with `data` as the text it got, not an error: a missing list must never
  * read as "no files changed".
  */
-function callLimit(what: string, timeoutMs: number, deadline: Deadline): { signal: AbortSignal; failure: (part: string, error?: unknown) => unknown } {
+export function callLimit(what: string, timeoutMs: number, deadline: Deadline): { signal: AbortSignal; failure: (part: string, error?: unknown) => unknown } {
   const left = remainingMs(deadline)
   if (left <= 0) throw new DetectionTimeoutError(`the GitHub API request ${what}`, deadline, false, API_FIX)
   const byDeadline = left < timeoutMs
