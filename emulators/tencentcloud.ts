@@ -40,6 +40,8 @@ export interface TencentEmulatorOptions {
   stallUrls?: Iterable<string>
   /** Daily quotas per area (defaults as documented). */
   quotas?: Partial<TencentQuotas>
+  /** Daily quotas of one area, over `quotas` (§2 "Limits": each area counted apart; real quotas differ per account). */
+  areaQuotas?: Partial<Record<TencentArea, Partial<TencentQuotas>>>
   /** Per-call limits (defaults as documented). */
   batch?: Partial<TencentQuotas>
   /** Host → area of the domain; hosts not listed are `mainland`. */
@@ -180,7 +182,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   const failUrls = new Set(options.failUrls ?? [])
   const invalidUrls = new Set(options.invalidUrls ?? [])
   const stallUrls = new Set(options.stallUrls ?? [])
-  const quotas: TencentQuotas = { ...TENCENT_DEFAULT_QUOTAS, ...options.quotas }
+  const baseQuotas: TencentQuotas = { ...TENCENT_DEFAULT_QUOTAS, ...options.quotas }
+  const quotaOf = (area: TencentArea, kind: keyof TencentQuotas): number => options.areaQuotas?.[area]?.[kind] ?? baseQuotas[kind]
   const batch: TencentQuotas = { ...TENCENT_BATCH, ...options.batch }
   const domainAreas = options.domainAreas ?? {}
   const rps = options.requestsPerSecond ?? 20
@@ -259,8 +262,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     const regions = [...new Set(areas.flatMap((a): TencentArea[] => (a === 'global' ? ['mainland', 'overseas'] : [a])))]
     for (const region of regions) {
       const before = usedOf(account, region, kind)
-      if (before + count > quotas[kind])
-        return error(dayCode, `Daily ${kind} quota of ${region} exceeded: ${quotas[kind]} a day, ${quotas[kind] - before} left, ${count} asked.`)
+      const total = quotaOf(region, kind)
+      if (before + count > total) return error(dayCode, `Daily ${kind} quota of ${region} exceeded: ${total} a day, ${total - before} left, ${count} asked.`)
     }
     for (const region of regions) used.set(`${account} ${day()} ${region} ${kind}`, usedOf(account, region, kind) + count)
     return null
@@ -393,8 +396,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     for (const [field, kind] of kinds) {
       fields[field] = (['mainland', 'overseas'] as TencentArea[]).map((area) => ({
         Batch: batch[kind],
-        Total: quotas[kind],
-        Available: Math.max(0, quotas[kind] - usedOf(account, area, kind)),
+        Total: quotaOf(area, kind),
+        Available: Math.max(0, quotaOf(area, kind) - usedOf(account, area, kind)),
         Area: area
       }))
     }

@@ -246,6 +246,8 @@ describe('tencentcloud provider against its emulator', () => {
     await h.p.submit({ op: 'prefetch', host: '', items: urls('https://a.example.com/a.png') })
     expect(emulator!.actionCounts()).toEqual({ PurgePathCache: 1, PushUrlsCache: 1 })
     expect(bodyOf(0)).toEqual({ Paths: ['https://a.example.com/img/'], FlushType: 'delete' })
+    // delete = every object under the directory; flush would purge only what changed at the origin (§2).
+    expect([...emulator!.tasks.values()][0].flushType).toBe('delete')
     expect(emulator!.requests[1].headers['x-tc-token']).toBe('sts-token')
   })
 
@@ -358,7 +360,9 @@ describe('tencentcloud provider against its emulator', () => {
     await expect(h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 7 }])).resolves.toBeUndefined()
     const err = await h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 8 }]).catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)
-    expect(err.message).toBe('tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent')
+    expect(err.message).toBe(
+      'tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent. Wait for the reset (midnight China time) or ask Tencent Cloud to raise the quota'
+    )
     expect(emulator!.actionCounts().PushUrlsCache).toBe(1)
     expect((await h.p.quotas('purge', 'dir'))[0]).toEqual({ batch: 500, total: 100, available: 100, area: 'mainland' })
   })
@@ -367,14 +371,42 @@ describe('tencentcloud provider against its emulator', () => {
     await start({ quotas: { urlPurge: 10, pathPurge: 2, push: 5 } })
     const h = client()
     await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
-    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 2, DescribePushQuota: 1 })
+    // One answer per operation covers both purge kinds.
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 1, DescribePushQuota: 1 })
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(
       /directory purge \(PathPurge\) quota of mainland has 2 of 2 left, and this run needs 3/
     )
     await expect(h.p.preflight({ purgeUrls: 11, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(/URL purge \(UrlPurge\)/)
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/prefetch \(UrlPush\)/)
     await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
-    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 4, DescribePushQuota: 2 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 3, DescribePushQuota: 2 })
+  })
+
+  it('purge pre-flight covers overseas too: the domain area is unknown, so the smallest area decides; prefetch goes to mainland', async () => {
+    await start({
+      domainAreas: { 'o.example.com': 'overseas' },
+      areaQuotas: { overseas: { urlPurge: 20, pathPurge: 1, push: 2 } }
+    })
+    const h = client()
+    // Overseas usage shows in the overseas row only.
+    await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 5 }, (_, i) => `https://o.example.com/${i}`)) })
+    await h.p.preflight({ purgeUrls: 15, purgeDirs: 1, prefetchUrls: 900 })
+    const err = await h.p.preflight({ purgeUrls: 16, purgeDirs: 0, prefetchUrls: 0 }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/^tencentcloud: the daily URL purge \(UrlPurge\) quota of overseas has 15 of 20 left, and this run needs 16 \(a purge goes to/)
+    expect(err.message).toContain('dir-threshold')
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 2, prefetchUrls: 0 })).rejects.toThrow(/PathPurge\) quota of overseas has 1 of 1 left/)
+    // A prefetch without Area is charged to mainland (§2): the overseas row does not limit it.
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 1001 })).rejects.toThrow(/UrlPush\) quota of mainland has 1000 of 1000/)
+    expect(emulator!.actionCounts().PurgeUrlsCache).toBe(1)
+  })
+
+  it('a quota answer without area rows is logged, not checked', async () => {
+    await start()
+    const h = client()
+    emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { UrlPurge: [], PathPurge: [], RequestId: 'r' } }) }])
+    await h.p.preflight({ purgeUrls: 1_000_000, purgeDirs: 0, prefetchUrls: 0 })
+    expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
   })
 
   it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {

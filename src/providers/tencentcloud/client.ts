@@ -408,16 +408,13 @@ export class TencentClient implements CdnProvider {
     return out
   }
 
-  /** The quota rows of an operation (DescribePurgeQuota / DescribePushQuota). */
+  /** The quota rows of an operation and kind (DescribePurgeQuota / DescribePushQuota): one call. */
   async quotas(op: Operation, kind: ItemKind = 'url'): Promise<TencentQuota[]> {
-    const what = `tencentcloud ${op} quota`
-    const data = await this.call(op === 'purge' ? 'DescribePurgeQuota' : 'DescribePushQuota', {}, what, true)
-    const field = op === 'prefetch' ? 'UrlPush' : kind === 'dir' ? 'PathPurge' : 'UrlPurge'
-    const list = Array.isArray(data[field]) ? (data[field] as unknown[]) : []
-    return list
-      .map(asRecord)
-      .filter((q): q is Json => q !== null)
-      .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
+    return quotaRows(await this.quotaAnswer(op), op, kind)
+  }
+
+  private quotaAnswer(op: Operation): Promise<Json> {
+    return this.call(op === 'purge' ? 'DescribePurgeQuota' : 'DescribePushQuota', {}, `tencentcloud ${op} quota`, true)
   }
 
   /** The seam's pre-flight: each operation and kind the run sends, against today's quota left. */
@@ -431,20 +428,44 @@ export class TencentClient implements CdnProvider {
 
   /**
    * Pre-flight: throws (before anything is sent) when a need exceeds what remains of today's
-   * quota in `area` (default mainland, the default area of a push), naming quota, need and
-   * what remains. A need of zero asks nothing.
+   * quota, naming quota, area, need and what remains; one Describe*Quota call per operation,
+   * none for a need of zero. Quotas are per area (§2 "Limits"). No `Area` is sent, so a purge
+   * goes to each domain's own area, which the client does not know: it must fit every area the
+   * answer lists (the smallest `Available` decides). A prefetch without `Area` goes to mainland
+   * (§2 PushUrlsCache default): it must fit mainland's row, or every row when none is mainland.
    */
-  async checkQuotas(needs: TencentNeed[], area = 'mainland'): Promise<void> {
+  async checkQuotas(needs: TencentNeed[]): Promise<void> {
+    const answers = new Map<Operation, Json>()
     for (const need of needs) {
       if (need.count <= 0) continue
-      const row = (await this.quotas(need.op, need.kind)).find((q) => q.area === area)
-      if (row === undefined || !Number.isFinite(row.available)) continue
-      if (need.count > row.available) {
-        const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
+      if (!answers.has(need.op)) answers.set(need.op, await this.quotaAnswer(need.op))
+      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => q.area !== '' && Number.isFinite(q.available))
+      const mainland = rows.filter((q) => q.area === 'mainland')
+      const areas = need.op === 'prefetch' && mainland.length > 0 ? mainland : rows
+      const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
+      if (areas.length === 0) {
+        this.ctx.log(`tencentcloud: the quota answer has no ${name} row; not checked`)
+        continue
+      }
+      const short = areas.reduce((a, b) => (b.available < a.available ? b : a))
+      if (need.count > short.available) {
+        const why =
+          need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
+        const instead = need.op === 'purge' && need.kind === 'url' ? 'purge directories instead (dir-threshold), ' : ''
         throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${area} has ${row.available} of ${row.total} left, and this run needs ${need.count}; nothing was sent`
+          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${instead}Wait for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
         )
       }
     }
   }
+}
+
+/** The rows of one quota in a Describe*Quota answer (§2 "Operations": `{Batch, Total, Available, Area}`). */
+function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
+  const field = op === 'prefetch' ? 'UrlPush' : kind === 'dir' ? 'PathPurge' : 'UrlPurge'
+  const list = Array.isArray(data[field]) ? (data[field] as unknown[]) : []
+  return list
+    .map(asRecord)
+    .filter((q): q is Json => q !== null)
+    .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
 }
