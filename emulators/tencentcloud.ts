@@ -23,6 +23,8 @@ export const TENCENT_BATCH: TencentQuotas = { urlPurge: 1000, pathPurge: 500, pu
 /** Per day and per area (§2 "Limits": 10,000 URL purges, 100 directory purges, 1,000 prefetches). */
 export const TENCENT_DEFAULT_QUOTAS: TencentQuotas = { urlPurge: 10000, pathPurge: 100, push: 1000 }
 export const TENCENT_VERSION = '2018-06-06'
+/** Rows per Describe*Tasks page by default: not stated by Tencent (§6 open point); 1,000 here, the test options try others. */
+export const TENCENT_MAX_PAGE_SIZE = 1000
 
 /** How the emulator behaves; every field has a default. */
 export interface TencentEmulatorOptions {
@@ -48,8 +50,10 @@ export interface TencentEmulatorOptions {
   domainAreas?: Record<string, TencentArea | 'global'>
   /** Requests per second per action and SecretId (§2 "Limits": 20). 0 = none. */
   requestsPerSecond?: number
-  /** Most rows a Describe*Tasks page holds, whatever Limit asks (the real maximum is not stated, §6). Default 1000. */
+  /** Most rows a Describe*Tasks page holds (the real maximum is not stated, §6). Default TENCENT_MAX_PAGE_SIZE. */
   maxPageSize?: number
+  /** A Limit above maxPageSize: answered with maxPageSize rows (`cap`, default) or refused as InvalidParameterValue (`refuse`). */
+  overLimit?: 'cap' | 'refuse'
   /** Largest |X-TC-Timestamp − now| accepted, seconds (§2: more than 5 minutes fails). */
   maxSkewSeconds?: number
   /** The emulator's clock (ms since epoch); tests pass a fake one. */
@@ -187,7 +191,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   const batch: TencentQuotas = { ...TENCENT_BATCH, ...options.batch }
   const domainAreas = options.domainAreas ?? {}
   const rps = options.requestsPerSecond ?? 20
-  const maxPageSize = options.maxPageSize ?? 1000
+  const maxPageSize = options.maxPageSize ?? TENCENT_MAX_PAGE_SIZE
   const maxSkew = options.maxSkewSeconds ?? 300
   const now = options.now ?? Date.now
 
@@ -362,6 +366,9 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       }
     }
     const offset = (params.Offset as number | undefined) ?? 0
+    // Limit defaults to 20 (§2 "Operations"); its maximum is not stated (§6), so both answers to one over it are offered.
+    if (options.overLimit === 'refuse' && ((params.Limit as number | undefined) ?? 20) > maxPageSize)
+      return error('InvalidParameterValue', `Limit must be at most ${maxPageSize}.`)
     const limit = Math.min((params.Limit as number | undefined) ?? 20, maxPageSize)
     const page = rows.slice(offset, offset + limit)
     if (push) {

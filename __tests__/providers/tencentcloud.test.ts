@@ -292,6 +292,45 @@ describe('tencentcloud provider against its emulator', () => {
     expect(h.slept).toEqual([50, 50])
   })
 
+  it('1,000 rows in one page: Limit 1000, the rows of two 500-URL tasks in one call', async () => {
+    await start()
+    const h = client()
+    const tasks: Task[] = []
+    for (let t = 0; t < 2; t++)
+      tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 500 }, (_, i) => `https://a.example.com/${t}/${i}`)) }))
+    const before = emulator!.requests.length
+    const states = await h.p.status(tasks)
+    expect(states.filter((s) => s.detail === 'process')).toHaveLength(1000)
+    expect(emulator!.requests.length - before).toBe(1)
+    expect(bodyOf(before)).toMatchObject({ Offset: 0, Limit: 1000 })
+  })
+
+  it('a Limit refused as a parameter: asked again with 100 a page, for the rest of the run, logged once', async () => {
+    await start({ maxPageSize: 100, overLimit: 'refuse' })
+    const h = client()
+    const tasks: Task[] = []
+    for (let t = 0; t < 2; t++)
+      tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 150 }, (_, i) => `https://a.example.com/${t}/${i}`)) }))
+    expect((await h.p.status(tasks)).filter((s) => s.detail === 'process')).toHaveLength(300)
+    expect((await h.p.status(tasks)).filter((s) => s.detail === 'process')).toHaveLength(300)
+    // 1 refused + 3 pages, then 3 pages.
+    const limits = emulator!.requests.slice(2).map((_, i) => bodyOf(i + 2).Limit)
+    expect(limits).toEqual([1000, 100, 100, 100, 100, 100, 100])
+    expect(h.logged.filter((l) => l.includes('refused Limit 1000 (InvalidParameterValue); asking 100 rows a page'))).toHaveLength(1)
+  })
+
+  it('another refused parameter of a status query is not taken for the page size', async () => {
+    await start({ maxPageSize: 100, overLimit: 'refuse' })
+    const h = client()
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1') })
+    emulator!.injectFaults([
+      { status: 200, body: JSON.stringify({ Response: { Error: { Code: 'InvalidParameterValue', Message: 'Limit too large' }, RequestId: 'r' } }) },
+      { status: 200, body: JSON.stringify({ Response: { Error: { Code: 'InvalidParameterValue', Message: 'bad TaskId' }, RequestId: 'r' } }) }
+    ])
+    // The fallback is taken once; the same refusal at 100 rows a page is an error.
+    await expect(h.p.status([task])).rejects.toThrow(/InvalidParameterValue: bad TaskId/)
+  })
+
   it('a lost answer: the submit is ambiguous, and findSubmitted finds the one task it made', async () => {
     await start()
     const h = client()

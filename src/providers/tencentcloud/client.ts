@@ -52,8 +52,14 @@ export const limits: ProviderLimits = {
   defaultConcurrency: 4
 }
 
-/** Rows asked per Describe*Tasks page; the real maximum is not stated (§6), 100 is our safe choice. */
-export const TENCENT_PAGE_LIMIT = 100
+/**
+ * Rows asked per Describe*Tasks page (one row per URL). The real maximum is not stated (§6), so
+ * the client asks 1,000 (one page for 1,000 URLs) and follows the rows actually answered: a
+ * server that caps the page lower is paged on; one that refuses the Limit gets the fallback.
+ */
+export const TENCENT_PAGE_LIMIT = 1000
+/** Rows a page after Tencent refused TENCENT_PAGE_LIMIT as a parameter (the SDK default is 20). */
+export const TENCENT_FALLBACK_PAGE_LIMIT = 100
 /** Calls in all for a throttled request (the first included), pausing 1 s, 2 s, 4 s between. */
 export const TENCENT_MAX_ATTEMPTS = 4
 const THROTTLE_BASE_PAUSE_MS = 1_000
@@ -126,6 +132,8 @@ export class TencentClient implements CdnProvider {
   readonly limits = limits
   private readonly masked = new Set<string>()
   private readonly unknownWords = new Set<string>()
+  /** Rows asked per status page; lowered once for the run when Tencent refuses it. */
+  private pageLimit = TENCENT_PAGE_LIMIT
 
   constructor(
     private readonly ctx: ProviderContext,
@@ -259,7 +267,7 @@ export class TencentClient implements CdnProvider {
         await this.ctx.sleep(pause)
         continue
       }
-      throw this.codeError(what, code, message, idempotent, attempt)
+      throw Object.assign(this.codeError(what, code, message, idempotent, attempt), { code })
     }
   }
 
@@ -295,7 +303,20 @@ export class TencentClient implements CdnProvider {
     for (let page = 1; page <= MAX_PAGES; page++) {
       // Pages of one call keep to 20 requests/s per action (§2 "Limits"); the engine spaces the rest.
       if (page > 1) await this.ctx.sleep(PAGE_SPACING_MS)
-      const data = await this.call(statusAction(op), { ...params, Offset: offset, Limit: TENCENT_PAGE_LIMIT }, what, true)
+      let data: Json
+      try {
+        data = await this.call(statusAction(op), { ...params, Offset: offset, Limit: this.pageLimit }, what, true)
+      } catch (err) {
+        // A refused parameter of a query that is otherwise well-formed: the page size (its maximum is not stated, §6).
+        const code = (err as { code?: unknown }).code
+        if (this.pageLimit <= TENCENT_FALLBACK_PAGE_LIMIT || typeof code !== 'string' || !code.startsWith('InvalidParameter')) throw err
+        this.ctx.log(
+          `tencentcloud: ${statusAction(op)} refused Limit ${this.pageLimit} (${code}); asking ${TENCENT_FALLBACK_PAGE_LIMIT} rows a page from now on`
+        )
+        this.pageLimit = TENCENT_FALLBACK_PAGE_LIMIT
+        page--
+        continue
+      }
       const raw = data[logsField(op)]
       const list = raw === undefined || raw === null ? [] : raw
       if (!Array.isArray(list)) throw new ProviderError(`${what}: answer has no ${logsField(op)}`, true)
