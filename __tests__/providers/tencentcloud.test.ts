@@ -433,7 +433,7 @@ describe('tencentcloud provider against its emulator', () => {
     const err = await h.p.preflight({ purgeUrls: 16, purgeDirs: 0, prefetchUrls: 0 }).catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)
     expect(err.message).toMatch(/^tencentcloud: the daily URL purge \(UrlPurge\) quota of overseas has 15 of 20 left, and this run needs 16 \(a purge goes to/)
-    expect(err.message).toContain('dir-threshold')
+    expect(err.message).toMatch(/; nothing was sent\. Purge directories instead \(dir-threshold\), wait for the reset \(midnight China time\)/)
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 2, prefetchUrls: 0 })).rejects.toThrow(/PathPurge\) quota of overseas has 1 of 1 left/)
     // A prefetch without Area is charged to mainland (§2): the overseas row does not limit it.
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 1001 })).rejects.toThrow(/UrlPush\) quota of mainland has 1000 of 1000/)

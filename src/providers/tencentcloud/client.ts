@@ -472,9 +472,9 @@ export class TencentClient implements CdnProvider {
       if (need.count > short.available) {
         const why =
           need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
-        const instead = need.op === 'purge' && need.kind === 'url' ? 'purge directories instead (dir-threshold), ' : ''
+        const todo = need.op === 'purge' && need.kind === 'url' ? 'Purge directories instead (dir-threshold), wait' : 'Wait'
         throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${instead}Wait for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
+          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
         )
       }
     }
