@@ -85,6 +85,11 @@ export interface AliyunTaskEntry {
   domain: string
   createdAt: number
   outcome: AliyunOutcome
+  /**
+   * `Force` as sent (non-File types; §1 Operations: default false = only objects whose origin
+   * Last-Modified changed, true = everything in scope). Undefined for files and prefetches.
+   */
+  force?: boolean
 }
 
 export interface AliyunEmulator extends RunningEmulator {
@@ -115,8 +120,8 @@ function sortedPairs(params: Params): string {
 
 /** §1 "Signature, RPC" steps 1–5, the emulator's own verifier. */
 export function expectedRpcSignature(method: string, params: Params, secret: string): string {
-  const signed: Params = {}
-  for (const [k, v] of Object.entries(params)) if (k !== 'Signature') signed[k] = v
+  // fromEntries, not assignment: a parameter named `__proto__` stays a parameter.
+  const signed: Params = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'Signature'))
   const text = method.toUpperCase() + '&' + rfc3986('/') + '&' + rfc3986(sortedPairs(signed))
   return createHmac('sha1', secret + '&')
     .update(Buffer.from(text, 'utf8'))
@@ -308,7 +313,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     return String(10_000_000_000 + Math.floor(Math.random() * 89_999_999_999))
   }
 
-  function record(account: string, type: AliyunTaskEntry['type'], list: string[], mergeable: boolean): string {
+  function record(account: string, type: AliyunTaskEntry['type'], list: string[], mergeable: boolean, force?: boolean): string {
     const ids: string[] = []
     const byDomain = new Map<string, string[]>()
     for (const p of list) {
@@ -327,7 +332,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
       if (!ids.includes(id)) ids.push(id)
       for (const p of group) {
         const outcome: AliyunOutcome = stallUrls.has(p) ? 'stall' : failUrls.has(p) ? 'failure' : 'success'
-        entries.push({ taskId: id, account, path: p, type, domain: d, createdAt: now(), outcome })
+        entries.push({ taskId: id, account, path: p, type, domain: d, createdAt: now(), outcome, ...(force === undefined ? {} : { force }) })
       }
     }
     // §1: several domains → several ids joined by `,`.
@@ -369,7 +374,9 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     const over = takeQuota(account, kind, list.length, label)
     if (over) return over
     const answerType = ({ File: 'file', Directory: 'directory', Regex: 'regex', IgnoreParams: 'ignoreParams' } as const)[type as 'File']
-    return ok({ RefreshTaskId: record(account, answerType, list, type === 'File') })
+    // §1 Operations: Force defaults to false and matters for non-File types only.
+    const force = type === 'File' ? undefined : params.Force === 'true'
+    return ok({ RefreshTaskId: record(account, answerType, list, type === 'File', force) })
   }
 
   function push(account: string, params: Params): EmulatorResponse {

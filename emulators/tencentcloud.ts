@@ -23,6 +23,8 @@ export const TENCENT_BATCH: TencentQuotas = { urlPurge: 1000, pathPurge: 500, pu
 /** Per day and per area (§2 "Limits": 10,000 URL purges, 100 directory purges, 1,000 prefetches). */
 export const TENCENT_DEFAULT_QUOTAS: TencentQuotas = { urlPurge: 10000, pathPurge: 100, push: 1000 }
 export const TENCENT_VERSION = '2018-06-06'
+/** Rows per Describe*Tasks page by default: not stated by Tencent (§6 open point); 1,000 here, the test options try others. */
+export const TENCENT_MAX_PAGE_SIZE = 1000
 
 /** How the emulator behaves; every field has a default. */
 export interface TencentEmulatorOptions {
@@ -40,14 +42,18 @@ export interface TencentEmulatorOptions {
   stallUrls?: Iterable<string>
   /** Daily quotas per area (defaults as documented). */
   quotas?: Partial<TencentQuotas>
+  /** Daily quotas of one area, over `quotas` (§2 "Limits": each area counted apart; real quotas differ per account). */
+  areaQuotas?: Partial<Record<TencentArea, Partial<TencentQuotas>>>
   /** Per-call limits (defaults as documented). */
   batch?: Partial<TencentQuotas>
   /** Host → area of the domain; hosts not listed are `mainland`. */
   domainAreas?: Record<string, TencentArea | 'global'>
   /** Requests per second per action and SecretId (§2 "Limits": 20). 0 = none. */
   requestsPerSecond?: number
-  /** Most rows a Describe*Tasks page holds, whatever Limit asks (the real maximum is not stated, §6). Default 1000. */
+  /** Most rows a Describe*Tasks page holds (the real maximum is not stated, §6). Default TENCENT_MAX_PAGE_SIZE. */
   maxPageSize?: number
+  /** A Limit above maxPageSize: answered with maxPageSize rows (`cap`, default) or refused as InvalidParameterValue (`refuse`). */
+  overLimit?: 'cap' | 'refuse'
   /** Largest |X-TC-Timestamp − now| accepted, seconds (§2: more than 5 minutes fails). */
   maxSkewSeconds?: number
   /** The emulator's clock (ms since epoch); tests pass a fake one. */
@@ -180,11 +186,12 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   const failUrls = new Set(options.failUrls ?? [])
   const invalidUrls = new Set(options.invalidUrls ?? [])
   const stallUrls = new Set(options.stallUrls ?? [])
-  const quotas: TencentQuotas = { ...TENCENT_DEFAULT_QUOTAS, ...options.quotas }
+  const baseQuotas: TencentQuotas = { ...TENCENT_DEFAULT_QUOTAS, ...options.quotas }
+  const quotaOf = (area: TencentArea, kind: keyof TencentQuotas): number => options.areaQuotas?.[area]?.[kind] ?? baseQuotas[kind]
   const batch: TencentQuotas = { ...TENCENT_BATCH, ...options.batch }
   const domainAreas = options.domainAreas ?? {}
   const rps = options.requestsPerSecond ?? 20
-  const maxPageSize = options.maxPageSize ?? 1000
+  const maxPageSize = options.maxPageSize ?? TENCENT_MAX_PAGE_SIZE
   const maxSkew = options.maxSkewSeconds ?? 300
   const now = options.now ?? Date.now
 
@@ -259,8 +266,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     const regions = [...new Set(areas.flatMap((a): TencentArea[] => (a === 'global' ? ['mainland', 'overseas'] : [a])))]
     for (const region of regions) {
       const before = usedOf(account, region, kind)
-      if (before + count > quotas[kind])
-        return error(dayCode, `Daily ${kind} quota of ${region} exceeded: ${quotas[kind]} a day, ${quotas[kind] - before} left, ${count} asked.`)
+      const total = quotaOf(region, kind)
+      if (before + count > total) return error(dayCode, `Daily ${kind} quota of ${region} exceeded: ${total} a day, ${total - before} left, ${count} asked.`)
     }
     for (const region of regions) used.set(`${account} ${day()} ${region} ${kind}`, usedOf(account, region, kind) + count)
     return null
@@ -359,6 +366,9 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       }
     }
     const offset = (params.Offset as number | undefined) ?? 0
+    // Limit defaults to 20 (§2 "Operations"); its maximum is not stated (§6), so both answers to one over it are offered.
+    if (options.overLimit === 'refuse' && ((params.Limit as number | undefined) ?? 20) > maxPageSize)
+      return error('InvalidParameterValue', `Limit must be at most ${maxPageSize}.`)
     const limit = Math.min((params.Limit as number | undefined) ?? 20, maxPageSize)
     const page = rows.slice(offset, offset + limit)
     if (push) {
@@ -393,8 +403,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     for (const [field, kind] of kinds) {
       fields[field] = (['mainland', 'overseas'] as TencentArea[]).map((area) => ({
         Batch: batch[kind],
-        Total: quotas[kind],
-        Available: Math.max(0, quotas[kind] - usedOf(account, area, kind)),
+        Total: quotaOf(area, kind),
+        Available: Math.max(0, quotaOf(area, kind) - usedOf(account, area, kind)),
         Area: area
       }))
     }

@@ -109,6 +109,9 @@ describe('aliyun end to end', () => {
       ])
     )
     expect(refreshes).toHaveLength(2)
+    // Every object under the directory, not only those whose origin Last-Modified changed (§1 Force).
+    expect(callsOf(e, 'RefreshObjectCaches').map((p) => p.Force)).toEqual(expect.arrayContaining([undefined, 'true']))
+    expect(e.entries.find((x) => x.type === 'directory')?.force).toBe(true)
     expect(r.report.items.find((i: { kind: string }) => i.kind === 'dir')).toMatchObject({ url: `${W}/img/`, state: 'success' })
   })
 

@@ -133,6 +133,21 @@ describe('aliyun emulator', () => {
     expect((await rpc('RefreshObjectCaches', {})).body.Code).toBe('MissingParameter')
   })
 
+  it('records Force of a directory refresh (default false), refuses a malformed one', async () => {
+    const e = await start()
+    expect((await rpc('RefreshObjectCaches', { ObjectPath: 'https://a.example.com/d/', ObjectType: 'Directory' })).status).toBe(200)
+    expect((await rpc('RefreshObjectCaches', { ObjectPath: 'https://a.example.com/e/', ObjectType: 'Directory', Force: 'true' })).status).toBe(200)
+    expect((await rpc('RefreshObjectCaches', { ObjectPath: 'https://a.example.com/f/', ObjectType: 'Directory', Force: 'yes' })).body.Code).toBe(
+      'InvalidParameter'
+    )
+    expect((await rpc('RefreshObjectCaches', { ObjectPath: 'https://a.example.com/x' })).status).toBe(200)
+    expect(e.entries.map((x) => [x.path, x.force])).toEqual([
+      ['https://a.example.com/d/', false],
+      ['https://a.example.com/e/', true],
+      ['https://a.example.com/x', undefined]
+    ])
+  })
+
   it('counts daily quotas, reports them in DescribeRefreshQuota (as strings) and refuses past them', async () => {
     await start({ quotas: { url: 3, preload: 2 } })
     expect((await rpc('RefreshObjectCaches', { ObjectPath: 'https://a.example.com/1\nhttps://a.example.com/2' })).status).toBe(200)

@@ -116,13 +116,16 @@ describe('aliyun provider against its emulator', () => {
     expect(s.detail).toMatch(/^Pending 0%$/)
   })
 
-  it('sends directories as ObjectType=Directory, more than 100 as several calls whose ids join into one task', async () => {
+  it('sends directories as ObjectType=Directory with Force=true, more than 100 as several calls whose ids join into one task', async () => {
     const e = await start({ completeAfterMs: 50, quotas: { dir: 1000 } })
     const h = client()
     const list = Array.from({ length: 150 }, (_, i) => `https://a.example.com/d${i}/`)
     const task = await h.p.submit({ op: 'purge', host: '', items: dirs(...list) })
     expect(e.actionCounts().RefreshObjectCaches).toBe(2)
     expect(e.params().every((p) => p.ObjectType === 'Directory')).toBe(true)
+    // Force=false (the default) would refresh only objects whose origin Last-Modified changed (§1).
+    expect(e.params().every((p) => p.Force === 'true')).toBe(true)
+    expect(e.entries.every((x) => x.force === true)).toBe(true)
     expect(task.id.split(',')).toHaveLength(2)
     const final = await waitFinal(h.p, [task])
     expect(final.filter((s) => s.state === 'success')).toHaveLength(150)

@@ -246,6 +246,8 @@ describe('tencentcloud provider against its emulator', () => {
     await h.p.submit({ op: 'prefetch', host: '', items: urls('https://a.example.com/a.png') })
     expect(emulator!.actionCounts()).toEqual({ PurgePathCache: 1, PushUrlsCache: 1 })
     expect(bodyOf(0)).toEqual({ Paths: ['https://a.example.com/img/'], FlushType: 'delete' })
+    // delete = every object under the directory; flush would purge only what changed at the origin (§2).
+    expect([...emulator!.tasks.values()][0].flushType).toBe('delete')
     expect(emulator!.requests[1].headers['x-tc-token']).toBe('sts-token')
   })
 
@@ -288,6 +290,45 @@ describe('tencentcloud provider against its emulator', () => {
     expect(states.every((s) => s.detail !== 'not listed by DescribePurgeTasks yet')).toBe(true)
     expect(emulator!.actionCounts().DescribePurgeTasks).toBe(3)
     expect(h.slept).toEqual([50, 50])
+  })
+
+  it('1,000 rows in one page: Limit 1000, the rows of two 500-URL tasks in one call', async () => {
+    await start()
+    const h = client()
+    const tasks: Task[] = []
+    for (let t = 0; t < 2; t++)
+      tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 500 }, (_, i) => `https://a.example.com/${t}/${i}`)) }))
+    const before = emulator!.requests.length
+    const states = await h.p.status(tasks)
+    expect(states.filter((s) => s.detail === 'process')).toHaveLength(1000)
+    expect(emulator!.requests.length - before).toBe(1)
+    expect(bodyOf(before)).toMatchObject({ Offset: 0, Limit: 1000 })
+  })
+
+  it('a Limit refused as a parameter: asked again with 100 a page, for the rest of the run, logged once', async () => {
+    await start({ maxPageSize: 100, overLimit: 'refuse' })
+    const h = client()
+    const tasks: Task[] = []
+    for (let t = 0; t < 2; t++)
+      tasks.push(await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 150 }, (_, i) => `https://a.example.com/${t}/${i}`)) }))
+    expect((await h.p.status(tasks)).filter((s) => s.detail === 'process')).toHaveLength(300)
+    expect((await h.p.status(tasks)).filter((s) => s.detail === 'process')).toHaveLength(300)
+    // 1 refused + 3 pages, then 3 pages.
+    const limits = emulator!.requests.slice(2).map((_, i) => bodyOf(i + 2).Limit)
+    expect(limits).toEqual([1000, 100, 100, 100, 100, 100, 100])
+    expect(h.logged.filter((l) => l.includes('refused Limit 1000 (InvalidParameterValue); asking 100 rows a page'))).toHaveLength(1)
+  })
+
+  it('another refused parameter of a status query is not taken for the page size', async () => {
+    await start({ maxPageSize: 100, overLimit: 'refuse' })
+    const h = client()
+    const task = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1') })
+    emulator!.injectFaults([
+      { status: 200, body: JSON.stringify({ Response: { Error: { Code: 'InvalidParameterValue', Message: 'Limit too large' }, RequestId: 'r' } }) },
+      { status: 200, body: JSON.stringify({ Response: { Error: { Code: 'InvalidParameterValue', Message: 'bad TaskId' }, RequestId: 'r' } }) }
+    ])
+    // The fallback is taken once; the same refusal at 100 rows a page is an error.
+    await expect(h.p.status([task])).rejects.toThrow(/InvalidParameterValue: bad TaskId/)
   })
 
   it('a lost answer: the submit is ambiguous, and findSubmitted finds the one task it made', async () => {
@@ -358,7 +399,9 @@ describe('tencentcloud provider against its emulator', () => {
     await expect(h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 7 }])).resolves.toBeUndefined()
     const err = await h.p.checkQuotas([{ op: 'prefetch', kind: 'url', count: 8 }]).catch((x) => x)
     expect(err).toBeInstanceOf(ProviderError)
-    expect(err.message).toBe('tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent')
+    expect(err.message).toBe(
+      'tencentcloud: the daily prefetch (UrlPush) quota of mainland has 7 of 10 left, and this run needs 8; nothing was sent. Wait for the reset (midnight China time) or ask Tencent Cloud to raise the quota'
+    )
     expect(emulator!.actionCounts().PushUrlsCache).toBe(1)
     expect((await h.p.quotas('purge', 'dir'))[0]).toEqual({ batch: 500, total: 100, available: 100, area: 'mainland' })
   })
@@ -367,14 +410,42 @@ describe('tencentcloud provider against its emulator', () => {
     await start({ quotas: { urlPurge: 10, pathPurge: 2, push: 5 } })
     const h = client()
     await h.p.preflight({ purgeUrls: 10, purgeDirs: 2, prefetchUrls: 5 })
-    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 2, DescribePushQuota: 1 })
+    // One answer per operation covers both purge kinds.
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 1, DescribePushQuota: 1 })
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 3, prefetchUrls: 0 })).rejects.toThrow(
       /directory purge \(PathPurge\) quota of mainland has 2 of 2 left, and this run needs 3/
     )
     await expect(h.p.preflight({ purgeUrls: 11, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(/URL purge \(UrlPurge\)/)
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 6 })).rejects.toThrow(/prefetch \(UrlPush\)/)
     await h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 0 })
-    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 4, DescribePushQuota: 2 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 3, DescribePushQuota: 2 })
+  })
+
+  it('purge pre-flight covers overseas too: the domain area is unknown, so the smallest area decides; prefetch goes to mainland', async () => {
+    await start({
+      domainAreas: { 'o.example.com': 'overseas' },
+      areaQuotas: { overseas: { urlPurge: 20, pathPurge: 1, push: 2 } }
+    })
+    const h = client()
+    // Overseas usage shows in the overseas row only.
+    await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 5 }, (_, i) => `https://o.example.com/${i}`)) })
+    await h.p.preflight({ purgeUrls: 15, purgeDirs: 1, prefetchUrls: 900 })
+    const err = await h.p.preflight({ purgeUrls: 16, purgeDirs: 0, prefetchUrls: 0 }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/^tencentcloud: the daily URL purge \(UrlPurge\) quota of overseas has 15 of 20 left, and this run needs 16 \(a purge goes to/)
+    expect(err.message).toMatch(/; nothing was sent\. Purge directories instead \(dir-threshold\), wait for the reset \(midnight China time\)/)
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 2, prefetchUrls: 0 })).rejects.toThrow(/PathPurge\) quota of overseas has 1 of 1 left/)
+    // A prefetch without Area is charged to mainland (§2): the overseas row does not limit it.
+    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 1001 })).rejects.toThrow(/UrlPush\) quota of mainland has 1000 of 1000/)
+    expect(emulator!.actionCounts().PurgeUrlsCache).toBe(1)
+  })
+
+  it('a quota answer without area rows is logged, not checked', async () => {
+    await start()
+    const h = client()
+    emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { UrlPurge: [], PathPurge: [], RequestId: 'r' } }) }])
+    await h.p.preflight({ purgeUrls: 1_000_000, purgeDirs: 0, prefetchUrls: 0 })
+    expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
   })
 
   it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {

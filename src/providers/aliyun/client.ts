@@ -314,7 +314,9 @@ export class AliyunClient implements CdnProvider {
   }
 
   /**
-   * One batch as one task. Most batches are one call; a batch of more than 100 directories
+   * One batch as one task. A directory is sent with `Force=true`: the default (false) refreshes
+   * only objects whose origin Last-Modified changed (§1 Operations), which could leave a stale
+   * object behind a "successful" purge. Most batches are one call; a batch of more than 100 directories
    * or more than 10 domains is sent as several calls, and its task id is their ids joined
    * by `,` (as Alibaba itself joins the ids of several domains, §1).
    */
@@ -332,7 +334,12 @@ export class AliyunClient implements CdnProvider {
       const data =
         batch.op === 'prefetch'
           ? await this.call('PushObjectCache', { ObjectPath }, what, false)
-          : await this.call('RefreshObjectCaches', { ObjectPath, ObjectType: kind === 'dir' ? 'Directory' : 'File' }, what, false)
+          : await this.call(
+              'RefreshObjectCaches',
+              kind === 'dir' ? { ObjectPath, ObjectType: 'Directory', Force: 'true' } : { ObjectPath, ObjectType: 'File' },
+              what,
+              false
+            )
       const raw = batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId
       const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : ''
       if (text === '') throw new ProviderError(`${what}: answer has no task id; Alibaba Cloud may or may not have accepted it`, false, true)

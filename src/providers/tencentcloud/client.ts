@@ -52,8 +52,14 @@ export const limits: ProviderLimits = {
   defaultConcurrency: 4
 }
 
-/** Rows asked per Describe*Tasks page; the real maximum is not stated (§6), 100 is our safe choice. */
-export const TENCENT_PAGE_LIMIT = 100
+/**
+ * Rows asked per Describe*Tasks page (one row per URL). The real maximum is not stated (§6), so
+ * the client asks 1,000 (one page for 1,000 URLs) and follows the rows actually answered: a
+ * server that caps the page lower is paged on; one that refuses the Limit gets the fallback.
+ */
+export const TENCENT_PAGE_LIMIT = 1000
+/** Rows a page after Tencent refused TENCENT_PAGE_LIMIT as a parameter (the SDK default is 20). */
+export const TENCENT_FALLBACK_PAGE_LIMIT = 100
 /** Calls in all for a throttled request (the first included), pausing 1 s, 2 s, 4 s between. */
 export const TENCENT_MAX_ATTEMPTS = 4
 const THROTTLE_BASE_PAUSE_MS = 1_000
@@ -126,6 +132,8 @@ export class TencentClient implements CdnProvider {
   readonly limits = limits
   private readonly masked = new Set<string>()
   private readonly unknownWords = new Set<string>()
+  /** Rows asked per status page; lowered once for the run when Tencent refuses it. */
+  private pageLimit = TENCENT_PAGE_LIMIT
 
   constructor(
     private readonly ctx: ProviderContext,
@@ -259,7 +267,7 @@ export class TencentClient implements CdnProvider {
         await this.ctx.sleep(pause)
         continue
       }
-      throw this.codeError(what, code, message, idempotent, attempt)
+      throw Object.assign(this.codeError(what, code, message, idempotent, attempt), { code })
     }
   }
 
@@ -295,7 +303,20 @@ export class TencentClient implements CdnProvider {
     for (let page = 1; page <= MAX_PAGES; page++) {
       // Pages of one call keep to 20 requests/s per action (§2 "Limits"); the engine spaces the rest.
       if (page > 1) await this.ctx.sleep(PAGE_SPACING_MS)
-      const data = await this.call(statusAction(op), { ...params, Offset: offset, Limit: TENCENT_PAGE_LIMIT }, what, true)
+      let data: Json
+      try {
+        data = await this.call(statusAction(op), { ...params, Offset: offset, Limit: this.pageLimit }, what, true)
+      } catch (err) {
+        // A refused parameter of a query that is otherwise well-formed: the page size (its maximum is not stated, §6).
+        const code = (err as { code?: unknown }).code
+        if (this.pageLimit <= TENCENT_FALLBACK_PAGE_LIMIT || typeof code !== 'string' || !code.startsWith('InvalidParameter')) throw err
+        this.ctx.log(
+          `tencentcloud: ${statusAction(op)} refused Limit ${this.pageLimit} (${code}); asking ${TENCENT_FALLBACK_PAGE_LIMIT} rows a page from now on`
+        )
+        this.pageLimit = TENCENT_FALLBACK_PAGE_LIMIT
+        page--
+        continue
+      }
       const raw = data[logsField(op)]
       const list = raw === undefined || raw === null ? [] : raw
       if (!Array.isArray(list)) throw new ProviderError(`${what}: answer has no ${logsField(op)}`, true)
@@ -408,16 +429,13 @@ export class TencentClient implements CdnProvider {
     return out
   }
 
-  /** The quota rows of an operation (DescribePurgeQuota / DescribePushQuota). */
+  /** The quota rows of an operation and kind (DescribePurgeQuota / DescribePushQuota): one call. */
   async quotas(op: Operation, kind: ItemKind = 'url'): Promise<TencentQuota[]> {
-    const what = `tencentcloud ${op} quota`
-    const data = await this.call(op === 'purge' ? 'DescribePurgeQuota' : 'DescribePushQuota', {}, what, true)
-    const field = op === 'prefetch' ? 'UrlPush' : kind === 'dir' ? 'PathPurge' : 'UrlPurge'
-    const list = Array.isArray(data[field]) ? (data[field] as unknown[]) : []
-    return list
-      .map(asRecord)
-      .filter((q): q is Json => q !== null)
-      .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
+    return quotaRows(await this.quotaAnswer(op), op, kind)
+  }
+
+  private quotaAnswer(op: Operation): Promise<Json> {
+    return this.call(op === 'purge' ? 'DescribePurgeQuota' : 'DescribePushQuota', {}, `tencentcloud ${op} quota`, true)
   }
 
   /** The seam's pre-flight: each operation and kind the run sends, against today's quota left. */
@@ -431,20 +449,44 @@ export class TencentClient implements CdnProvider {
 
   /**
    * Pre-flight: throws (before anything is sent) when a need exceeds what remains of today's
-   * quota in `area` (default mainland, the default area of a push), naming quota, need and
-   * what remains. A need of zero asks nothing.
+   * quota, naming quota, area, need and what remains; one Describe*Quota call per operation,
+   * none for a need of zero. Quotas are per area (§2 "Limits"). No `Area` is sent, so a purge
+   * goes to each domain's own area, which the client does not know: it must fit every area the
+   * answer lists (the smallest `Available` decides). A prefetch without `Area` goes to mainland
+   * (§2 PushUrlsCache default): it must fit mainland's row, or every row when none is mainland.
    */
-  async checkQuotas(needs: TencentNeed[], area = 'mainland'): Promise<void> {
+  async checkQuotas(needs: TencentNeed[]): Promise<void> {
+    const answers = new Map<Operation, Json>()
     for (const need of needs) {
       if (need.count <= 0) continue
-      const row = (await this.quotas(need.op, need.kind)).find((q) => q.area === area)
-      if (row === undefined || !Number.isFinite(row.available)) continue
-      if (need.count > row.available) {
-        const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
+      if (!answers.has(need.op)) answers.set(need.op, await this.quotaAnswer(need.op))
+      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => q.area !== '' && Number.isFinite(q.available))
+      const mainland = rows.filter((q) => q.area === 'mainland')
+      const areas = need.op === 'prefetch' && mainland.length > 0 ? mainland : rows
+      const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
+      if (areas.length === 0) {
+        this.ctx.log(`tencentcloud: the quota answer has no ${name} row; not checked`)
+        continue
+      }
+      const short = areas.reduce((a, b) => (b.available < a.available ? b : a))
+      if (need.count > short.available) {
+        const why =
+          need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
+        const todo = need.op === 'purge' && need.kind === 'url' ? 'Purge directories instead (dir-threshold), wait' : 'Wait'
         throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${area} has ${row.available} of ${row.total} left, and this run needs ${need.count}; nothing was sent`
+          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
         )
       }
     }
   }
+}
+
+/** The rows of one quota in a Describe*Quota answer (§2 "Operations": `{Batch, Total, Available, Area}`). */
+function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
+  const field = op === 'prefetch' ? 'UrlPush' : kind === 'dir' ? 'PathPurge' : 'UrlPurge'
+  const list = Array.isArray(data[field]) ? (data[field] as unknown[]) : []
+  return list
+    .map(asRecord)
+    .filter((q): q is Json => q !== null)
+    .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
 }
