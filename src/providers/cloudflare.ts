@@ -35,8 +35,10 @@ export const CLOUDFLARE_MAX_PREFIX_SEPARATORS = 31
  * - One kind per request (`files` or `prefixes`) and one zone per request (the zone is in the
  *   path); a host maps to one zone, so one host per call is the simple way to keep to that.
  * - `files` 30 a call, `batch-size` up to 500; prefixes never more than 100 a call.
- * - The global API limit is 1,200 requests per 5 minutes per user [C9]: calls start at least
- *   250 ms apart, 4 at a time; a 429 is retried by the transport (Retry-After honoured).
+ * - Rate limits are buckets per account (§4 "Limits": 1,200 requests per 5 minutes per user
+ *   [C9]; now 800–3,000 URLs/s by plan, prefix purges 5/min on Free [C6]) that one run rarely
+ *   empties: calls go 4 at a time, unspaced, and a 429 is retried by the transport with its
+ *   back-off (Retry-After honoured).
  */
 const limits: ProviderLimits = {
   // prefetch: none (`operations`); the figure is never used.
@@ -48,7 +50,6 @@ const limits: ProviderLimits = {
   directories: true,
   statusIdsPerCall: { purge: 1, prefetch: 1 },
   defaultPollSeconds: { purge: 1, prefetch: 1 },
-  minSubmitIntervalMs: { purge: 250 },
   defaultConcurrency: 4,
   acceptedIsFinal: true
 }
