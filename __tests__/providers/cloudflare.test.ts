@@ -10,6 +10,7 @@ import { readSettings } from '../../src/inputs.js'
 import { cloudflare, CloudflareClient, parseZoneIds, type CloudflareSettings } from '../../src/providers/cloudflare.js'
 import { ProviderError, type Batch, type BatchItem } from '../../src/providers/provider.js'
 import { settingsOf } from './reader.js'
+import { addSecret, clearSecrets } from '../../src/redact.js'
 
 const ZONE = CLOUDFLARE_EXAMPLE_ZONE
 const ZONE_B = 'b'.repeat(32)
@@ -257,6 +258,29 @@ describe('cloudflare client', () => {
     expect((await refusal(c.submit(batch([url('https://www.example.com/a')])))).ambiguous).toBe(true)
     e.injectFaults([{ status: 200, body: '<html>proxy</html>' }])
     expect((await refusal(c.submit(batch([url('https://www.example.com/a')])))).ambiguous).toBe(true)
+  })
+
+  it('answers are data: a hostile error message comes back one line, cut, the token redacted; a proxy page keeps its reason', async () => {
+    const e = await start()
+    const { c } = client()
+    addSecret(TOKEN)
+    try {
+      const hostile = `refused: ${TOKEN} ${Buffer.from(TOKEN).toString('base64')}\n::error::PWN ${'x'.repeat(100_000)}`
+      e.injectFaults([{ status: 403, body: JSON.stringify({ success: false, errors: [{ code: 10000, message: hostile }], messages: [], result: null }) }])
+      const err = await refusal(c.submit(batch([url('https://www.example.com/a')])))
+      expect(err.message).not.toMatch(/[\r\n]/)
+      expect(err.message).toMatch(/10000 refused: \*\*\* \*\*\* ::error::PWN x+…\(\d+ characters\)/)
+      expect(err.message.length).toBeLessThan(2100)
+      expect(err.message).not.toContain(TOKEN)
+      const page = `<html><title>403 Forbidden</title><body>blocked by rule 942100 ${TOKEN}</body>${'<p>padding</p>'.repeat(400)}</html>`
+      e.injectFaults([{ status: 403, body: page }])
+      const proxy = await refusal(c.submit(batch([url('https://www.example.com/a')])))
+      expect(proxy.message).toContain('HTTP 403 with no Cloudflare answer: <html><title>403 Forbidden</title><body>blocked by rule 942100 ***</body>')
+      expect(proxy.message).toMatch(/…\(\d+ characters\); check the endpoint input$/)
+      expect(proxy.message).not.toContain(TOKEN)
+    } finally {
+      clearSecrets()
+    }
   })
 
   it('through the engine: never polled, items succeed as final on acceptance, no task id reported, a lost answer sent again with no look-up', async () => {

@@ -1,6 +1,6 @@
 import { hostOf } from '../engine/host.js'
 import { InputError } from '../errors.js'
-import { hasControls, shown } from '../external.js'
+import { hasControls, shown, shownBody } from '../external.js'
 import { HttpError, type HttpResponse } from '../http/transport.js'
 import { count } from '../text.js'
 import {
@@ -203,6 +203,12 @@ export class CloudflareClient implements CdnProvider {
     return shown((token === '' ? text : text.split(token).join('***')).replace(/\s+/g, ' ').trim())
   }
 
+  /** A body that is not Cloudflare's answer, as a message may quote it: one line, the token removed, cut. */
+  private bodyText(res: HttpResponse): string {
+    const { token } = this.settings
+    return shownBody(res.text, (text) => (token === '' ? text : text.split(token).join('***')))
+  }
+
   /** The answer's `errors[]`, or null when the body is no Cloudflare answer. */
   private errorsOf(data: Record<string, unknown> | null): CloudflareErrorEntry[] | null {
     if (data === null || !Array.isArray(data.errors)) return null
@@ -322,13 +328,14 @@ export class CloudflareClient implements CdnProvider {
     if (ok && (errors === null || errors.length === 0)) {
       // A 2xx that says neither yes nor no: it may have purged; sending again is harmless.
       throw new ProviderError(
-        `${what}: answer is no Cloudflare answer (HTTP ${res.status}, ${res.text.length} bytes); Cloudflare may or may not have purged it`,
+        `${what}: HTTP ${res.status} but no Cloudflare answer (${this.bodyText(res)}); Cloudflare may or may not have purged it`,
         false,
         true
       )
     }
     if (errors === null && !ok && res.status < 500 && res.status !== 429) {
-      throw new ProviderError(`${what}: HTTP ${res.status} with no Cloudflare answer (${res.text.length} bytes); check the endpoint input`)
+      // Not Cloudflare's shape: a proxy or gateway answered (its words kept, cut).
+      throw new ProviderError(`${what}: HTTP ${res.status} with no Cloudflare answer: ${this.bodyText(res)}; check the endpoint input`)
     }
     throw this.refusal(what, res.status, errors ?? [], zone, host)
   }
