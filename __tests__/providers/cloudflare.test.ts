@@ -166,7 +166,8 @@ describe('cloudflare inputs', () => {
 describe('cloudflare client', () => {
   it('sends C-1 (§4) exactly: POST /client/v4/zones/{id}/purge_cache, Bearer token, JSON files', async () => {
     const e = await start()
-    const { c } = client({ zones: { all: ZONE, byHost: new Map() } })
+    const { c, masked } = client({ zones: { all: ZONE, byHost: new Map() } })
+    expect(masked).toEqual([TOKEN])
     const task = await c.submit(batch([url('http://www.example.com/css/styles.css'), url('http://www.example.com/js/index.js')]))
     expect(e.requests).toHaveLength(1)
     const [req] = e.requests

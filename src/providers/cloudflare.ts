@@ -177,7 +177,10 @@ export class CloudflareClient implements CdnProvider {
   constructor(
     private readonly ctx: ProviderContext,
     private readonly settings: CloudflareSettings
-  ) {}
+  ) {
+    // Masked already when read as an input; again here for a client made otherwise.
+    if (settings.token !== '') ctx.mask(settings.token)
+  }
 
   /** The zone id for `host`, or null when `zone-id` gives none. */
   zoneOf(host: string): string | null {
