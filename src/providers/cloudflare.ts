@@ -194,7 +194,7 @@ export class CloudflareClient implements CdnProvider {
       const known = [...this.settings.zones.byHost.keys()].join(', ')
       throw new InputError(
         'zone-id',
-        `no zone id for ${missing.length === 1 ? 'host' : 'hosts'} ${missing.join(', ')} (zone-id names ${known}); add a line ${missing[0]}=<zone id> for each; nothing was sent`
+        `no zone id for ${missing.length === 1 ? 'host' : 'hosts'} ${shown(missing.join(', '))} (zone-id names ${shown(known)}); add a line ${missing[0]}=<zone id> for each; nothing was sent`
       )
     }
     if (this.settings.zones.all === null) for (const h of needs.hosts ?? []) this.ctx.log(`cloudflare: ${h} → zone ${this.zoneOf(h)}`)
