@@ -1,5 +1,6 @@
 import { startAliyunEmulator } from './aliyun.js'
 import { startCdnetworksEmulator } from './cdnetworks.js'
+import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator } from './cloudflare.js'
 import type { RunningEmulator } from './server.js'
 import { startTencentEmulator } from './tencentcloud.js'
 import { startUcloudEmulator } from './ucloud.js'
@@ -25,7 +26,7 @@ export interface DemoEmulatorOptions {
 /** Providers whose demo emulator takes `hosts`. */
 export const providersWithHosts = ['ztgame']
 
-export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud', 'aliyun', 'tencentcloud']
+export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud', 'aliyun', 'tencentcloud', 'cloudflare']
 
 /** Starts the named provider's emulator with demo credentials. */
 export async function startDemoEmulator(provider: string, options: DemoEmulatorOptions = {}): Promise<DemoEmulator> {
@@ -71,6 +72,19 @@ export async function startDemoEmulator(provider: string, options: DemoEmulatorO
       return Object.assign(await startTencentEmulator({ ...common, keys: { [secretId]: secretKey } }), {
         credentials: { 'access-key': secretId, 'secret-key': secretKey }
       })
+    }
+    case 'cloudflare': {
+      // Purge only, final on acceptance: failUrls are refused at submit; nothing stalls or completes later.
+      const token = 'DemoCloudflareApiToken0123456789abcdefgh'
+      return Object.assign(
+        await startCloudflareEmulator({
+          tokens: { [token]: [CLOUDFLARE_EXAMPLE_ZONE] },
+          latencyMs: options.latencyMs,
+          port: options.port,
+          failUrls: options.failUrls
+        }),
+        { credentials: { token, 'zone-id': CLOUDFLARE_EXAMPLE_ZONE } }
+      )
     }
     default:
       throw new Error(`no emulator for provider '${provider}'`)

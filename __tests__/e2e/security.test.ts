@@ -242,6 +242,20 @@ describe('secrets on every provider, in debug mode, with failures', () => {
       },
       good: { 'access-key': 'AKIDid1', 'secret-key': 'tencent-secret-44Hm', 'session-token': 'tencent-session-token-33Gx' },
       bad: { 'access-key': 'AKIDid1', 'secret-key': 'tencent-secret-44Hm-wrong', 'session-token': 'tencent-session-token-33Gx' }
+    },
+    {
+      // The Authorization header (Bearer + token) is among the derived values checked.
+      provider: 'cloudflare',
+      secrets: ['CloudflareSecretToken_77Pq-0123456789abcd', 'CloudflareWrongToken_88Rs-0123456789abcde'],
+      start: async () => {
+        const { startCloudflareEmulator } = await import('../../emulators/cloudflare.js')
+        return startCloudflareEmulator({
+          tokens: { 'CloudflareSecretToken_77Pq-0123456789abcd': ['023e105f4ecef8ad9ca31a8372d0c353'] },
+          failUrls: ['https://www.example.com/b']
+        })
+      },
+      good: { token: 'CloudflareSecretToken_77Pq-0123456789abcd', 'zone-id': '023e105f4ecef8ad9ca31a8372d0c353' },
+      bad: { token: 'CloudflareWrongToken_88Rs-0123456789abcde', 'zone-id': '023e105f4ecef8ad9ca31a8372d0c353' }
     }
   ]
 

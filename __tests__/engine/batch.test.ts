@@ -87,6 +87,20 @@ describe('batchForProvider', () => {
     expect(withBatchSize(limits, 10).itemsPerCall).toEqual({ purge: 10, prefetch: 10 })
   })
 
+  it('cuts directories at dirsPerCall when batch-size raised the per-call limit above it; URLs keep the raised limit', () => {
+    const limits: ProviderLimits = { ...testLimits, itemsPerCall: { purge: 30, prefetch: 30 }, maxItemsPerCall: { purge: 500 }, dirsPerCall: 100 }
+    const items = [...Array.from({ length: 250 }, (_, i) => url(`http://a/${i}`)), ...Array.from({ length: 250 }, (_, i) => dir(`http://a/d${i}/`))]
+    const batches = batchForProvider('purge', items, withBatchSize(limits, 500))
+    expect(batches.map((b) => [b.items[0].kind, b.items.length])).toEqual([
+      ['url', 250],
+      ['dir', 100],
+      ['dir', 100],
+      ['dir', 50]
+    ])
+    // Below it, the per-call limit rules both kinds.
+    expect(batchForProvider('purge', items, limits).map((b) => b.items.length)).toEqual([...Array(8).fill(30), 10, ...Array(8).fill(30), 10])
+  })
+
   it('returns no batch for no items', () => {
     expect(batchForProvider('purge', [], testLimits)).toEqual([])
   })

@@ -19,7 +19,7 @@ export function checkPlanFits(plan: Plan, limits: ProviderLimits, provider: stri
 /**
  * Splits one operation's items into the fewest calls the limits allow: grouped by host
  * (when one host per call is required) and by kind (when kinds cannot mix), then cut
- * into chunks of `itemsPerCall`. Groups keep first-seen order. With `itemsPerHostPerCall`,
+ * into chunks of `itemsPerCall` (directories: of `dirsPerCall` where lower). Groups keep first-seen order. With `itemsPerHostPerCall`,
  * a group whose plain chunks would hold more of one host than that is dealt instead.
  */
 export function batchForProvider(op: Operation, items: BatchItem[], limits: ProviderLimits): Batch[] {
@@ -34,10 +34,11 @@ export function batchForProvider(op: Operation, items: BatchItem[], limits: Prov
     }
     group.items.push(item)
   }
-  const size = limits.itemsPerCall[op]
   const perHost = limits.itemsPerHostPerCall?.[op]
   const batches: Batch[] = []
   for (const group of groups.values()) {
+    const dirsOnly = !limits.mixedKindsPerCall && group.items[0].kind === 'dir'
+    const size = dirsOnly ? Math.min(limits.itemsPerCall[op], limits.dirsPerCall ?? Infinity) : limits.itemsPerCall[op]
     const chunks: BatchItem[][] = []
     for (let i = 0; i < group.items.length; i += size) chunks.push(group.items.slice(i, i + size))
     const dealt = perHost !== undefined && perHost < size && chunks.some((chunk) => mostOfOneHost(chunk) > perHost) ? deal(group.items, size, perHost) : chunks

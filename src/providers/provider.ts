@@ -11,6 +11,11 @@ export interface ProviderLimits {
    * per-domain quota below it: a call over it is refused whole).
    */
   itemsPerHostPerCall?: Partial<Record<Operation, number>>
+  /**
+   * Directories one call may carry, where less than `itemsPerCall` can be (e.g. once
+   * `batch-size` raised it for URLs). Applies where kinds do not mix in one call.
+   */
+  dirsPerCall?: number
   /** Every item of one call must share a host. */
   oneHostPerCall: boolean
   /** One call may carry URLs and directories together (otherwise one kind per call). */
