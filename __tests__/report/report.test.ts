@@ -63,7 +63,7 @@ describe('renderSummary', () => {
   it('says when nothing was polled because the provider has no status API', () => {
     const final = { ...item('success'), message: ACCEPTED_IS_FINAL }
     const text = renderSummary({ ...report([final]), provider: 'cloudflare', taskIds: [] })
-    expect(text).toContain('1 of 1 URL succeeded, 0 failed · cloudflare · 0 tasks · cloudflare has no status API: an accepted purge is final, so nothing was polled')
+    expect(text).toContain('1 of 1 URL succeeded, 0 failed · cloudflare · cloudflare has no status API: an accepted purge is final, so nothing was polled')
     expect(renderSummary(report([item('success')]))).not.toContain('no status API')
   })
 

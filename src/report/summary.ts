@@ -135,10 +135,13 @@ export function renderSummary(report: Report): string {
   if (report.dryRun) facts.push('a plan, so no success rate')
   else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
-    facts.push(count(report.taskIds.length, 'task'))
     if (report.items.some((i) => i.message === ACCEPTED_IS_FINAL)) {
+      // no task to count: the provider answers with no job handle
       facts.push(`${escapeText(report.provider)} has no status API: an accepted purge is final, so nothing was polled`)
-    } else if (!report.waited) facts.push('not waited for (`wait: false`): accepted counts as succeeded')
+    } else {
+      facts.push(count(report.taskIds.length, 'task'))
+      if (!report.waited) facts.push('not waited for (`wait: false`): accepted counts as succeeded')
+    }
   }
   lines.push(facts.join(' · '), '')
   if (report.items.length === 0) {
