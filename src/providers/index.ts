@@ -2,12 +2,13 @@ import { InputError } from '../errors.js'
 import type { ProviderDefinition } from './provider.js'
 import { aliyun } from './aliyun/index.js'
 import { cdnetworks } from './cdnetworks.js'
+import { cloudfront } from './cloudfront/index.js'
 import { tencentcloud } from './tencentcloud/index.js'
 import { ucloud } from './ucloud.js'
 import { ztgame } from './ztgame.js'
 
 /** Every supported CDN, by the name the `provider` input takes. */
-export const providers: readonly ProviderDefinition[] = [ztgame, cdnetworks, ucloud, aliyun, tencentcloud]
+export const providers: readonly ProviderDefinition[] = [ztgame, cdnetworks, ucloud, aliyun, tencentcloud, cloudfront]
 
 export const providerNames = providers.map((p) => p.name)
 
