@@ -275,7 +275,10 @@ describe('cloudfront provider against its emulator', () => {
     expect(emulator!.invalidations.get(task.id)!.paths).toEqual(['/mine/*'])
     expect(h.slept).toEqual([TOO_MANY_WAIT_MS, TOO_MANY_WAIT_MS])
     expect(emulator!.errorCounts()).toEqual({ TooManyInvalidationsInProgress: 2 })
-    expect(h.logged.join('\n')).toMatch(/too many invalidations in progress \(not all of this run\); waiting 30 s/)
+    expect(h.logged.join('\n')).toMatch(
+      /too many invalidations in progress \(1 invalidation in progress among the newest listed, 0 of them this run's\); waiting 30 s/
+    )
+    expect(emulator!.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/invalidation')).map((r) => r.query.get('MaxItems'))).toEqual(['100'])
   })
 
   it('a lost answer: the engine sends the batch again and the same CallerReference returns the same invalidation', async () => {

@@ -42,6 +42,8 @@ export const CAP_WAIT_MS = 10_000
 export const TOO_MANY_WAIT_MS = 30_000
 /** Safety bound on cap waits; the run's deadline ends them first (ctx.sleep stops at it, requests then fail). */
 const MAX_WAITS = 10_000
+/** ListInvalidations pages read for the log line after TooManyInvalidationsInProgress. */
+const LIST_PAGES = 5
 
 /** Credentials, the distributions and the run's part of every CallerReference. */
 export interface CloudFrontSettings {
@@ -362,6 +364,35 @@ export class CloudFrontClient implements CdnProvider {
     }
   }
 
+  /**
+   * ListInvalidations (a few pages, newest first): how many are in progress and how many of
+   * those are this run's, for the log. Never throws: a refused or failed list says so.
+   */
+  private async listInProgress(distribution: string, host: string): Promise<string> {
+    let total = 0
+    let mine = 0
+    let marker = ''
+    try {
+      for (let page = 0; page < LIST_PAGES; page++) {
+        const query: [string, string][] = [['MaxItems', '100']]
+        if (marker !== '') query.push(['Marker', marker])
+        const what = `cloudfront list of invalidations`
+        const root = await this.call('GET', `/${CLOUDFRONT_API}/distribution/${distribution}/invalidation`, query, '', what, this.where(distribution, host))
+        for (const summary of child(root, 'Items')?.children ?? []) {
+          if (textAt(summary, 'Status') !== 'InProgress') continue
+          total++
+          if (this.ledger.has(textAt(summary, 'Id'))) mine++
+        }
+        marker = textAt(root, 'NextMarker')
+        if (textAt(root, 'IsTruncated') !== 'true' || marker === '') break
+      }
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err
+      return `ListInvalidations failed: ${err.message}`
+    }
+    return `${count(total, 'invalidation')} in progress among the newest listed, ${mine} of them this run's`
+  }
+
   /** Waits until this run's own invalidations leave room for `need` under the caps (§3 [S7]). */
   private async waitForRoom(distribution: string, host: string, need: { files: number; wildcards: number }): Promise<void> {
     for (let wait = 0; wait < MAX_WAITS; wait++) {
@@ -390,8 +421,10 @@ export class CloudFrontClient implements CdnProvider {
         root = await this.call('POST', `/${CLOUDFRONT_API}/distribution/${distribution}/invalidation`, [], body, what, where)
       } catch (err) {
         if (!(err instanceof CodeError) || err.code !== 'TooManyInvalidationsInProgress' || wait >= MAX_WAITS) throw err
-        if (wait === 0)
-          this.ctx.log(`cloudfront: ${where} has too many invalidations in progress (not all of this run); waiting ${TOO_MANY_WAIT_MS / 1000} s between tries`)
+        if (wait === 0) {
+          const seen = await this.listInProgress(distribution, host)
+          this.ctx.log(`cloudfront: ${where} has too many invalidations in progress (${seen}); waiting ${TOO_MANY_WAIT_MS / 1000} s between tries`)
+        }
         await this.ctx.sleep(TOO_MANY_WAIT_MS)
         continue
       }
