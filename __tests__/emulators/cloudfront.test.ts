@@ -65,14 +65,14 @@ async function raw(method: 'GET' | 'POST', path: string, o: RawOptions = {}) {
   if (headers['content-type']) sent['Content-Type'] = headers['content-type']
   if (o.token) sent['X-Amz-Security-Token'] = o.token
   const res = await transport.request({ method, url: url.href, headers: sent, body: method === 'POST' ? body : undefined, idempotent: true })
-  return { status: res.status, location: res.header('location'), text: res.text, doc: parser.parse(res.text) as Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, location: res.header('location'), text: res.text, doc: parser.parse(res.text) as Record<string, any> }
 }
 
 const batchXml = (paths: string[], ref: string, quantity = paths.length) =>
   `<?xml version="1.0" encoding="UTF-8"?><InvalidationBatch xmlns="${NS}"><Paths><Quantity>${quantity}</Quantity><Items>${paths.map((p) => `<Path>${p}</Path>`).join('')}</Items></Paths><CallerReference>${ref}</CallerReference></InvalidationBatch>`
 const create = (paths: string[], ref: string, o: RawOptions = {}) =>
   raw('POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(paths, ref), ...o })
-const codeOf = (r: { doc: Record<string, any> }) => r.doc.ErrorResponse?.Error?.Code as string | undefined // eslint-disable-line @typescript-eslint/no-explicit-any
+const codeOf = (r: { doc: Record<string, any> }) => r.doc.ErrorResponse?.Error?.Code as string | undefined
 
 describe('the CloudFront emulator', () => {
   it('CreateInvalidation: 201, Location, an Invalidation InProgress that completes over time; GetInvalidation reads it', async () => {
