@@ -12,7 +12,8 @@ export const HELP = `Usage: npx tsx emulators/cli.ts [flags]
 Starts a provider emulator on 127.0.0.1 and prints {"provider", "url", "credentials"} as one
 JSON line: point the action's endpoint at the url and give it the credentials.
 
-  --provider NAME           ztgame (default), cdnetworks, ucloud, aliyun or tencentcloud
+  --provider NAME           ztgame (default), cdnetworks, ucloud, aliyun, tencentcloud or
+                            cloudfront
   --port N                  port to listen on; default 0 (any free port)
   --complete-after-ms MS    a submitted item is final this long after its submit; default 500
   --latency-ms MS           delay every answer by MS

@@ -6,6 +6,7 @@
 import { DEMO_RULES, makeDemoPush } from '../emulators/repo.js'
 import { runAction } from '../emulators/runner.js'
 import { startDemoEmulator, demoProviders } from '../emulators/index.js'
+import { providerByName } from '../src/providers/index.js'
 
 function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -20,12 +21,14 @@ if (!demoProviders.includes(provider)) {
   process.exit(2)
 }
 
+// Purge-only providers (cloudfront) have no prefetch API: their demo purges.
+const mode = (providerByName(provider).operations ?? ['purge', 'prefetch']).includes('prefetch') ? 'purge-prefetch' : 'purge'
 const push = await makeDemoPush()
 const emulator = await startDemoEmulator(provider)
 try {
   console.log(`demo: ${provider} emulator at ${emulator.url}; repository ${push.dir}; push ${push.before.slice(0, 7)}..${push.after.slice(0, 7)}\n`)
   const result = await runAction({
-    inputs: { provider, endpoint: emulator.url, ...emulator.credentials, rules: DEMO_RULES, mode: 'purge-prefetch', 'poll-interval': '1', 'github-token': '' },
+    inputs: { provider, endpoint: emulator.url, ...emulator.credentials, rules: DEMO_RULES, mode, 'poll-interval': '1', 'github-token': '' },
     eventName: 'push',
     event: push.event,
     workspace: push.dir,
