@@ -176,6 +176,25 @@ export const classifiers: Record<string, (req: RecordedRequest) => Call> = {
       default:
         return { kind: 'other', at, what: action || `${req.method} ${req.path}` }
     }
+  },
+  cloudfront(req) {
+    const at = req.at
+    const m = /^\/2020-05-31\/distribution\/[^/]+\/invalidation(?:\/([^/]+))?$/.exec(req.path)
+    // CreateInvalidation carries paths, not URLs: analyseOp matches them by path.
+    if (req.method === 'POST' && m && m[1] === undefined)
+      return { kind: 'submit', op: 'purge', at, urls: [...req.body.matchAll(/<Path>([^<]*)<\/Path>/g)].map((p) => p[1]) }
+    if (req.method === 'GET' && m?.[1] !== undefined) return { kind: 'status', op: 'purge', at, taskIds: [m[1]], continuation: false }
+    return { kind: 'other', at, what: `${req.method} ${req.path}` }
+  }
+}
+
+/** The path and query of a URL (how CloudFront's requests name it), or the text itself. */
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url)
+    return u.pathname + u.search
+  } catch {
+    return url
   }
 }
 
@@ -248,7 +267,7 @@ export function analyseOp(op: Operation, calls: Call[], tasks: TaskRef[], limits
   const submittedAt = new Map<string, number>()
   for (const s of submits) for (const url of s.urls) if (!submittedAt.has(url)) submittedAt.set(url, s.at)
   const createdAt = new Map<string, number>()
-  for (const t of opTasks) for (const id of idsOf(t)) createdAt.set(id, submittedAt.get(t.urls[0]) ?? NaN)
+  for (const t of opTasks) for (const id of idsOf(t)) createdAt.set(id, submittedAt.get(t.urls[0]) ?? submittedAt.get(pathOf(t.urls[0])) ?? NaN)
 
   const urls = opTasks.flatMap((t) => t.urls)
   const firstPages = statuses.filter((s) => !s.continuation)
@@ -532,9 +551,11 @@ function callFigures(section: string, label: string, a: OpAnalysis, provider: st
           ? `≤ ${perCall} task ids per DescribeRefreshTaskById, none for final tasks`
           : provider === 'tencentcloud'
             ? 'one time-range query (and its pages) per round'
-            : a.op === 'prefetch'
-              ? 'one call per 5 min'
-              : 'one per unfinished task per round, none for final ones'
+            : provider === 'cloudfront'
+              ? 'one GetInvalidation per unfinished invalidation per round, none for final ones'
+              : a.op === 'prefetch'
+                ? 'one call per 5 min'
+                : 'one per unfinished task per round, none for final ones'
   const extra = a.continuationPages > 0 ? ` (+${a.continuationPages} further pages)` : ''
   figures.push({
     section,

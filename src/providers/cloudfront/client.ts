@@ -64,8 +64,8 @@ export interface CloudFrontSettings {
  *   15 wildcard paths. A call is one distribution (one host per call) and one kind (files or
  *   wildcards, so the caps are counted apart); the client splits a directory batch into
  *   invalidations of 15 and waits for room before each.
- * - No prefetch API. Status per invalidation (GetInvalidation), polled every 20 s like the AWS
- *   SDK's InvalidationCompleted waiter [S2].
+ * - No prefetch API. Status: one GetInvalidation per invalidation (one task per status call),
+ *   polled every 20 s like the AWS SDK's InvalidationCompleted waiter [S2].
  * - No published call rate: 2 calls at a time; `Throttling` is retried.
  */
 export const cloudfrontLimits: ProviderLimits = {
@@ -73,7 +73,7 @@ export const cloudfrontLimits: ProviderLimits = {
   oneHostPerCall: true,
   mixedKindsPerCall: false,
   directories: true,
-  statusIdsPerCall: { purge: 10, prefetch: 10 },
+  statusIdsPerCall: { purge: 1, prefetch: 1 },
   defaultPollSeconds: { purge: 20, prefetch: 20 },
   defaultConcurrency: 2
 }
