@@ -5,7 +5,8 @@ import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { readSettings } from '../../src/inputs.js'
 import { ProviderError, type Batch, type BatchItem } from '../../src/providers/provider.js'
-import { CAP_WAIT_MS, callerReference, invalidationBody, invalidationPath, TOO_MANY_WAIT_MS } from '../../src/providers/cloudfront/client.js'
+import { CAP_WAIT_MS, callerReference, CLOUDFRONT_XMLNS, invalidationBody, invalidationPath, TOO_MANY_WAIT_MS } from '../../src/providers/cloudfront/client.js'
+import { parseXml, textAt, XmlError } from '../../src/providers/cloudfront/xml.js'
 import { cloudfront, parseDistributions, runReference, type CloudFrontClient, type CloudFrontSettings } from '../../src/providers/cloudfront/index.js'
 import { settingsOf } from './reader.js'
 
@@ -357,5 +358,68 @@ describe('cloudfront provider against its emulator', () => {
     expect((await h.p.status([task]))[0]).toMatchObject({ state: 'pending', detail: 'Paused' })
     await h.p.status([task])
     expect(h.logged.filter((l) => l.includes("unknown invalidation status 'Paused' taken as pending"))).toHaveLength(1)
+  })
+})
+
+describe("cloudfront's own XML reader", () => {
+  it('reads elements and text, decodes entities, skips attributes, the declaration and comments', () => {
+    const root = parseXml(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><Invalidation xmlns="${CLOUDFRONT_XMLNS}"><Id>I1</Id><Batch a='1'><Path>/a&amp;b&lt;&#x4E2D;&#20013;</Path><Empty/></Batch></Invalidation>\n`
+    )
+    expect(root.name).toBe('Invalidation')
+    expect(textAt(root, 'Id')).toBe('I1')
+    expect(textAt(root, 'Batch', 'Path')).toBe('/a&b<中中')
+    expect(textAt(root, 'Batch', 'Empty')).toBe('')
+    expect(textAt(root, 'Nope', 'Path')).toBe('')
+  })
+
+  it.each([
+    ['<a><b></a></b>', /unexpected <\/a>/],
+    ['<a>', /<a> is not closed/],
+    ['<a/><b/>', /more than one root/],
+    ['text', /text outside the root/],
+    ['<!DOCTYPE a [<!ENTITY x "y">]><a/>', /malformed markup/],
+    ['<a><![CDATA[x]]></a>', /malformed markup/],
+    ['<a>&bogus;</a>', /unknown entity/],
+    ['', /no root element/],
+    [`${'<a>'.repeat(40)}${'</a>'.repeat(40)}`, /nested too deep/]
+  ])('refuses %s', (xml, why) => {
+    expect(() => parseXml(xml)).toThrow(XmlError)
+    expect(() => parseXml(xml)).toThrow(why)
+  })
+})
+
+describe('cloudfront error messages a user can act on', () => {
+  const errorXml = (code: string, message: string) =>
+    `<ErrorResponse xmlns="${CLOUDFRONT_XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r</RequestId></ErrorResponse>`
+  it.each([
+    [
+      403,
+      'AccessDenied',
+      /IAM denied the call.*allow cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations on distribution EDFDVBD6EXAMPLE \(host a\.example\.com\)/,
+      false
+    ],
+    [400, 'InvalidArgument', /CloudFront refused the request \(InvalidArgument: .*\); check the URLs/, false],
+    [413, 'BatchTooLarge', /more paths than CloudFront takes in one invalidation.*lower the batch-size input/, false],
+    [409, 'InvalidationBatchAlreadyExists', /already holds another batch under this CallerReference/, false],
+    [400, 'IncompleteSignature', /could not read the signature.*check the endpoint input/, false],
+    [503, 'ServiceUnavailable', /failed: ServiceUnavailable/, true]
+  ])('HTTP %i %s', async (status, code, why, retryable) => {
+    await start()
+    const h = client()
+    emulator!.injectFaults([{ status, body: errorXml(code, 'said'), headers: { 'Content-Type': 'text/xml' } }])
+    const err = (await h.p.submit(batchOf(urls('https://a.example.com/1'))).catch((e: unknown) => e)) as ProviderError
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(why)
+    expect(err.retryable).toBe(retryable)
+  })
+
+  it('a 2xx answer that is not XML is a retryable, ambiguous failure', async () => {
+    await start()
+    const h = client()
+    emulator!.injectFaults([{ kind: 'truncated-json' }])
+    const err = (await h.p.submit(batchOf(urls('https://a.example.com/1'))).catch((e: unknown) => e)) as ProviderError
+    expect(err.message).toMatch(/the answer is not XML \(HTTP 201/)
+    expect([err.retryable, err.ambiguous]).toEqual([true, true])
   })
 })
