@@ -164,6 +164,25 @@ describe('cloudfront end to end', () => {
     for (const secret of [SECRET_KEY, 'the-real-aws-secret', ...signatures]) expect(visibleOf(r)).not.toContain(secret)
   })
 
+  it('TooManyInvalidationsInProgress for the whole run: it waits, and the timeout ends the wait (exit 1, naming the timeout)', async () => {
+    const e = await start({ caps: { wildcards: 0 } })
+    const r = await runUrls('https://www.example.com/img/', { timeout: '3' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/too many invalidations in progress \(0 invalidations in progress among the newest listed, 0 of them this run's\); waiting 30 s/)
+    expect(r.stdout).toMatch(/timeout/)
+    expect(r.report.items).toEqual([expect.objectContaining({ url: 'https://www.example.com/img/', state: 'timeout' })])
+    expect(e.errorCounts().TooManyInvalidationsInProgress).toBeGreaterThanOrEqual(1)
+    expect(e.invalidations.size).toBe(0)
+  }, 30_000)
+
+  it('an invalidation that never completes: its items time out', async () => {
+    await start({ stallPaths: ['/slow.js'] })
+    const r = await runUrls('https://www.example.com/slow.js', { timeout: '2' })
+    expect(r.code).toBe(1)
+    expect(r.report.items).toEqual([expect.objectContaining({ state: 'timeout' })])
+    expect(r.report.items[0].message).toMatch(/InProgress/)
+  }, 30_000)
+
   it('another account’s distribution: the error names the distribution and the host', async () => {
     await start({ distributions: { [DIST]: 'AKIASOMEONEELSE' } })
     const r = await runUrls('https://www.example.com/a.js')
