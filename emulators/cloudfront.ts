@@ -304,6 +304,7 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     // §3 "Status, paging" [S2]: Marker / MaxItems, newest first.
     const maxRaw = query.get('MaxItems') ?? '100'
     if (!/^\d+$/.test(maxRaw) || Number(maxRaw) < 1) return error(400, 'InvalidArgument', 'MaxItems must be a positive whole number.')
+    // The page cap is not in §3; 100 (the SDK's default MaxItems) is our reading.
     const max = Math.min(Number(maxRaw), 100)
     const marker = query.get('Marker') ?? ''
     const all = [...invalidations.values()].filter((i) => i.distribution === distribution).sort((a, b) => b.createdAt - a.createdAt || (b.id < a.id ? -1 : 1))
@@ -338,6 +339,7 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     const account = check.accessKey!
     // §3 step 4: temporary credentials carry X-Amz-Security-Token.
     const token = headers['x-amz-security-token']
+    // ExpiredToken is AWS's generic code (§3 "Errors" [S13], unverified for CloudFront).
     if (token !== undefined && expired.has(token)) return error(400, 'ExpiredToken', 'The security token included in the request is expired')
     if (Object.hasOwn(tokens, account) ? token !== tokens[account] : token !== undefined)
       return error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
@@ -355,6 +357,7 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     if (!Object.hasOwn(distributions, distribution) || distributions[distribution] !== account)
       return error(404, 'NoSuchDistribution', 'The specified distribution does not exist.')
     if (req.method === 'POST' && invId === undefined) {
+      // §3 "Endpoint and transport" [S1]: an XML body (the code for another type is our reading).
       if (!/^application\/xml\b|^text\/xml\b/.test(headers['content-type'] ?? '')) return error(400, 'InvalidArgument', 'Content-Type must be application/xml.')
       return create(account, distribution, req.body, headers.host ?? '')
     }
