@@ -423,3 +423,39 @@ describe('cloudfront error messages a user can act on', () => {
     expect([err.retryable, err.ambiguous]).toEqual([true, true])
   })
 })
+
+describe('cloudfront takes answers as data', () => {
+  const MB = 'x'.repeat(1024 * 1024)
+  it('a status word or error message with line breaks, commands, the secret and a megabyte comes back one line, bounded, redacted', async () => {
+    await start()
+    const h = client()
+    const task = await h.p.submit(batchOf(urls('https://a.example.com/1')))
+    const hostile = `RUN\n::error::PWN\r\n${MB}`
+    emulator!.injectFaults([{ status: 200, body: `<Invalidation><Id>${task.id}</Id><Status>${hostile}</Status></Invalidation>` }])
+    const [s] = await h.p.status([task])
+    expect(s.state).toBe('pending')
+    expect(s.detail).not.toMatch(/[\r\n]/)
+    expect(s.detail.length).toBeLessThan(200)
+    emulator!.injectFaults([
+      {
+        status: 400,
+        body: `<ErrorResponse><Error><Code>Weird\n::error::X</Code><Message>${hostile} ${SK}</Message></Error></ErrorResponse>`
+      }
+    ])
+    const err = (await h.p.submit(batchOf(urls('https://a.example.com/2'))).catch((e: unknown) => e)) as ProviderError
+    expect(err.message).not.toMatch(/[\r\n]/)
+    expect(err.message).not.toContain(SK)
+    expect(err.message.length).toBeLessThan(2100)
+  })
+
+  it('an invalidation Id over 1 KB or with a comma makes the submit fail as malformed', async () => {
+    await start()
+    const h = client()
+    for (const id of ['I'.repeat(1025), 'I1,I2']) {
+      emulator!.injectFaults([{ status: 201, body: `<Invalidation><Id>${id}</Id><Status>InProgress</Status></Invalidation>` }])
+      const err = (await h.p.submit(batchOf(urls(`https://a.example.com/${id.length}`))).catch((e: unknown) => e)) as ProviderError
+      expect(err).toBeInstanceOf(ProviderError)
+      expect(err.message).toMatch(/malformed|no usable invalidation Id/)
+    }
+  })
+})

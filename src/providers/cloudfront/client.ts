@@ -430,7 +430,8 @@ export class CloudFrontClient implements CdnProvider {
       }
       if (root.name !== 'Invalidation') throw new ProviderError(`${what}: the answer is not an Invalidation`, true, true)
       const id = checkTaskId(textAt(root, 'Id'), what)
-      if (id === '' || /[,\s]/.test(id)) throw new ProviderError(`${what}: the answer has no usable invalidation Id`, true, true)
+      // Like checkTaskId's malformed ids: not sent again.
+      if (id === '' || /[,\s]/.test(id)) throw new ProviderError(`${what}: the answer has no usable invalidation Id`)
       this.ledger.set(id, { distribution, ...need, done: textAt(root, 'Status') === 'Completed' })
       this.itemsOf.set(id, new Set(urls))
       return id
