@@ -186,6 +186,25 @@ export const classifiers: Record<string, (req: RecordedRequest) => Call> = {
       return { kind: 'submit', op: 'purge', at, urls: [...strings(body.files), ...strings(body.prefixes)] }
     }
     return { kind: 'other', at, what: `${req.method} ${req.path}` }
+  },
+  cloudfront(req) {
+    const at = req.at
+    const m = /^\/2020-05-31\/distribution\/[^/]+\/invalidation(?:\/([^/]+))?$/.exec(req.path)
+    // CreateInvalidation carries paths, not URLs: analyseOp matches them by path.
+    if (req.method === 'POST' && m && m[1] === undefined)
+      return { kind: 'submit', op: 'purge', at, urls: [...req.body.matchAll(/<Path>([^<]*)<\/Path>/g)].map((p) => p[1]) }
+    if (req.method === 'GET' && m?.[1] !== undefined) return { kind: 'status', op: 'purge', at, taskIds: [m[1]], continuation: false }
+    return { kind: 'other', at, what: `${req.method} ${req.path}` }
+  }
+}
+
+/** The path and query of a URL (how CloudFront's requests name it), or the text itself. */
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url)
+    return u.pathname + u.search
+  } catch {
+    return url
   }
 }
 
@@ -273,7 +292,7 @@ export function analyseOp(op: Operation, calls: Call[], tasks: TaskRef[], limits
   const rowsOf = new Map<string, number>()
   for (const t of opTasks) {
     for (const id of idsOf(t)) {
-      createdAt.set(id, submittedAt.get(t.urls[0]) ?? NaN)
+      createdAt.set(id, submittedAt.get(t.urls[0]) ?? submittedAt.get(pathOf(t.urls[0])) ?? NaN)
       rowsOf.set(id, (rowsOf.get(id) ?? 0) + t.urls.length)
     }
   }
@@ -579,11 +598,13 @@ function callFigures(section: string, label: string, a: OpAnalysis, provider: st
           ? `≤ ${perCall} task ids per DescribeRefreshTaskById, none for final tasks`
           : provider === 'tencentcloud'
             ? `per round ⌈rows of unfinished tasks / ${STATUS_PAGE_ROWS.tencentcloud}⌉ calls, pages included (one time-range query), none once all are final`
-            : limits.acceptedIsFinal
-              ? 'none (no status API: final on acceptance)'
-              : a.op === 'prefetch'
-                ? 'one call per 5 min'
-                : 'one per unfinished task per round, none for final ones'
+            : provider === 'cloudfront'
+              ? 'one GetInvalidation per unfinished invalidation per round, none for final ones'
+              : limits.acceptedIsFinal
+                ? 'none (no status API: final on acceptance)'
+                : a.op === 'prefetch'
+                  ? 'one call per 5 min'
+                  : 'one per unfinished task per round, none for final ones'
   const extra = a.continuationPages > 0 ? ` (+${a.continuationPages} further pages)` : ''
   // Row-paged answers: every page is a call the minimum counts.
   const actual = a.paged ? a.statusCalls + a.continuationPages : a.statusCalls

@@ -13,6 +13,7 @@ Starts a provider emulator on 127.0.0.1 and prints {"provider", "url", "credenti
 JSON line: point the action's endpoint at the url and give it the credentials.
 
   --provider NAME           ztgame (default), cdnetworks, ucloud, aliyun, tencentcloud or
+                            cloudfront
                             cloudflare
   --port N                  port to listen on; default 0 (any free port)
   --complete-after-ms MS    a submitted item is final this long after its submit; default 500

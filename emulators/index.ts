@@ -1,6 +1,7 @@
 import { startAliyunEmulator } from './aliyun.js'
 import { startCdnetworksEmulator } from './cdnetworks.js'
 import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator } from './cloudflare.js'
+import { startCloudFrontEmulator } from './cloudfront.js'
 import type { RunningEmulator } from './server.js'
 import { startTencentEmulator } from './tencentcloud.js'
 import { startUcloudEmulator } from './ucloud.js'
@@ -26,7 +27,7 @@ export interface DemoEmulatorOptions {
 /** Providers whose demo emulator takes `hosts`. */
 export const providersWithHosts = ['ztgame']
 
-export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud', 'aliyun', 'tencentcloud', 'cloudflare']
+export const demoProviders = ['ztgame', 'cdnetworks', 'ucloud', 'aliyun', 'tencentcloud', 'cloudfront', 'cloudflare']
 
 /** Starts the named provider's emulator with demo credentials. */
 export async function startDemoEmulator(provider: string, options: DemoEmulatorOptions = {}): Promise<DemoEmulator> {
@@ -72,6 +73,21 @@ export async function startDemoEmulator(provider: string, options: DemoEmulatorO
       return Object.assign(await startTencentEmulator({ ...common, keys: { [secretId]: secretKey } }), {
         credentials: { 'access-key': secretId, 'secret-key': secretKey }
       })
+    }
+    case 'cloudfront': {
+      // CloudFront has no failed state (providers-next.md §0): an invalidation only completes.
+      if (options.failUrls?.length) throw new Error('the cloudfront emulator has no failing URLs: an invalidation only completes (use a stall URL)')
+      const accessKey = 'AKIADEMOACCESSKEY'
+      const secretKey = 'demo-secret-access-key'
+      const distribution = 'EDFDVBD6EXAMPLE'
+      const stallPaths = (options.stallUrls ?? []).map((u) => {
+        const url = new URL(u)
+        return url.pathname + url.search
+      })
+      return Object.assign(
+        await startCloudFrontEmulator({ ...common, stallPaths, keys: { [accessKey]: secretKey }, distributions: { [distribution]: accessKey } }),
+        { credentials: { 'access-key': accessKey, 'secret-key': secretKey, 'distribution-id': distribution } }
+      )
     }
     case 'cloudflare': {
       // Purge only, final on acceptance: failUrls are refused at submit; nothing stalls or completes later.

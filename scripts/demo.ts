@@ -21,7 +21,7 @@ if (!demoProviders.includes(provider)) {
   process.exit(2)
 }
 
-// A purge-only provider (no prefetch API) runs mode purge.
+// A purge-only provider (cloudfront, cloudflare) has no prefetch API: its demo purges.
 const mode = (providerByName(provider).operations ?? ['purge', 'prefetch']).includes('prefetch') ? 'purge-prefetch' : 'purge'
 const push = await makeDemoPush()
 const emulator = await startDemoEmulator(provider)

@@ -187,7 +187,15 @@ describe('secrets on every provider, in debug mode, with failures', () => {
     return out.filter((s) => s.length >= 8)
   }
 
-  const cases: { provider: string; secrets: string[]; start: () => Promise<any>; good: Record<string, string>; bad: Record<string, string> }[] = [
+  const cases: {
+    provider: string
+    secrets: string[]
+    start: () => Promise<any>
+    good: Record<string, string>
+    bad: Record<string, string>
+    /** More inputs for both runs (cloudfront has no failed state: a stalled path and a short timeout fail the good run). */
+    extra?: Record<string, string>
+  }[] = [
     {
       provider: 'cdnetworks',
       secrets: ['cdn-api-key-77Zq', 'cdn-secret-key-88Qz'],
@@ -256,28 +264,53 @@ describe('secrets on every provider, in debug mode, with failures', () => {
       },
       good: { token: 'CloudflareSecretToken_77Pq-0123456789abcd', 'zone-id': '023e105f4ecef8ad9ca31a8372d0c353' },
       bad: { token: 'CloudflareWrongToken_88Rs-0123456789abcde', 'zone-id': '023e105f4ecef8ad9ca31a8372d0c353' }
+    },
+    {
+      provider: 'cloudfront',
+      secrets: ['aws-secret-22Np/key+x', 'aws-session-token-11Rt'],
+      start: async () => {
+        const { startCloudFrontEmulator } = await import('../../emulators/cloudfront.js')
+        return startCloudFrontEmulator({
+          keys: { AKIAID1: 'aws-secret-22Np/key+x' },
+          tokens: { AKIAID1: 'aws-session-token-11Rt' },
+          distributions: { EDFDVBD6EXAMPLE: 'AKIAID1' },
+          completeAfterMs: 0,
+          stallPaths: ['/b']
+        })
+      },
+      good: { 'access-key': 'AKIAID1', 'secret-key': 'aws-secret-22Np/key+x', 'session-token': 'aws-session-token-11Rt', 'distribution-id': 'EDFDVBD6EXAMPLE' },
+      bad: {
+        'access-key': 'AKIAID1',
+        'secret-key': 'aws-secret-22Np/key+x-wrong',
+        'session-token': 'aws-session-token-11Rt',
+        'distribution-id': 'EDFDVBD6EXAMPLE'
+      },
+      extra: { timeout: '3' }
     }
   ]
 
-  it.each(cases)('$provider: no secret or derived credential reaches the log, outputs, summary or report', async ({ provider, secrets, start, good, bad }) => {
-    const e = await start()
-    try {
-      const urls = 'https://www.example.com/a\nhttps://www.example.com/b\nhttps://www.example.com/c/'
-      for (const creds of [good, bad]) {
-        const before = e.requests.length
-        const r = await runAction({
-          inputs: { provider, endpoint: e.url, ...creds, urls, mode: 'purge', 'poll-interval': '0.1', 'min-success-rate': '100' },
-          eventName: 'workflow_dispatch',
-          env: { RUNNER_DEBUG: '1' }
-        })
-        expect(r.code).toBe(1)
-        const seen = derived(e.requests.slice(before) as any)
-        expect(seen.length).toBeGreaterThan(0)
-        const all = everything(r)
-        for (const secret of [...secrets, ...seen]) for (const form of forms(secret)) expect(all).not.toContain(form)
+  it.each(cases)(
+    '$provider: no secret or derived credential reaches the log, outputs, summary or report',
+    async ({ provider, secrets, start, good, bad, extra }) => {
+      const e = await start()
+      try {
+        const urls = 'https://www.example.com/a\nhttps://www.example.com/b\nhttps://www.example.com/c/'
+        for (const creds of [good, bad]) {
+          const before = e.requests.length
+          const r = await runAction({
+            inputs: { provider, endpoint: e.url, ...creds, urls, mode: 'purge', 'poll-interval': '0.1', 'min-success-rate': '100', ...extra },
+            eventName: 'workflow_dispatch',
+            env: { RUNNER_DEBUG: '1' }
+          })
+          expect(r.code).toBe(1)
+          const seen = derived(e.requests.slice(before) as any)
+          expect(seen.length).toBeGreaterThan(0)
+          const all = everything(r)
+          for (const secret of [...secrets, ...seen]) for (const form of forms(secret)) expect(all).not.toContain(form)
+        }
+      } finally {
+        await e.close()
       }
-    } finally {
-      await e.close()
     }
-  })
+  )
 })
