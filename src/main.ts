@@ -154,7 +154,10 @@ export async function run(clock: Clock = realClock): Promise<void> {
     const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
     if (plainHttp) log.warning(plainHttp)
     const { plan, collapsedDirs } = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
-    checkPlanFits(plan, settings.provider.limits, settings.provider.name)
+    const definition = settings.provider
+    checkPlanFits(plan, definition.limits, definition.name, operationsOf(settings.mode), definition.refuseItem?.bind(definition), (url) =>
+      settings.urls.includes(url) ? Inputs.urls : Inputs.rules
+    )
 
     let items: ItemResult[]
     let taskIds: string[] = []

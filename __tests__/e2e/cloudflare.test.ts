@@ -147,6 +147,17 @@ describe('cloudflare end to end', () => {
     expect(e.purges).toHaveLength(3)
   })
 
+  it('a directory too deep for a prefix: an input error naming urls, before any request', async () => {
+    const e = await start()
+    const r = await runAction({
+      inputs: { provider: 'cloudflare', endpoint: `${e.url}/client/v4`, token: TOKEN, 'zone-id': ZONE, urls: `${W}/a.css\n${W}${'/d'.repeat(31)}/` },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Input 'urls': cloudflare cannot take https:\/\/www\.example\.com\/d\/.* has 32 path separators/)
+    expect(e.requests).toHaveLength(0)
+  })
+
   it('a refused batch fails its items; min-success-rate decides', async () => {
     const files = Array.from({ length: 40 }, (_, i) => `public/f${i}.txt`).join('\n')
     // 40 URLs go as 30 + 10; the call holding f35 is refused.

@@ -118,6 +118,17 @@ describe('cloudfront end to end', () => {
     expect(e.requests).toHaveLength(0)
   })
 
+  it('a URL CloudFront cannot take (ending in *, a path over 4,000 characters): an input error naming urls, before any request, in a dry run too', async () => {
+    const e = await start()
+    const star = await runUrls('https://a.example.com/ok.js\nhttps://a.example.com/star*')
+    expect(star.code).toBe(1)
+    expect(star.stdout).toMatch(/::error::Input 'urls': cloudfront cannot take https:\/\/a\.example\.com\/star\*: ends with \*/)
+    const long = await runUrls(`https://a.example.com/${'a'.repeat(4000)}`, { 'dry-run': 'true' })
+    expect(long.code).toBe(1)
+    expect(long.stdout).toMatch(/::error::Input 'urls': cloudfront cannot take .*4001 characters, more than CloudFront's 4000/)
+    expect(e.requests).toHaveLength(0)
+  })
+
   it('dir-threshold: a directory goes as /dir/* in its own invalidation', async () => {
     const e = await start()
     const r = await runPush({ mode: 'purge', 'dir-threshold': '2' })

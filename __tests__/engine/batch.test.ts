@@ -115,5 +115,11 @@ describe('itemsFor / checkPlanFits', () => {
   it('refuses directories for a provider without directory purges, naming the urls input', () => {
     expect(() => checkPlanFits(plan, { ...testLimits, directories: false }, 'x')).toThrow(/^Input 'urls': x cannot purge directories/)
     expect(() => checkPlanFits(plan, testLimits, 'x')).not.toThrow()
+    const refuse = (item: { url: string }) => (item.url.endsWith('*') ? 'ends with *' : null)
+    const starred = { purgeUrls: ['http://a/ok'], purgeDirs: [], prefetchUrls: ['http://a/b*'] }
+    expect(() => checkPlanFits(starred, testLimits, 'x', ['purge'], refuse)).not.toThrow()
+    expect(() => checkPlanFits(starred, testLimits, 'x', ['purge', 'prefetch'], refuse, () => 'rules')).toThrow(
+      /^Input 'rules': x cannot take http:\/\/a\/b\*: ends with \*$/
+    )
   })
 })

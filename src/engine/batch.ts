@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js'
 import type { Operation, Plan } from '../model.js'
 import type { Batch, BatchItem, ProviderLimits } from '../providers/provider.js'
+import { shown } from '../external.js'
 import { hostOf } from './host.js'
 
 /** The items of one operation, in plan order: directories after URLs. */
@@ -9,10 +10,28 @@ export function itemsFor(plan: Plan, op: Operation): BatchItem[] {
   return [...plan.purgeUrls.map((url): BatchItem => ({ kind: 'url', url })), ...plan.purgeDirs.map((url): BatchItem => ({ kind: 'dir', url }))]
 }
 
-/** Throws before anything is sent when the plan asks for something the provider cannot do. */
-export function checkPlanFits(plan: Plan, limits: ProviderLimits, provider: string): void {
+/**
+ * Throws before anything is sent when the plan asks for something the provider cannot do:
+ * directories it cannot purge, or an item of `ops` it refuses (`refuse`: why, or null).
+ * `inputOf` names the input an item came from.
+ */
+export function checkPlanFits(
+  plan: Plan,
+  limits: ProviderLimits,
+  provider: string,
+  ops: readonly Operation[] = ['purge', 'prefetch'],
+  refuse?: (item: BatchItem) => string | null,
+  inputOf: (url: string) => string = () => 'urls'
+): void {
   if (plan.purgeDirs.length > 0 && !limits.directories) {
     throw new InputError('urls', `${provider} cannot purge directories (${plan.purgeDirs[0]}); list the files instead`)
+  }
+  if (!refuse) return
+  for (const op of ops) {
+    for (const item of itemsFor(plan, op)) {
+      const why = refuse(item)
+      if (why !== null) throw new InputError(inputOf(item.url), `${provider} cannot take ${shown(item.url)}: ${why}`)
+    }
   }
 }
 

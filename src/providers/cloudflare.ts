@@ -277,16 +277,10 @@ export class CloudflareClient implements CdnProvider {
 
   /** `host/path` of a directory URL, as `prefixes` takes it: no scheme, query or fragment (§4). */
   private prefixOf(url: string, what: string): string {
+    const problem = prefixProblem(url)
+    if (problem !== null) throw new ProviderError(`${what}: ${shown(url)} ${problem}`)
     const u = new URL(url)
-    if (u.search !== '' || u.hash !== '') throw new ProviderError(`${what}: ${shown(url)} has a query or fragment, which a prefix cannot hold`)
-    const prefix = `${u.host}${u.pathname}`
-    const separators = prefix.split('/').length - 1
-    if (separators > CLOUDFLARE_MAX_PREFIX_SEPARATORS) {
-      throw new ProviderError(
-        `${what}: ${shown(url)} has ${separators} path separators; Cloudflare takes at most ${CLOUDFLARE_MAX_PREFIX_SEPARATORS} in a prefix: purge a shorter directory, or its files`
-      )
-    }
-    return prefix
+    return `${u.host}${u.pathname}`
   }
 
   async submit(batch: Batch): Promise<Task> {
@@ -354,11 +348,23 @@ export class CloudflareClient implements CdnProvider {
  * CLOUDFLARE_API_TOKEN; the Global API Key (X-Auth-Email/X-Auth-Key) is not supported, as
  * it can do anything on the account. `zone-id` gives the zone of each host.
  */
+/** Why a directory URL cannot be a `prefixes` entry (§4 "Request bodies"), or null. */
+export function prefixProblem(url: string): string | null {
+  const u = new URL(url)
+  if (u.search !== '' || u.hash !== '') return 'has a query or fragment, which a prefix cannot hold'
+  const separators = `${u.host}${u.pathname}`.split('/').length - 1
+  if (separators > CLOUDFLARE_MAX_PREFIX_SEPARATORS) {
+    return `has ${separators} path separators; Cloudflare takes at most ${CLOUDFLARE_MAX_PREFIX_SEPARATORS} in a prefix: purge a shorter directory, or its files`
+  }
+  return null
+}
+
 export const cloudflare: ProviderDefinition<CloudflareSettings> = {
   name: 'cloudflare',
   defaultEndpoint: CLOUDFLARE_DEFAULT_ENDPOINT,
   limits,
   operations: ['purge'],
+  refuseItem: (item) => (item.kind === 'dir' ? prefixProblem(item.url) : null),
   inputs: [
     { name: 'token', secret: true, env: [CLOUDFLARE_TOKEN_ENV] },
     { name: 'zone-id', secret: false }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { InputError } from '../../errors.js'
 import { shown } from '../../external.js'
 import type { ProviderDefinition } from '../provider.js'
-import { CLOUDFRONT_DEFAULT_ENDPOINT, CLOUDFRONT_ENV, CloudFrontClient, cloudfrontLimits, type CloudFrontSettings } from './client.js'
+import { CLOUDFRONT_DEFAULT_ENDPOINT, CLOUDFRONT_ENV, CloudFrontClient, cloudfrontLimits, invalidationPath, type CloudFrontSettings } from './client.js'
 
 export { CloudFrontClient, CLOUDFRONT_ENV, type CloudFrontSettings } from './client.js'
 
@@ -75,6 +75,14 @@ export const cloudfront: ProviderDefinition<CloudFrontSettings> = {
   defaultEndpoint: CLOUDFRONT_DEFAULT_ENDPOINT,
   limits: cloudfrontLimits,
   operations: ['purge'],
+  refuseItem(item) {
+    try {
+      invalidationPath(item)
+      return null
+    } catch (err) {
+      return (err as Error).message
+    }
+  },
   inputs: [
     { name: 'access-key', secret: false, env: [CLOUDFRONT_ENV.accessKey] },
     { name: 'secret-key', secret: true, env: [CLOUDFRONT_ENV.secretKey] },
