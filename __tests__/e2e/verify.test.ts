@@ -45,7 +45,7 @@ let emulator: ZtgameEmulator | null = null
  */
 function serveEdge(req: http.IncomingMessage, res: http.ServerResponse): void {
   edgeRequests.push({ url: req.url ?? '', method: req.method ?? '', headers: req.headers })
-  const send = (body: string) => res.end(body)
+  const send = (body: string): void => void res.end(body)
   switch (req.url) {
     case '/fresh.js':
       return send(FILES['site/fresh.js'])
