@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createTransport } from '../../src/http/transport.js'
-import { edgeFetch, fileDigest } from '../../src/verify/edge.js'
+import { realClock } from '../../src/engine/clock.js'
+import { parseRules } from '../../src/plan/rules.js'
+import { checkAtEdge, edgeFetch, fileDigest } from '../../src/verify/edge.js'
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 const cleanups: (() => Promise<void>)[] = []
@@ -80,5 +82,36 @@ describe('fileDigest', () => {
     expect(await digest('site/none.js')).toEqual({ skip: 'not in the workspace' })
     expect(await digest('site/link')).toEqual({ skip: 'not a regular file in the workspace' })
     expect(await digest('site/big.bin')).toEqual({ skip: expect.stringMatching(/^the file \(2000 bytes\) is over the .* cap; not fetched$/) })
+  })
+})
+
+describe('checkAtEdge', () => {
+  it('fetches nothing once the run deadline has passed: the URL counts as unreachable, like an item not final by then', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-verify-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    await mkdir(path.join(dir, 'site'))
+    await writeFile(path.join(dir, 'site/a.js'), 'new')
+    const e = await edge((_, res) => res.end('new'))
+    const rules = parseRules(`- files: 'site/**'\n  strip: 'site/'\n  urls: '${e.url}/{path}'`)
+    const url = `${e.url}/a.js`
+    const items = [
+      { op: 'purge' as const, kind: 'url' as const, url, host: new URL(url).host, taskId: 't', state: 'success' as const, message: 'ok', seconds: 1 }
+    ]
+    const lines: string[] = []
+    const run = (deadline: number) =>
+      checkAtEdge(
+        { items, mode: 'purge', files: [{ path: 'site/a.js', status: 'modified' }], rules, inputUrls: [] },
+        { workspace: dir, clock: realClock, deadline, deadlineName: 'the timeout (1 s)', log: (l) => lines.push(l), debug: () => {} }
+      )
+    const late = await run(Date.now() - 1)
+    expect(e.seen).toHaveLength(0)
+    expect(late.items[0]).toMatchObject({
+      state: 'unreachable',
+      edge: { result: 'unreachable', detail: `GET ${url} not sent: the timeout (1 s) ran out (site/a.js)` }
+    })
+    const inTime = await run(Date.now() + 10_000)
+    expect(inTime.items[0]).toMatchObject({ state: 'success', edge: { result: 'fresh' } })
+    expect(inTime.summary).toMatchObject({ urls: 1, fresh: 1, rounds: 1 })
+    expect(e.seen).toHaveLength(1)
   })
 })

@@ -126,7 +126,7 @@ function edgeSection(edge: EdgeSummary): string[] {
   const lines = [
     '### Checked at the edge (`verify`)',
     '',
-    `Fetched ${count(edge.urls, 'URL')} through the CDN from this runner, so from the one edge location it is routed to (others may differ): ${found.join(', ')}; ${count(edge.rounds, 'round')} over ${edge.seconds} s (stale and unreachable URLs are checked again).`
+    `Checked ${count(edge.urls, 'URL')} through the CDN from this runner, so from the one edge location it is routed to (others may differ): ${found.join(', ')}; ${count(edge.rounds, 'round')} over ${edge.seconds} s (stale and unreachable URLs are checked again).`
   ]
   const notes: string[] = []
   if (edge.skipped > 0)
