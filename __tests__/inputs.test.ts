@@ -33,7 +33,8 @@ describe('readSettings', () => {
       wait: true,
       timeoutSeconds: 600,
       pollSeconds: null,
-      dryRun: false
+      dryRun: false,
+      verify: false
     })
     expect(settings.provider.name).toBe('ztgame')
   })
@@ -97,6 +98,8 @@ describe('readSettings', () => {
     [{ 'poll-interval': '0' }, 'poll-interval', /number of seconds/],
     [{ wait: 'yes' }, 'wait', /true or false/],
     [{ 'dry-run': '1' }, 'dry-run', /true or false/],
+    [{ verify: 'yes' }, 'verify', /'yes' is not a boolean; use true or false/],
+    [{ verify: 'true', wait: 'false' }, 'verify', /wait is false, so they are not awaited; set wait to true, or verify to false/],
     [{ endpoint: 'ftp://x' }, 'endpoint', /http\(s\) base URL/],
     [{ endpoint: 'https://user:pw@x' }, 'endpoint', /no credentials/],
     [{ base: '--upload-pack=x' }, 'base', /not a commit/],
@@ -109,6 +112,12 @@ describe('readSettings', () => {
     expect(err.input).toBe(input)
     expect(err.message).toMatch(new RegExp(`^Input '${input}': `))
     expect(err.message).toMatch(message)
+  })
+
+  it('verify: true or false in any case the other booleans take', () => {
+    expect(read({ ...base, verify: 'true' }).settings.verify).toBe(true)
+    expect(read({ ...base, verify: 'TRUE', 'dry-run': 'true' }).settings.verify).toBe(true)
+    expect(read({ ...base, verify: 'False', wait: 'false' }).settings.verify).toBe(false)
   })
 
   it('batch-size: empty is the provider limit; a lower whole number is kept; above the limit is an InputError naming it', () => {

@@ -52,4 +52,8 @@ describe('start-up loads only what every run needs', () => {
   ])('$module is not imported statically ($why)', ({ module }) => {
     expect([...graph.packages]).not.toContain(module)
   })
+
+  it('loads verify (the edge check) only when it is on', () => {
+    expect([...graph.files].map((f) => path.relative(SRC, f))).not.toContain(path.join('verify', 'edge.ts'))
+  })
 })

@@ -23,8 +23,9 @@ import { renderTable, type Figure } from './figures.js'
 import { mapping } from './mapping.js'
 import { memory } from './memory.js'
 import { startup } from './startup.js'
+import { verifyCost } from './verify.js'
 
-const SECTIONS = ['e2e', 'collapse', 'mapping', 'startup', 'memory'] as const
+const SECTIONS = ['e2e', 'collapse', 'mapping', 'startup', 'memory', 'verify'] as const
 type Section = (typeof SECTIONS)[number]
 const MAPPING_RUNS = { runs: 7, naiveRuns: 5 }
 /** A last guard: the parts are bounded on their own; this stops the run if something is not. */
@@ -147,6 +148,15 @@ if (only.includes('memory')) {
     details.memory = r.details
   } catch (err) {
     sectionFailed('Memory', err)
+  }
+}
+if (only.includes('verify')) {
+  try {
+    const r = await verifyCost({ log })
+    figures.push(...r.figures)
+    details.verify = r.details
+  } catch (err) {
+    sectionFailed('Verify', err)
   }
 }
 

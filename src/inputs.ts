@@ -22,6 +22,7 @@ export const Inputs = {
   dcdn: 'dcdn',
   dirThreshold: 'dir-threshold',
   dryRun: 'dry-run',
+  verify: 'verify',
   githubToken: 'github-token',
   allowForkCredentials: 'allow-fork-credentials'
 } as const
@@ -79,6 +80,8 @@ export interface Settings {
   /** Purge a directory instead of this many or more files in it; null = never. */
   dirThreshold: number | null
   dryRun: boolean
+  /** After the CDN work, fetch each done URL at the edge and compare it with the workspace file. */
+  verify: boolean
   githubToken: string
   /** Send credentials on pull_request_target runs whose head comes from a fork. */
   allowForkCredentials: boolean
@@ -272,6 +275,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void,
     batchSize: readBatchSize(read(Inputs.batchSize), provider, mode),
     dcdn: parseBoolean(Inputs.dcdn, read(Inputs.dcdn), false),
     dryRun: parseBoolean(Inputs.dryRun, read(Inputs.dryRun), false),
+    verify: parseBoolean(Inputs.verify, read(Inputs.verify), false),
     githubToken,
     allowForkCredentials: parseBoolean(Inputs.allowForkCredentials, read(Inputs.allowForkCredentials), false),
     warnings: ignoredInputs(provider, given)
@@ -281,6 +285,12 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void,
   }
   if (settings.rules === '' && settings.urls === '') {
     throw new InputError(Inputs.rules, 'give rules (to map changed files to URLs) or urls (to submit as they are); with neither there is nothing to send')
+  }
+  if (settings.verify && !settings.wait) {
+    throw new InputError(
+      Inputs.verify,
+      'true checks the edge once the CDN tasks are done, but wait is false, so they are not awaited; set wait to true, or verify to false'
+    )
   }
   if (settings.dirThreshold !== null && !provider.limits.directories) {
     throw new InputError(Inputs.dirThreshold, `${provider.name} cannot purge directories; leave dir-threshold empty`)

@@ -12,11 +12,11 @@ import { InputError } from './errors.js'
 import { MESSAGE_CHARS, shown } from './external.js'
 import { createTransport, type ClosableTransport } from './http/transport.js'
 import { Inputs, Outputs, plainHttpWarning, readSettings, type Settings } from './inputs.js'
-import type { ChangeSet, ItemResult, Operation, Plan } from './model.js'
+import type { ChangedFile, ChangeSet, ItemResult, Operation, Plan } from './model.js'
 import type { CdnProvider } from './providers/provider.js'
 import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
-import { parseRules } from './plan/rules.js'
+import { parseRules, type CompiledRule } from './plan/rules.js'
 import { parseUrlList } from './plan/urls.js'
 import { buildReport, writeReport } from './report/report.js'
 import { failureAnnotations, failureMessage } from './report/annotations.js'
@@ -26,6 +26,7 @@ import { getInput, log } from './runner/commands.js'
 import { count } from './text.js'
 import { appendSummary, preloadReporting, setOutputs } from './runner/outputs.js'
 import { computeVerdict } from './report/verdict.js'
+import type { EdgeSummary } from './verify/outcome.js'
 
 /** Plan entries listed in the log before the rest is counted. */
 const PLAN_LINES = 200
@@ -71,8 +72,17 @@ async function findChanges(settings: Settings, event: GitHubEvent, deadline: Dea
   )
 }
 
+interface PlanStage {
+  plan: Plan
+  collapsedDirs: CollapsedDir[]
+  /** What `verify` needs to tell which file each URL came from. */
+  files: ChangedFile[]
+  rules: CompiledRule[]
+  inputUrls: string[]
+}
+
 /** Works out what to send: changed files through the rules, plus the `urls` input. */
-async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadline): Promise<{ plan: Plan; collapsedDirs: CollapsedDir[] }> {
+async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadline): Promise<PlanStage> {
   // Parse everything the user wrote before touching git or the network.
   const rules = settings.rules === '' ? [] : parseRules(settings.rules)
   const extra = parseUrlList(settings.urls, Inputs.urls)
@@ -125,7 +135,7 @@ async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadli
     if (entries > listed.length) listed.push(`…and ${entries - listed.length} more (all in the report)`)
     // one write for the whole list
     if (listed.length > 0) log.info(listed.join('\n'))
-    return { plan, collapsedDirs }
+    return { plan, collapsedDirs, files: changes.files, rules, inputUrls: extra.urls }
   })
 }
 
@@ -153,7 +163,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
     log.info(`provider ${settings.provider.name} at ${shown(settings.endpoint)}, mode ${settings.mode}${settings.dryRun ? ', dry run' : ''}`)
     const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
     if (plainHttp) log.warning(plainHttp)
-    const { plan, collapsedDirs } = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
+    const planned = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
+    const { plan, collapsedDirs } = planned
     const definition = settings.provider
     checkPlanFits(plan, definition.limits, definition.name, operationsOf(settings.mode), definition.refuseItem?.bind(definition), (url) =>
       settings.urls.includes(url) ? Inputs.urls : Inputs.rules
@@ -161,6 +172,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
 
     let items: ItemResult[]
     let taskIds: string[] = []
+    let edge: EdgeSummary | undefined
     if (settings.dryRun) {
       items = []
       for (const op of operationsOf(settings.mode)) {
@@ -240,7 +252,16 @@ export async function run(clock: Clock = realClock): Promise<void> {
       if (openGroup) log.endGroup()
       items = result.items
       taskIds = result.taskIds
+      if (settings.verify && items.length > 0) {
+        const input = { items, mode: settings.mode, files: planned.files, rules: planned.rules, inputUrls: planned.inputUrls }
+        const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+        ;({ items, summary: edge } = await log.group('Check at the edge (verify)', async () => {
+          const { checkAtEdge } = await import('./verify/index.js')
+          return checkAtEdge(input, { workspace, clock, deadline, deadlineName, log: (line) => log.info(line), debug: (line) => log.debug(line) })
+        }))
+      }
     }
+    if (settings.verify && settings.dryRun) log.info('verify: a dry run fetches nothing at the edge')
 
     const verdict = computeVerdict(items, settings.minSuccessRate, settings.dryRun)
     const report = buildReport({
@@ -251,7 +272,8 @@ export async function run(clock: Clock = realClock): Promise<void> {
       verdict,
       taskIds,
       items,
-      collapsedDirs
+      collapsedDirs,
+      edge
     })
     const reportPath = await writeReport(report, process.env.RUNNER_TEMP || os.tmpdir(), process.env.GITHUB_RUN_ID ?? 'local')
     await setOutputs({

@@ -42,6 +42,16 @@ export type ItemState =
   | 'timeout' // still not final when `timeout` ran out
   | 'submitted' // accepted, not polled (`wait: false`)
   | 'planned' // dry run: nothing sent
+  | 'stale' // `verify`: done, but the edge still serves other bytes than the workspace file
+  | 'unreachable' // `verify`: done, but the edge answered HTTP ≥ 300 or not at all
+
+/** What `verify` found for one item at the edge. */
+export type EdgeResult =
+  | 'fresh' // the body's SHA-256 is the workspace file's
+  | 'answered' // a URL with no file (the `urls` input) answered 2xx
+  | 'stale'
+  | 'unreachable'
+  | 'skipped' // not checked: too large, or no regular file to compare with
 
 export interface ItemResult extends PlanItem {
   host: string
@@ -53,4 +63,6 @@ export interface ItemResult extends PlanItem {
   seconds: number | null
   /** Times its batch was sent again after a submit whose answer was lost; absent when never. */
   resent?: number
+  /** What `verify` found at the edge; absent when it was not checked. */
+  edge?: { result: EdgeResult; detail: string }
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
@@ -263,6 +264,48 @@ describe('the body cap', () => {
     const err = (await t.request({ method: 'GET', url: s.url }).catch((e) => e)) as HttpError
     expect(zipped.length).toBeLessThan(MiB)
     expect(err.message).toMatch(/answer is more than the 1 MiB cap/)
+    t.close()
+  })
+})
+
+describe('hashing a body (sha256)', () => {
+  const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
+
+  it('hashes the raw bytes instead of keeping them, and keeps no text', async () => {
+    const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x41, 0xc3])
+    const s = await serve((_, res) => res.end(bytes))
+    const { t } = transport()
+    const res = await t.request({ method: 'GET', url: s.url, sha256: true })
+    // hashed as bytes: a UTF-8 decode would have changed 0xff 0xfe 0xc3
+    expect(res).toMatchObject({ status: 200, sha256: sha(bytes), bytes: 5, text: '' })
+    expect(res.overCap).toBeUndefined()
+    t.close()
+  })
+
+  it('answers overCap, without reading, when Content-Length is over the request cap', async () => {
+    let written = 0
+    const s = await serve((_, res) => {
+      res.writeHead(200, { 'Content-Length': '1000' })
+      res.write('x')
+      written = 1
+    })
+    const { t, sleeps } = transport()
+    const res = await t.request({ method: 'GET', url: s.url, sha256: true, maxBodyBytes: 999 })
+    expect(res).toMatchObject({ status: 200, overCap: true, text: '' })
+    expect(res.sha256).toBeUndefined()
+    expect(written).toBe(1)
+    expect(sleeps).toEqual([])
+    t.close()
+  })
+
+  it('stops hashing a body that grows past the request cap', async () => {
+    const s = await serve((_, res) => {
+      res.write(Buffer.alloc(600))
+      res.end(Buffer.alloc(600))
+    })
+    const { t } = transport()
+    expect(await t.request({ method: 'GET', url: s.url, sha256: true, maxBodyBytes: 1000 })).toMatchObject({ overCap: true })
+    expect(await t.request({ method: 'GET', url: s.url, sha256: true, maxBodyBytes: 1200 })).toMatchObject({ sha256: sha(Buffer.alloc(1200)), bytes: 1200 })
     t.close()
   })
 })

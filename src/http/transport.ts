@@ -1,4 +1,5 @@
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
@@ -12,6 +13,13 @@ export interface HttpRequest {
   body?: string
   /** Safe to send twice (a query, a token request); defaults to true for GET only. */
   idempotent?: boolean
+  /**
+   * Hash the body instead of keeping it (`text` is then ''): the answer gets `sha256` and
+   * `bytes`, or `overCap` when the body is over `maxBodyBytes` (then it is not read further).
+   */
+  sha256?: boolean
+  /** A cap on this answer's body, lower than the transport's. */
+  maxBodyBytes?: number
 }
 
 export interface HttpResponse {
@@ -19,6 +27,11 @@ export interface HttpResponse {
   /** Header lookup, case-insensitive. */
   header(name: string): string | null
   text: string
+  /** With `sha256` asked: the hex SHA-256 of the body, and its size in bytes. */
+  sha256?: string
+  bytes?: number
+  /** With `sha256` asked: the body was over the cap, so it was neither read whole nor hashed. */
+  overCap?: boolean
 }
 
 export type Transport = (req: HttpRequest) => Promise<HttpResponse>
@@ -90,6 +103,21 @@ async function readCapped(body: AsyncIterable<Buffer> | null, cap: number, tooBi
     chunks.push(chunk)
   }
   return new TextDecoder().decode(Buffer.concat(chunks, size))
+}
+
+/** Hashes a body as it streams, up to `cap` bytes; null as soon as it grows past the cap. */
+async function hashCapped(body: AsyncIterable<Buffer> | null, cap: number): Promise<{ sha256: string; bytes: number } | null> {
+  const hash = createHash('sha256')
+  let bytes = 0
+  if (body !== null) {
+    for await (const chunk of body) {
+      bytes += chunk.length
+      // leaving the loop early destroys the stream
+      if (bytes > cap) return null
+      hash.update(chunk)
+    }
+  }
+  return { sha256: hash.digest('hex'), bytes }
 }
 
 export const defaultTransportOptions: TransportOptions = {
@@ -196,24 +224,27 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
           false
         )
       }
+      const cap = Math.min(opts.maxBodyBytes, req.maxBodyBytes ?? Infinity)
+      const header = (name: string) => res.headers.get(name)
       // The server has answered, so a POST may have been acted on: over the cap is ambiguous.
       const declared = Number(res.headers.get('content-length') ?? '')
-      if (Number.isSafeInteger(declared) && declared > opts.maxBodyBytes) {
+      if (req.sha256) {
+        const hashed = Number.isSafeInteger(declared) && declared > cap ? null : await hashCapped(body, cap)
+        if (hashed === null) body?.destroy()
+        return hashed === null ? { status: res.status, header, text: '', overCap: true } : { status: res.status, header, text: '', ...hashed }
+      }
+      if (Number.isSafeInteger(declared) && declared > cap) {
         body?.destroy()
         throw new HttpError(
-          `${req.method} ${req.url} answered HTTP ${res.status}: answer of ${declared} bytes is over the ${sizeText(opts.maxBodyBytes)} cap; not read`,
+          `${req.method} ${req.url} answered HTTP ${res.status}: answer of ${declared} bytes is over the ${sizeText(cap)} cap; not read`,
           res.status,
           true
         )
       }
       const tooBig = () =>
-        new HttpError(
-          `${req.method} ${req.url} answered HTTP ${res.status}: answer is more than the ${sizeText(opts.maxBodyBytes)} cap; not read further`,
-          res.status,
-          true
-        )
-      const text = await readCapped(body, opts.maxBodyBytes, tooBig)
-      return { status: res.status, header: (name) => res.headers.get(name), text }
+        new HttpError(`${req.method} ${req.url} answered HTTP ${res.status}: answer is more than the ${sizeText(cap)} cap; not read further`, res.status, true)
+      const text = await readCapped(body, cap, tooBig)
+      return { status: res.status, header, text }
     } catch (err) {
       if (err instanceof HttpError) throw err
       if (controller.signal.aborted) {

@@ -25,10 +25,15 @@ function firstUrls(cause: Cause, n: number): string {
   return rest > 0 ? `${urls.join(', ')} and ${rest} more` : urls.join(', ')
 }
 
+/** A cause `verify` found: the CDN said done, the edge disagreed. */
+const edgeFailure = (cause: Cause): boolean => cause.state === 'stale' || cause.state === 'unreachable'
+
 /** One error annotation per cause (the largest first), then one counting the causes left out. */
 export function failureAnnotations(causes: readonly Cause[], mode: Mode, reportPath: string): Annotation[] {
   const out = causes.slice(0, ANNOTATED_CAUSES).map((cause) => ({
-    title: `CDN ${cause.op} failed for ${count(cause.items.length, 'URL')}`,
+    title: edgeFailure(cause)
+      ? `CDN ${cause.op} ${cause.state} at the edge for ${count(cause.items.length, 'URL')}`
+      : `CDN ${cause.op} failed for ${count(cause.items.length, 'URL')}`,
     message: `${shown(cause.label, LABEL_CHARS)} — ${count(cause.items.length, 'URL')}: ${firstUrls(cause, ANNOTATED_URLS)}`
   }))
   const left = causes.slice(ANNOTATED_CAUSES)

@@ -10,7 +10,7 @@ import type { ItemResult, ItemState, Operation } from '../model.js'
 import { isSuccess } from './verdict.js'
 
 /** What kind of trouble a cause is: it decides the advice on what to do next. */
-export type CauseFamily = 'credentials' | 'quota' | 'timeout' | 'cdn' | 'service' | 'refused' | 'other'
+export type CauseFamily = 'credentials' | 'quota' | 'timeout' | 'cdn' | 'service' | 'refused' | 'stale' | 'unreachable' | 'other'
 
 export interface Cause {
   op: Operation
@@ -66,6 +66,8 @@ const REFUSED = /HTTP 4\d\d|not yours|domain|refused|invalid|not allowed|cannot/
 /** The family a cause belongs to, from its state and its words. */
 export function familyOf(state: ItemState, message: string): CauseFamily {
   if (state === 'timeout') return 'timeout'
+  // `verify`: the CDN said done; the edge disagreed
+  if (state === 'stale' || state === 'unreachable') return state
   if (CREDENTIALS.test(message)) return 'credentials'
   if (QUOTA.test(message)) return 'quota'
   if (state === 'failure') return 'cdn'
@@ -109,6 +111,10 @@ const ADVICE: Record<CauseFamily, string> = {
   service: "**Provider API errors:** the provider's API failed or answered unreadably; run the job again (purge and prefetch are safe to repeat).",
   refused:
     '**Refused:** the provider refused these URLs; check that their hosts are domains of this CDN account and that `rules` and `urls` make the URLs you expect.',
+  stale:
+    '**Stale at the edge:** the CDN reported these done, but the edge this runner reaches still serves other bytes than the workspace file; run the job again, and if it stays stale check that the origin serves the new files as committed (`verify` suits origins that do not transform files).',
+  unreachable:
+    '**Unreachable at the edge:** the CDN reported these done, but fetching them through the CDN gave HTTP 3xx, 4xx, 5xx or no answer; check that `rules` and `urls` make the public URLs the CDN serves.',
   other: '**Other errors:** read the messages above.'
 }
 

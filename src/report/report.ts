@@ -4,6 +4,7 @@ import { MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemResult, Mode } from '../model.js'
 import { redact } from '../redact.js'
 import type { CollapsedDir } from '../plan/collapse.js'
+import type { EdgeSummary } from '../verify/outcome.js'
 import type { Verdict } from './verdict.js'
 
 /** The JSON written to the `report` output's path (schema version 1). */
@@ -23,6 +24,8 @@ export interface Report {
   /** Directories purged in place of the files in them (`dir-threshold`). */
   collapsedDirs: CollapsedDir[]
   items: ItemResult[]
+  /** What `verify` checked at the edge; absent when it was off (or nothing was sent). */
+  edge?: EdgeSummary
 }
 
 /** `fn` remembering its answers: many items share a message or a task id. */
@@ -46,6 +49,8 @@ function reportItems(items: readonly ItemResult[]): ItemResult[] {
   return items.map((item) => {
     const m = message(item.message)
     const t = item.taskId === null ? null : taskId(item.taskId)
+    const edge = item.edge && { ...item.edge, detail: message(item.edge.detail) }
+    if (edge && edge.detail !== item.edge?.detail) return { ...item, message: m, taskId: t, edge }
     return m === item.message && t === item.taskId ? item : { ...item, message: m, taskId: t }
   })
 }
@@ -60,6 +65,7 @@ export function buildReport(fields: {
   taskIds: string[]
   items: ItemResult[]
   collapsedDirs?: CollapsedDir[]
+  edge?: EdgeSummary
 }): Report {
   const { verdict } = fields
   return {
@@ -74,7 +80,8 @@ export function buildReport(fields: {
     totals: { items: verdict.total, succeeded: verdict.succeeded, failed: verdict.failed },
     taskIds: fields.taskIds.map(redact),
     collapsedDirs: fields.collapsedDirs ?? [],
-    items: reportItems(fields.items)
+    items: reportItems(fields.items),
+    ...(fields.edge ? { edge: fields.edge } : {})
   }
 }
 

@@ -4,6 +4,7 @@ import type { ItemResult, Operation } from '../model.js'
 import { redact } from '../redact.js'
 import { count, groupFailures, nextSteps, type Cause } from './causes.js'
 import type { Report } from './report.js'
+import type { EdgeSummary } from '../verify/outcome.js'
 import { isSuccess } from './verdict.js'
 
 /** Rows of succeeded (or planned) items shown before the rest is only counted. */
@@ -113,6 +114,33 @@ function itemTable(items: readonly ItemResult[], planned: boolean): string {
   return `<table><tr>${head}</tr>\n${rows.join('\n')}\n</table>${more}`
 }
 
+/** What `verify` checked, from where, and what it skipped. */
+function edgeSection(edge: EdgeSummary): string[] {
+  const found = [
+    `${edge.fresh} the same as the workspace file`,
+    ...(edge.answered > 0 ? [`${edge.answered} without a file answered 2xx`] : []),
+    `${edge.stale} stale`,
+    `${edge.unreachable} unreachable`,
+    `${edge.skipped} skipped`
+  ]
+  const mib = Math.round(edge.maxBodyBytes / 1048576)
+  const lines = [
+    '### Checked at the edge (`verify`)',
+    '',
+    `Checked ${count(edge.urls, 'URL')} through the CDN from this runner, so from the one edge location it is routed to (others may differ): ${found.join(', ')}; ${count(edge.rounds, 'round')} over ${edge.seconds} s (stale and unreachable URLs are checked again).`
+  ]
+  const notes: string[] = []
+  if (edge.skipped > 0)
+    notes.push(
+      `Skipped (not a failure): ${count(edge.skipped, 'URL')} whose file or body is over ${mib} MiB, or whose path is not a regular file in the workspace.`
+    )
+  if (edge.notChecked > 0)
+    notes.push(`Not fetched: ${count(edge.notChecked, 'item')} with nothing to compare (URLs of deleted files, directories given in \`urls\`).`)
+  if (edge.notDone > 0) notes.push(`Not fetched: ${count(edge.notDone, 'item')} that had already failed at the CDN.`)
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
+  return lines
+}
+
 /**
  * The job summary, in Markdown with HTML blocks: the verdict and rate first, then the failures
  * grouped by cause (never cut while they are few), what to do next, and the successes counted
@@ -159,6 +187,8 @@ export function renderSummary(report: Report): string {
       ''
     )
   }
+
+  if (report.edge) lines.push(...edgeSection(report.edge), '')
 
   const done = report.items.filter(isSuccess)
   if (report.dryRun) lines.push(`### Planned: ${count(done.length, 'URL')}`, '')

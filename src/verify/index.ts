@@ -1,0 +1,2 @@
+/** `verify`, loaded only when it is on. */
+export { checkAtEdge } from './edge.js'
