@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { runAction } from '../../emulators/runner.js'
+import { providerNames } from '../../src/providers/index.js'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
 
 const require = createRequire(import.meta.url)
@@ -17,6 +18,11 @@ afterEach(async () => {
 })
 
 describe('report schema', () => {
+  it('names every provider the action takes', () => {
+    const schema = JSON.parse(readFileSync('docs/report-schema.json', 'utf8'))
+    expect(schema.properties.provider.enum).toEqual(providerNames)
+  })
+
   it('accepts a report with every kind of outcome', async () => {
     emulator = await startZtgameEmulator({
       tokens: ['t'],
