@@ -173,7 +173,8 @@ export function pathProblem(path: string): string | null {
   if (!path.startsWith('/')) return 'does not start with /'
   if (path.length > CLOUDFRONT_MAX_PATH) return `is longer than ${CLOUDFRONT_MAX_PATH} characters`
   if (/[^\x21-\x7e]/.test(path)) return 'holds a space, a control or a non-ASCII character not percent-encoded'
-  if (/["<>#{}|\\^[\]`]/.test(path)) return 'holds an unsafe character not percent-encoded'
+  // RFC 1738 §2.2 lists `~` as unsafe too; CloudFront answers a raw `~` InvalidArgument (aws/aws-sdk#525, bep/s3deploy#46).
+  if (/["<>#{}|\\^~[\]`]/.test(path)) return 'holds an unsafe character not percent-encoded'
   if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'holds a % that is not %XX'
   return null
 }

@@ -111,11 +111,11 @@ describe('the CloudFront emulator', () => {
     expect(codeOf(await raw('POST', path, { body: batchXml(['/a'], 'r').replace(NS, 'urn:x') }))).toBe('InvalidArgument')
     expect(codeOf(await raw('POST', path, { body: batchXml(['/a'], '') }))).toBe('InvalidArgument')
     expect(codeOf(await raw('POST', path, { body: '<InvalidationBatch><Paths>' }))).toBe('InvalidArgument')
-    for (const bad of ['a.html', '/a b.html', '/中.png', '/a[1].js', '/100%.txt', `/${'x'.repeat(4000)}`]) {
+    for (const bad of ['a.html', '/a b.html', '/中.png', '/a[1].js', '/100%.txt', '/runtime~main.js', `/${'x'.repeat(4000)}`]) {
       const r = await create([bad], `r-${bad.length}`)
       expect([bad.slice(0, 20), r.status, codeOf(r)]).toEqual([bad.slice(0, 20), 400, 'InvalidArgument'])
     }
-    expect((await create(['/a%20b.html', '/%E4%B8%AD.png', '/a*b.js'], 'ok')).status).toBe(201)
+    expect((await create(['/a%20b.html', '/%E4%B8%AD.png', '/a*b.js', '/runtime%7Emain.js'], 'ok')).status).toBe(201)
     expect(codeOf(await raw('POST', path, { body: batchXml(['/a'], 'ct'), contentType: 'application/json' }))).toBe('InvalidArgument')
   })
 

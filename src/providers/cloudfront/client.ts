@@ -78,8 +78,12 @@ export const cloudfrontLimits: ProviderLimits = {
   defaultConcurrency: 2
 }
 
-/** RFC 3986 pchar, `/`, `?` and `%XX` stay; anything else (space, non-ASCII, `"<>[]^|{}` …) is percent-encoded. */
-const KEEP = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/
+/**
+ * RFC 3986 pchar but `~`, and `/`, `?` and `%XX` stay; anything else (space, non-ASCII, the RFC 1738
+ * unsafe `"<>[]^|{}\~` and backquote) is percent-encoded: the developer guide [S5] asks for RFC 1738,
+ * where `~` is unsafe, and CloudFront refuses a raw `~` (InvalidArgument; aws/aws-sdk#525).
+ */
+const KEEP = /[A-Za-z0-9\-._!$&'()*+,;=:@/?]/
 
 function encodePath(text: string): string {
   let out = ''
