@@ -257,12 +257,13 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     // §3 [S12]: the quoted InvalidArgument message for a bad path.
     if (pathList.some((p) => pathProblem(p) !== null)) return error(400, 'InvalidArgument', 'Your request contains one or more invalid invalidation paths.')
     // §3 "Idempotency" [S1]: same reference and paths → the earlier invalidation; other paths → InvalidationBatchAlreadyExists.
+    // Whether the order of the paths counts is not documented ("the content of each Path element is
+    // identical"): the strict reading, same paths in the same order.
     const key = `${distribution} ${ref}`
     const earlier = byRef.get(key)
-    const sorted = [...pathList].sort().join('\n')
     if (earlier) {
       // The HTTP status of this code is uncertain (§6); 409 is our reading.
-      if ([...earlier.paths].sort().join('\n') !== sorted)
+      if (earlier.paths.join('\n') !== pathList.join('\n'))
         return error(409, 'InvalidationBatchAlreadyExists', 'The CallerReference you provided was already used with a different invalidation batch.')
       created++
       return xml(201, invalidationXml(earlier), { Location: `http://${host}/${CLOUDFRONT_VERSION}/distribution/${distribution}/invalidation/${earlier.id}` })

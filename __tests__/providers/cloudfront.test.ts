@@ -130,9 +130,10 @@ describe('cloudfront settings', () => {
     expect(runReference({ ...env, GITHUB_ACTION: 'purge2' })).not.toBe(ref)
     expect(runReference({})).toMatch(/^local-/)
     expect(runReference({})).not.toBe(runReference({}))
-    expect(callerReference(ref, ['/b', '/a'])).toBe(callerReference(ref, ['/a', '/b']))
-    expect(callerReference(ref, ['/a'])).not.toBe(callerReference(ref, ['/a', '/b']))
-    expect(callerReference(ref, ['/a']).length).toBeLessThanOrEqual(128)
+    expect(callerReference(ref, DIST, ['/b', '/a'])).toBe(callerReference(ref, DIST, ['/a', '/b']))
+    expect(callerReference(ref, DIST, ['/a'])).not.toBe(callerReference(ref, DIST, ['/a', '/b']))
+    expect(callerReference(ref, DIST, ['/a'])).not.toBe(callerReference(ref, DIST_B, ['/a']))
+    expect(callerReference(ref, DIST, ['/a']).length).toBeLessThanOrEqual(128)
   })
 
   it('paths as CloudFront matches them: encoded, the URL’s own %XX kept, * literal inside, /dir/* for directories', () => {
@@ -167,8 +168,8 @@ describe('cloudfront provider against its emulator', () => {
     const [inv] = [...emulator!.invalidations.values()]
     expect(task.id).toBe(inv.id)
     expect(inv.distribution).toBe(DIST)
-    expect(inv.paths).toEqual(['/index.html', '/q.js?v=1&x=2', '/My%20Report.pdf'])
-    expect(inv.callerReference).toBe(callerReference('run-1-1-test', inv.paths))
+    expect(inv.paths).toEqual(['/My%20Report.pdf', '/index.html', '/q.js?v=1&x=2'])
+    expect(inv.callerReference).toBe(callerReference('run-1-1-test', DIST, inv.paths))
     const req = posts()[0]
     expect(req.path).toBe(`/2020-05-31/distribution/${DIST}/invalidation`)
     expect(req.headers['content-type']).toBe('application/xml')
@@ -210,6 +211,25 @@ describe('cloudfront provider against its emulator', () => {
       `/2020-05-31/distribution/${DIST}/invalidation/${ta.id}`,
       `/2020-05-31/distribution/${DIST_B}/invalidation/${tb.id}`
     ])
+  })
+
+  it('the same path on two hosts in two distributions: two references, so neither can stand for the other', async () => {
+    await start()
+    const h = client({ distribution: '', hosts: { 'a.example.com': DIST, 'b.example.com': DIST_B } })
+    const ta = await h.p.submit(batchOf(urls('https://a.example.com/index.html')))
+    const tb = await h.p.submit(batchOf(urls('https://b.example.com/index.html')))
+    const [a, b] = [emulator!.invalidations.get(ta.id)!, emulator!.invalidations.get(tb.id)!]
+    expect([a.distribution, b.distribution]).toEqual([DIST, DIST_B])
+    expect(a.callerReference).not.toBe(b.callerReference)
+  })
+
+  it('one reference, one body: the same items in another order are sent in the same order and return the same invalidation', async () => {
+    await start()
+    const t1 = await client().p.submit(batchOf(urls('https://a.example.com/b.js', 'https://a.example.com/a.js')))
+    const t2 = await client().p.submit(batchOf(urls('https://a.example.com/a.js', 'https://a.example.com/b.js')))
+    expect(t2.id).toBe(t1.id)
+    expect(posts()[1].body).toBe(posts()[0].body)
+    expect(emulator!.errorCounts()).toEqual({})
   })
 
   it('a host with no distribution is refused by preflight naming distribution-id, before any request', async () => {

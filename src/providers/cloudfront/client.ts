@@ -137,10 +137,14 @@ export function invalidationBody(paths: readonly string[], callerReference: stri
   )
 }
 
-/** The CallerReference of one invalidation: the run's part and a SHA-256 of its sorted paths (§3 "Idempotency"). */
-export function callerReference(runRef: string, paths: readonly string[]): string {
+/**
+ * The CallerReference of one invalidation: the run's part and a SHA-256 of its distribution and
+ * sorted paths (§3 "Idempotency"). Whether AWS scopes a reference per distribution or per account
+ * is not documented: the distribution in the hash makes that question moot.
+ */
+export function callerReference(runRef: string, distribution: string, paths: readonly string[]): string {
   return `${runRef}-${createHash('sha256')
-    .update([...paths].sort().join('\n'), 'utf8')
+    .update(`${distribution}\n${[...paths].sort().join('\n')}`, 'utf8')
     .digest('hex')
     .slice(0, 40)}`
 }
@@ -417,7 +421,7 @@ export class CloudFrontClient implements CdnProvider {
   private async createOne(distribution: string, host: string, paths: string[], urls: string[], what: string): Promise<string> {
     const need = { files: paths.filter((p) => !p.endsWith('*')).length, wildcards: paths.filter((p) => p.endsWith('*')).length }
     const where = this.where(distribution, host)
-    const body = invalidationBody(paths, callerReference(this.settings.runRef, paths))
+    const body = invalidationBody(paths, callerReference(this.settings.runRef, distribution, paths))
     for (let wait = 0; ; wait++) {
       await this.waitForRoom(distribution, host, need)
       let root: XmlElement
@@ -474,7 +478,8 @@ export class CloudFrontClient implements CdnProvider {
     return this.serial(distribution, async () => {
       const ids: string[] = []
       for (const chunk of chunks) {
-        const chunkPaths = [...new Set(chunk.map((i) => paths[i]))]
+        // Sorted: one reference always carries the same body, whatever the items' order (AWS compares "each Path" [S1]).
+        const chunkPaths = [...new Set(chunk.map((i) => paths[i]))].sort()
         try {
           ids.push(
             await this.createOne(
