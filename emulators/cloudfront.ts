@@ -149,9 +149,11 @@ export function verifySigV4(
     canonicalHeaders += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`
   }
   const uri = req.path.split('/').map(enc).join('/') || '/'
+  // Sorted by encoded name, then value (§3 step 1 "sorted, encoded query" [S3]), not as joined text.
   const query = [...req.query.entries()]
-    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
-    .sort()
+    .map(([k, v]) => [enc(k), enc(v)])
+    .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
     .join('&')
   const canonical = `${req.method}\n${uri}\n${query}\n${canonicalHeaders}\n${signedList}\n${hex(req.body)}`
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${date}/${region}/${service}/aws4_request\n${hex(canonical)}`
