@@ -149,6 +149,10 @@ describe('cloudfront settings', () => {
     expect(path('https://a.example.com/~user/', 'dir')).toBe('/%7Euser/*')
     expect(path('https://a.example.com/a*b.js')).toBe('/a*b.js')
     expect(path('https://a.example.com/x.js?v=1&w=2#frag')).toBe('/x.js?v=1&w=2')
+    // the authority ends at the first / ? or #: a query or fragment right after the host is not a path
+    expect(path('https://a.example.com?v=1')).toBe('/?v=1')
+    expect(path('https://a.example.com:8443#x/y.js')).toBe('/')
+    expect(path('https://a.example.com?x=/y.js')).toBe('/?x=/y.js')
     expect(path('https://a.example.com/assets/', 'dir')).toBe('/assets/*')
     expect(path('https://a.example.com/', 'dir')).toBe('/*')
     expect(() => path('https://a.example.com/star*')).toThrow(/ends with \*, which CloudFront takes as a wildcard/)

@@ -109,8 +109,11 @@ function encodePath(text: string): string {
  * over 4,000 characters.
  */
 export function invalidationPath(item: BatchItem): string {
-  const start = item.url.indexOf('/', item.url.indexOf('//') + 2)
-  let rest = start < 0 ? '/' : item.url.slice(start)
+  // The authority ends at the first `/`, `?` or `#` (RFC 3986 §3.2); a query right after the host is the root's.
+  const after = item.url.indexOf('//') + 2
+  const end = item.url.slice(after).search(/[/?#]/)
+  let rest = end < 0 ? '/' : item.url.slice(after + end)
+  if (!rest.startsWith('/')) rest = `/${rest}`
   const hash = rest.indexOf('#')
   if (hash >= 0) rest = rest.slice(0, hash)
   let path: string
