@@ -370,6 +370,10 @@ describe('cloudfront provider against its emulator', () => {
     const h = client()
     const err = (await h.p.submit(batchOf(urls('https://a.example.com/ok', 'https://a.example.com/star*'))).catch((e: unknown) => e)) as ProviderError
     expect(err.message).toMatch(/https:\/\/a\.example\.com\/star\* cannot be invalidated: ends with \*/)
+    // 3,999 characters as given, 4,001 once its space is encoded: the encoded form counts
+    const long = (await h.p.submit(batchOf(urls(`https://a.example.com/${'a'.repeat(3997)} `))).catch((e: unknown) => e)) as ProviderError
+    expect(long).toBeInstanceOf(ProviderError)
+    expect(long.message).toMatch(/cannot be invalidated: its path has 4001 characters, more than CloudFront's 4000/)
     expect(emulator!.requests).toHaveLength(0)
   })
 
