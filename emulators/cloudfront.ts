@@ -149,9 +149,11 @@ export function verifySigV4(
     canonicalHeaders += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`
   }
   const uri = req.path.split('/').map(enc).join('/') || '/'
+  // Sorted by encoded name, then value (§3 step 1 "sorted, encoded query" [S3]), not as joined text.
   const query = [...req.query.entries()]
-    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
-    .sort()
+    .map(([k, v]) => [enc(k), enc(v)])
+    .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
     .join('&')
   const canonical = `${req.method}\n${uri}\n${query}\n${canonicalHeaders}\n${signedList}\n${hex(req.body)}`
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${date}/${region}/${service}/aws4_request\n${hex(canonical)}`
@@ -173,7 +175,8 @@ export function pathProblem(path: string): string | null {
   if (!path.startsWith('/')) return 'does not start with /'
   if (path.length > CLOUDFRONT_MAX_PATH) return `is longer than ${CLOUDFRONT_MAX_PATH} characters`
   if (/[^\x21-\x7e]/.test(path)) return 'holds a space, a control or a non-ASCII character not percent-encoded'
-  if (/["<>#{}|\\^[\]`]/.test(path)) return 'holds an unsafe character not percent-encoded'
+  // RFC 1738 §2.2 lists `~` as unsafe too; CloudFront answers a raw `~` InvalidArgument (aws/aws-sdk#525, bep/s3deploy#46).
+  if (/["<>#{}|\\^~[\]`]/.test(path)) return 'holds an unsafe character not percent-encoded'
   if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'holds a % that is not %XX'
   return null
 }
@@ -256,12 +259,13 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     // §3 [S12]: the quoted InvalidArgument message for a bad path.
     if (pathList.some((p) => pathProblem(p) !== null)) return error(400, 'InvalidArgument', 'Your request contains one or more invalid invalidation paths.')
     // §3 "Idempotency" [S1]: same reference and paths → the earlier invalidation; other paths → InvalidationBatchAlreadyExists.
+    // Whether the order of the paths counts is not documented ("the content of each Path element is
+    // identical"): the strict reading, same paths in the same order.
     const key = `${distribution} ${ref}`
     const earlier = byRef.get(key)
-    const sorted = [...pathList].sort().join('\n')
     if (earlier) {
       // The HTTP status of this code is uncertain (§6); 409 is our reading.
-      if ([...earlier.paths].sort().join('\n') !== sorted)
+      if (earlier.paths.join('\n') !== pathList.join('\n'))
         return error(409, 'InvalidationBatchAlreadyExists', 'The CallerReference you provided was already used with a different invalidation batch.')
       created++
       return xml(201, invalidationXml(earlier), { Location: `http://${host}/${CLOUDFRONT_VERSION}/distribution/${distribution}/invalidation/${earlier.id}` })

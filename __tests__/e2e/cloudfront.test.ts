@@ -186,6 +186,21 @@ describe('cloudfront end to end', () => {
     expect(e.invalidations.size).toBe(0)
   }, 30_000)
 
+  it('wait: false with 16 directories: the second invalidation still waits for room under the 15-wildcard cap; the last is not polled', async () => {
+    const e = await start()
+    const dirs = Array.from({ length: 16 }, (_, i) => `https://www.example.com/d${i}/`).join('\n')
+    const r = await runUrls(dirs, { wait: 'false' })
+    expect(r.code).toBe(0)
+    const invs = [...e.invalidations.values()]
+    expect(invs.map((i) => i.paths.length)).toEqual([15, 1])
+    expect(r.stdout).toMatch(/15 wildcard paths of this run in progress; waiting for them to complete before sending 1 more path/)
+    const gets = e.requests.filter((q) => q.method === 'GET').map((q) => q.path)
+    expect(gets.length).toBeGreaterThanOrEqual(1)
+    expect(gets.every((p) => p.endsWith(`/invalidation/${invs[0].id}`))).toBe(true)
+    expect(r.report.items.map((i: { state: string }) => i.state)).toEqual(Array(16).fill('submitted'))
+    expect(e.errorCounts()).toEqual({})
+  }, 60_000)
+
   it('an invalidation that never completes: its items time out', async () => {
     await start({ stallPaths: ['/slow.js'] })
     const r = await runUrls('https://www.example.com/slow.js', { timeout: '2' })

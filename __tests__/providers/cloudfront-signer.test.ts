@@ -141,6 +141,18 @@ describe('SigV4: the known-answer vectors of providers-next.md §3', () => {
     })
   }
 
+  it('the verifier sorts the query by name, then value, as the signer does (a=1 before a-b=2, unlike the joined text)', () => {
+    const query: [string, string][] = [
+      ['a-b', '2'],
+      ['a', '1'],
+      ['a', '0']
+    ]
+    const s = sigV4Sign({ ...suite, method: 'GET', path: '/', query, headers: { Host: host, 'X-Amz-Date': DATE }, body: '' })
+    expect(s.canonicalRequest.split('\n')[2]).toBe('a=0&a=1&a-b=2')
+    const req = { method: 'GET', path: '/', query: new URLSearchParams(query), headers: { host, 'x-amz-date': DATE, authorization: s.authorization }, body: '' }
+    expect(verifySigV4(req, () => SK, { region: 'us-east-1', service: 'service', now: AT, maxSkewSeconds: 300 })).toEqual({ ok: true, accessKey: AK })
+  })
+
   it('the verifier checks host and x-amz-date are signed, and the token header when sent', () => {
     const s = sigV4Sign({ ...suite, method: 'GET', path: '/', headers: { 'X-Amz-Date': DATE }, body: '' })
     const base = { method: 'GET', path: '/', query: new URLSearchParams(), body: '' }

@@ -130,9 +130,10 @@ describe('cloudfront settings', () => {
     expect(runReference({ ...env, GITHUB_ACTION: 'purge2' })).not.toBe(ref)
     expect(runReference({})).toMatch(/^local-/)
     expect(runReference({})).not.toBe(runReference({}))
-    expect(callerReference(ref, ['/b', '/a'])).toBe(callerReference(ref, ['/a', '/b']))
-    expect(callerReference(ref, ['/a'])).not.toBe(callerReference(ref, ['/a', '/b']))
-    expect(callerReference(ref, ['/a']).length).toBeLessThanOrEqual(128)
+    expect(callerReference(ref, DIST, ['/b', '/a'])).toBe(callerReference(ref, DIST, ['/a', '/b']))
+    expect(callerReference(ref, DIST, ['/a'])).not.toBe(callerReference(ref, DIST, ['/a', '/b']))
+    expect(callerReference(ref, DIST, ['/a'])).not.toBe(callerReference(ref, DIST_B, ['/a']))
+    expect(callerReference(ref, DIST, ['/a']).length).toBeLessThanOrEqual(128)
   })
 
   it('paths as CloudFront matches them: encoded, the URL’s own %XX kept, * literal inside, /dir/* for directories', () => {
@@ -143,8 +144,15 @@ describe('cloudfront settings', () => {
     expect(path('https://a.example.com/中文/ü.png')).toBe('/%E4%B8%AD%E6%96%87/%C3%BC.png')
     expect(path('https://a.example.com/a[1]|^{}"<>.js')).toBe('/a%5B1%5D%7C%5E%7B%7D%22%3C%3E.js')
     expect(path('https://a.example.com/100%.txt')).toBe('/100%25.txt')
+    // RFC 1738 lists ~ as unsafe; CloudFront refuses it raw (webpack's runtime~main.js)
+    expect(path('https://a.example.com/js/runtime~main.8f3a.js')).toBe('/js/runtime%7Emain.8f3a.js')
+    expect(path('https://a.example.com/~user/', 'dir')).toBe('/%7Euser/*')
     expect(path('https://a.example.com/a*b.js')).toBe('/a*b.js')
     expect(path('https://a.example.com/x.js?v=1&w=2#frag')).toBe('/x.js?v=1&w=2')
+    // the authority ends at the first / ? or #: a query or fragment right after the host is not a path
+    expect(path('https://a.example.com?v=1')).toBe('/?v=1')
+    expect(path('https://a.example.com:8443#x/y.js')).toBe('/')
+    expect(path('https://a.example.com?x=/y.js')).toBe('/?x=/y.js')
     expect(path('https://a.example.com/assets/', 'dir')).toBe('/assets/*')
     expect(path('https://a.example.com/', 'dir')).toBe('/*')
     expect(() => path('https://a.example.com/star*')).toThrow(/ends with \*, which CloudFront takes as a wildcard/)
@@ -164,8 +172,8 @@ describe('cloudfront provider against its emulator', () => {
     const [inv] = [...emulator!.invalidations.values()]
     expect(task.id).toBe(inv.id)
     expect(inv.distribution).toBe(DIST)
-    expect(inv.paths).toEqual(['/index.html', '/q.js?v=1&x=2', '/My%20Report.pdf'])
-    expect(inv.callerReference).toBe(callerReference('run-1-1-test', inv.paths))
+    expect(inv.paths).toEqual(['/My%20Report.pdf', '/index.html', '/q.js?v=1&x=2'])
+    expect(inv.callerReference).toBe(callerReference('run-1-1-test', DIST, inv.paths))
     const req = posts()[0]
     expect(req.path).toBe(`/2020-05-31/distribution/${DIST}/invalidation`)
     expect(req.headers['content-type']).toBe('application/xml')
@@ -207,6 +215,25 @@ describe('cloudfront provider against its emulator', () => {
       `/2020-05-31/distribution/${DIST}/invalidation/${ta.id}`,
       `/2020-05-31/distribution/${DIST_B}/invalidation/${tb.id}`
     ])
+  })
+
+  it('the same path on two hosts in two distributions: two references, so neither can stand for the other', async () => {
+    await start()
+    const h = client({ distribution: '', hosts: { 'a.example.com': DIST, 'b.example.com': DIST_B } })
+    const ta = await h.p.submit(batchOf(urls('https://a.example.com/index.html')))
+    const tb = await h.p.submit(batchOf(urls('https://b.example.com/index.html')))
+    const [a, b] = [emulator!.invalidations.get(ta.id)!, emulator!.invalidations.get(tb.id)!]
+    expect([a.distribution, b.distribution]).toEqual([DIST, DIST_B])
+    expect(a.callerReference).not.toBe(b.callerReference)
+  })
+
+  it('one reference, one body: the same items in another order are sent in the same order and return the same invalidation', async () => {
+    await start()
+    const t1 = await client().p.submit(batchOf(urls('https://a.example.com/b.js', 'https://a.example.com/a.js')))
+    const t2 = await client().p.submit(batchOf(urls('https://a.example.com/a.js', 'https://a.example.com/b.js')))
+    expect(t2.id).toBe(t1.id)
+    expect(posts()[1].body).toBe(posts()[0].body)
+    expect(emulator!.errorCounts()).toEqual({})
   })
 
   it('a host with no distribution is refused by preflight naming distribution-id, before any request', async () => {
@@ -343,6 +370,10 @@ describe('cloudfront provider against its emulator', () => {
     const h = client()
     const err = (await h.p.submit(batchOf(urls('https://a.example.com/ok', 'https://a.example.com/star*'))).catch((e: unknown) => e)) as ProviderError
     expect(err.message).toMatch(/https:\/\/a\.example\.com\/star\* cannot be invalidated: ends with \*/)
+    // 3,999 characters as given, 4,001 once its space is encoded: the encoded form counts
+    const long = (await h.p.submit(batchOf(urls(`https://a.example.com/${'a'.repeat(3997)} `))).catch((e: unknown) => e)) as ProviderError
+    expect(long).toBeInstanceOf(ProviderError)
+    expect(long.message).toMatch(/cannot be invalidated: its path has 4001 characters, more than CloudFront's 4000/)
     expect(emulator!.requests).toHaveLength(0)
   })
 

@@ -78,8 +78,12 @@ export const cloudfrontLimits: ProviderLimits = {
   defaultConcurrency: 2
 }
 
-/** RFC 3986 pchar, `/`, `?` and `%XX` stay; anything else (space, non-ASCII, `"<>[]^|{}` …) is percent-encoded. */
-const KEEP = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/
+/**
+ * RFC 3986 pchar but `~`, and `/`, `?` and `%XX` stay; anything else (space, non-ASCII, the RFC 1738
+ * unsafe `"<>[]^|{}\~` and backquote) is percent-encoded: the developer guide [S5] asks for RFC 1738,
+ * where `~` is unsafe, and CloudFront refuses a raw `~` (InvalidArgument; aws/aws-sdk#525).
+ */
+const KEEP = /[A-Za-z0-9\-._!$&'()*+,;=:@/?]/
 
 function encodePath(text: string): string {
   let out = ''
@@ -105,8 +109,11 @@ function encodePath(text: string): string {
  * over 4,000 characters.
  */
 export function invalidationPath(item: BatchItem): string {
-  const start = item.url.indexOf('/', item.url.indexOf('//') + 2)
-  let rest = start < 0 ? '/' : item.url.slice(start)
+  // The authority ends at the first `/`, `?` or `#` (RFC 3986 §3.2); a query right after the host is the root's.
+  const after = item.url.indexOf('//') + 2
+  const end = item.url.slice(after).search(/[/?#]/)
+  let rest = end < 0 ? '/' : item.url.slice(after + end)
+  if (!rest.startsWith('/')) rest = `/${rest}`
   const hash = rest.indexOf('#')
   if (hash >= 0) rest = rest.slice(0, hash)
   let path: string
@@ -133,10 +140,14 @@ export function invalidationBody(paths: readonly string[], callerReference: stri
   )
 }
 
-/** The CallerReference of one invalidation: the run's part and a SHA-256 of its sorted paths (§3 "Idempotency"). */
-export function callerReference(runRef: string, paths: readonly string[]): string {
+/**
+ * The CallerReference of one invalidation: the run's part and a SHA-256 of its distribution and
+ * sorted paths (§3 "Idempotency"). Whether AWS scopes a reference per distribution or per account
+ * is not documented: the distribution in the hash makes that question moot.
+ */
+export function callerReference(runRef: string, distribution: string, paths: readonly string[]): string {
   return `${runRef}-${createHash('sha256')
-    .update([...paths].sort().join('\n'), 'utf8')
+    .update(`${distribution}\n${[...paths].sort().join('\n')}`, 'utf8')
     .digest('hex')
     .slice(0, 40)}`
 }
@@ -413,7 +424,7 @@ export class CloudFrontClient implements CdnProvider {
   private async createOne(distribution: string, host: string, paths: string[], urls: string[], what: string): Promise<string> {
     const need = { files: paths.filter((p) => !p.endsWith('*')).length, wildcards: paths.filter((p) => p.endsWith('*')).length }
     const where = this.where(distribution, host)
-    const body = invalidationBody(paths, callerReference(this.settings.runRef, paths))
+    const body = invalidationBody(paths, callerReference(this.settings.runRef, distribution, paths))
     for (let wait = 0; ; wait++) {
       await this.waitForRoom(distribution, host, need)
       let root: XmlElement
@@ -470,7 +481,8 @@ export class CloudFrontClient implements CdnProvider {
     return this.serial(distribution, async () => {
       const ids: string[] = []
       for (const chunk of chunks) {
-        const chunkPaths = [...new Set(chunk.map((i) => paths[i]))]
+        // Sorted: one reference always carries the same body, whatever the items' order (AWS compares "each Path" [S1]).
+        const chunkPaths = [...new Set(chunk.map((i) => paths[i]))].sort()
         try {
           ids.push(
             await this.createOne(
