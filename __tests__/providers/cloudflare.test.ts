@@ -115,6 +115,8 @@ describe('cloudflare inputs', () => {
     [`${TOKEN}\nx`, /white space or control characters/],
     [`${TOKEN}\u200b`, /white space or control characters/],
     ['0123456789abcdef0123456789abcdef01234', /Global API Key .* not supported: it can do anything on the account/],
+    // The scannable format (developers.cloudflare.com/fundamentals/api/get-started/token-formats): cfk_ + 40 + checksum.
+    [`cfk_${'aB3'.repeat(13)}x0123abcd`, /Global API Key \(it starts with 'cfk_'\), which is not supported/],
     ['short-token', /is not an API token \(11 characters/],
     [`${TOKEN}"`, /is not an API token/]
   ])('token %j is an input error naming token that never quotes it', (token, message) => {
@@ -122,6 +124,14 @@ describe('cloudflare inputs', () => {
     expect(err.input).toBe('token')
     expect(err.message).toMatch(message)
     if (token.length > 12) expect(err.message).not.toContain(token.replace(/^Bearer /, '').slice(0, 20))
+  })
+
+  it.each([
+    ['a user API token', `cfut_${'aB3'.repeat(13)}x0123abcd`],
+    ['an account API token', `cfat_${'Zy9'.repeat(13)}q89abcdef`],
+    ['an older 40-character token', TOKEN]
+  ])('takes %s in the scannable or the older format', (_, token) => {
+    expect(settingsOf(cloudflare, { token, zoneId: ZONE }).token).toBe(token)
   })
 
   const inputs = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {

@@ -126,8 +126,14 @@ export function parseZoneIds(raw: string): CloudflareZones {
 
 /** The RFC 6750 bearer token alphabet (b64token): anything else cannot go in the header as is. */
 const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-/** Cloudflare's API tokens are 40 characters today; this range leaves room for a longer format. */
+/**
+ * Cloudflare's API tokens: 40 characters (older), or the scannable `cfut_` (user) / `cfat_` (account)
+ * + 40 + a checksum (developers.cloudflare.com/fundamentals/api/get-started/token-formats); this
+ * range leaves room for a longer format.
+ */
 const TOKEN_CHARS = { min: 20, max: 1024 }
+/** A Global API Key: 37 hex (older), or the scannable `cfk_` + 40 + checksum (same page). */
+const GLOBAL_API_KEY = /^(?:[0-9a-f]{37}|cfk_[A-Za-z0-9]{40,})$/
 
 /** Throws an InputError naming `token` when it cannot be an API token; never quotes it. */
 export function checkToken(token: string): void {
@@ -141,16 +147,16 @@ export function checkToken(token: string): void {
   if (/\s/.test(token) || hasControls(token)) {
     throw new InputError('token', 'contains white space or control characters; paste the API token exactly as Cloudflare showed it when it was created')
   }
-  if (/^[0-9a-f]{37}$/.test(token)) {
+  if (GLOBAL_API_KEY.test(token)) {
     throw new InputError(
       'token',
-      'looks like the Global API Key (37 hex characters), which is not supported: it can do anything on the account. Create an API token with only Zone → Cache Purge instead'
+      `looks like the Global API Key (${token.startsWith('cfk_') ? "it starts with 'cfk_'" : '37 hex characters'}), which is not supported: it can do anything on the account. Create an API token with only Zone → Cache Purge instead`
     )
   }
   if (!BEARER_TOKEN.test(token) || token.length < TOKEN_CHARS.min || token.length > TOKEN_CHARS.max) {
     throw new InputError(
       'token',
-      `is not an API token (${token.length} characters; Cloudflare's are 40 letters, digits, - and _, and ${TOKEN_CHARS.min}–${TOKEN_CHARS.max} characters of A–Z, a–z, 0–9 and -._~+/ are taken); paste it exactly as created`
+      `is not an API token (${token.length} characters; Cloudflare's are cfut_ or cfat_ and about 50 letters and digits, or 40 letters, digits, - and _ when older, and ${TOKEN_CHARS.min}–${TOKEN_CHARS.max} characters of A–Z, a–z, 0–9 and -._~+/ are taken); paste it exactly as created`
     )
   }
 }
