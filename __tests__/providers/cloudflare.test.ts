@@ -200,6 +200,28 @@ describe('cloudflare client', () => {
     ])
   })
 
+  it('sends files UTF-8 percent-encoded, as a browser requests them (Cloudflare: "Always use UTF-8 encoded URLs")', async () => {
+    const ZONE_C = 'c'.repeat(32)
+    const e = await start({ tokens: { [TOKEN]: [ZONE, ZONE_C] }, zones: { [ZONE]: 'example.com', [ZONE_C]: 'xn--bcher-kva.example' } })
+    const { c } = client({
+      zones: {
+        all: null,
+        byHost: new Map([
+          ['www.example.com', ZONE],
+          ['xn--bcher-kva.example', ZONE_C]
+        ])
+      }
+    })
+    await c.submit(
+      batch([url('https://www.example.com/café.html?q=é'), url('https://WWW.example.com:443/a/../b.css'), url('https://www.example.com/caf%C3%A9.js')])
+    )
+    await c.submit(batch([url('https://bücher.example/ä.html')]))
+    expect(e.purges.map((p) => p.items)).toEqual([
+      ['https://www.example.com/caf%C3%A9.html?q=%C3%A9', 'https://www.example.com/b.css', 'https://www.example.com/caf%C3%A9.js'],
+      ['https://xn--bcher-kva.example/%C3%A4.html']
+    ])
+  })
+
   it('refuses a prefix over 31 path separators before sending', async () => {
     const e = await start()
     const { c } = client()

@@ -300,7 +300,9 @@ export class CloudflareClient implements CdnProvider {
     const zone = this.zoneOf(host)
     if (zone === null) throw new ProviderError(`${what}: no zone id for host ${host} (zone-id)`)
     if (batch.items.some((i) => this.zoneOf(hostOf(i.url)) !== zone)) throw new ProviderError(`${what}: the URLs are on hosts of several zones`)
-    const body = JSON.stringify(kind === 'dir' ? { prefixes: batch.items.map((i) => this.prefixOf(i.url, what)) } : { files: batch.items.map((i) => i.url) })
+    const body = JSON.stringify(
+      kind === 'dir' ? { prefixes: batch.items.map((i) => this.prefixOf(i.url, what)) } : { files: batch.items.map((i) => fileOf(i.url)) }
+    )
 
     let res: HttpResponse
     try {
@@ -347,6 +349,16 @@ export class CloudflareClient implements CdnProvider {
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     return tasks.flatMap((t) => t.items.map((i): ItemStatus => ({ taskId: t.id, url: i.url, state: 'success', detail: 'accepted' })))
   }
+}
+
+/**
+ * A URL as `files` takes it: UTF-8 percent-encoded ("Always use UTF-8 encoded URLs for single-file
+ * cache purges", developers.cloudflare.com/cache/how-to/purge-cache/purge-by-single-file/), as a
+ * browser requests it and so as the cache key holds it (`new URL(url).href`: non-ASCII encoded,
+ * the host in lower case and punycode, the default port and dot segments dropped).
+ */
+export function fileOf(url: string): string {
+  return new URL(url).href
 }
 
 /**
