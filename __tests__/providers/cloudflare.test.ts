@@ -5,7 +5,7 @@ import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator, type CloudflareEmulat
 import { ACCEPTED_IS_FINAL, executePlan } from '../../src/engine/execute.js'
 import { batchForProvider, withBatchSize } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
-import { createTransport, type ClosableTransport } from '../../src/http/transport.js'
+import { createTransport, type ClosableTransport, type TransportOptions } from '../../src/http/transport.js'
 import { readSettings } from '../../src/inputs.js'
 import { cloudflare, CloudflareClient, parseZoneIds, type CloudflareSettings } from '../../src/providers/cloudflare.js'
 import { ProviderError, type Batch, type BatchItem } from '../../src/providers/provider.js'
@@ -31,8 +31,8 @@ async function start(options: CloudflareEmulatorOptions = {}): Promise<Cloudflar
 }
 
 /** A client on the emulator; `sleeps` are the transport's back-off pauses (not slept). */
-function client(settings: Partial<CloudflareSettings> = {}, transportSleeps: number[] = []) {
-  transport = createTransport({ maxAttempts: 3, sleep: async (ms) => void transportSleeps.push(ms), random: () => 0.5 })
+function client(settings: Partial<CloudflareSettings> = {}, transportSleeps: number[] = [], transportOptions: Partial<TransportOptions> = {}) {
+  transport = createTransport({ maxAttempts: 3, sleep: async (ms) => void transportSleeps.push(ms), random: () => 0.5, ...transportOptions })
   const logs: string[] = []
   const masked: string[] = []
   const c = new CloudflareClient(
@@ -278,6 +278,38 @@ describe('cloudflare client', () => {
     expect(sleeps).toEqual([7000, 7000])
     expect(err.message).toMatch(/rate-limited it \(HTTP 429, 971 Please wait.*lower concurrency, or run again later/)
     expect(err.retryable).toBe(true)
+  })
+
+  it.each([
+    ['the run timeout', 100, /HTTP 429; not retried: the timeout \(60 s\) runs out first\)/],
+    ['the retry budget', 3600, /HTTP 429; retry budget exhausted\)/]
+  ])('a Retry-After past %s is not waited for: one request, no pause, a failure saying rate-limited', async (_, retryAfterSeconds, why) => {
+    const e = await start({ rateLimit: { requests: 1, windowMs: 3_600_000, retryAfterSeconds } })
+    const sleeps: number[] = []
+    const now = 1_700_000_000_000
+    const { c } = client({}, sleeps, { deadline: now + 60_000, deadlineName: 'the timeout (60 s)', now: () => now })
+    await c.submit(batch([url('https://www.example.com/a')]))
+    const err = await refusal(c.submit(batch([url('https://www.example.com/b')])))
+    expect(e.requests).toHaveLength(2)
+    expect(sleeps).toEqual([])
+    expect(err.message).toMatch(/^cloudflare purge of 1 URL: Cloudflare rate-limited it and asked to wait longer than this run can \(/)
+    expect(err.message).toMatch(why)
+    expect(err.message).toMatch(/lower concurrency, or run again later$/)
+    expect([err.retryable, err.ambiguous]).toEqual([true, false])
+    expect(err.message).not.toContain(TOKEN)
+  })
+
+  it('a refusal answered HTTP 200 with success: false is a failure, and "no more than N" still names batch-size', async () => {
+    const e = await start()
+    const { c } = client()
+    // Cloudflare answers some refusals with HTTP 200 (opennextjs/opennextjs-cloudflare PR #655).
+    const body = { success: false, errors: [{ code: 1134, message: 'Request must contain no more than 2 files' }], messages: [], result: null }
+    e.injectFaults([{ status: 200, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([url('https://www.example.com/a'), url('https://www.example.com/b'), url('https://www.example.com/c')])))
+    expect(err.message).toMatch(
+      /no more than 2 in one request on this zone's plan \(HTTP 200, 1134 Request must contain no more than 2 files\); lower batch-size to 2 or less/
+    )
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
   })
 
   it('a 500 or a lost answer is ambiguous (the engine sends it again); a 2xx without success:true too', async () => {

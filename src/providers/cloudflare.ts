@@ -168,6 +168,7 @@ interface CloudflareErrorEntry {
 }
 
 const RATE_LIMITED = new Set([971, 10429])
+const RATE_LIMIT_ADVICE = 'purge limits are per account and plan (Free: 5 prefix purges a minute); lower concurrency, or run again later'
 const BAD_TOKEN = new Set([9109])
 const NOT_PERMITTED = new Set([10000])
 const NO_CREDENTIALS = new Set([9106])
@@ -234,10 +235,7 @@ export class CloudflareClient implements CdnProvider {
     const said = this.scrub(listed === '' ? `HTTP ${status}` : `HTTP ${status}, ${listed}`)
     const has = (codes: Set<number>) => errors.some((e) => e.code !== null && codes.has(e.code))
     if (status === 429 || has(RATE_LIMITED)) {
-      return new ProviderError(
-        `${what}: Cloudflare rate-limited it (${said}) and still did after the retries; purge limits are per account and plan (Free: 5 prefix purges a minute); lower concurrency, or run again later`,
-        true
-      )
+      return new ProviderError(`${what}: Cloudflare rate-limited it (${said}) and still did after the retries; ${RATE_LIMIT_ADVICE}`, true)
     }
     if (has(BAD_TOKEN)) {
       return new ProviderError(
@@ -263,7 +261,8 @@ export class CloudflareClient implements CdnProvider {
       return new ProviderError(`${what}: Cloudflare has no zone ${zone} (${said}); check zone-id for ${host}: ${WHERE_ZONE_ID}, not the zone's name`)
     }
     const most = /no more than (\d+)|maximum of (\d+)|at most (\d+)|up to (\d+)/i.exec(listed)
-    if (status === 400 && most) {
+    // Any status below 500: Cloudflare also refuses with HTTP 200 and success: false (opennextjs/opennextjs-cloudflare PR #655, observed there).
+    if (status < 500 && most) {
       const n = most.slice(1).find((m) => m !== undefined)
       return new ProviderError(
         `${what}: Cloudflare takes no more than ${n} in one request on this zone's plan (${said}); lower batch-size to ${n} or less (the default, ${CLOUDFLARE_FILES_PER_CALL}, is taken on every plan)`
@@ -315,6 +314,13 @@ export class CloudflareClient implements CdnProvider {
         idempotent: false
       })
     } catch (err) {
+      if (err instanceof HttpError && err.status === 429) {
+        // The transport would not wait as long as Cloudflare asked (the run's timeout or retry budget comes first).
+        throw new ProviderError(
+          `${what}: Cloudflare rate-limited it and asked to wait longer than this run can (${this.scrub(err.message)}); ${RATE_LIMIT_ADVICE}`,
+          true
+        )
+      }
       if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null, err.ambiguous)
       throw err
     }
