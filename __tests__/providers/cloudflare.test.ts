@@ -200,7 +200,7 @@ describe('cloudflare client', () => {
     ])
   })
 
-  it('sends files UTF-8 percent-encoded, as a browser requests them (Cloudflare: "Always use UTF-8 encoded URLs")', async () => {
+  it('sends files UTF-8 percent-encoded, as a browser requests them (Cloudflare: "Always use UTF-8 encoded URLs"), without a fragment', async () => {
     const ZONE_C = 'c'.repeat(32)
     const e = await start({ tokens: { [TOKEN]: [ZONE, ZONE_C] }, zones: { [ZONE]: 'example.com', [ZONE_C]: 'xn--bcher-kva.example' } })
     const { c } = client({
@@ -213,7 +213,7 @@ describe('cloudflare client', () => {
       }
     })
     await c.submit(
-      batch([url('https://www.example.com/café.html?q=é'), url('https://WWW.example.com:443/a/../b.css'), url('https://www.example.com/caf%C3%A9.js')])
+      batch([url('https://www.example.com/café.html?q=é'), url('https://WWW.example.com:443/a/../b.css'), url('https://www.example.com/caf%C3%A9.js#top')])
     )
     await c.submit(batch([url('https://bücher.example/ä.html')]))
     expect(e.purges.map((p) => p.items)).toEqual([

@@ -361,10 +361,13 @@ export class CloudflareClient implements CdnProvider {
  * A URL as `files` takes it: UTF-8 percent-encoded ("Always use UTF-8 encoded URLs for single-file
  * cache purges", developers.cloudflare.com/cache/how-to/purge-cache/purge-by-single-file/), as a
  * browser requests it and so as the cache key holds it (`new URL(url).href`: non-ASCII encoded,
- * the host in lower case and punycode, the default port and dot segments dropped).
+ * the host in lower case and punycode, the default port and dot segments dropped; and, as a
+ * browser never sends one, no fragment).
  */
 export function fileOf(url: string): string {
-  return new URL(url).href
+  const u = new URL(url)
+  u.hash = ''
+  return u.href
 }
 
 /**
