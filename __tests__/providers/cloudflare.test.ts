@@ -299,6 +299,16 @@ describe('cloudflare client', () => {
     expect(err.message).not.toContain(TOKEN)
   })
 
+  it('9109 "Unauthorized to access requested resource" (a valid token without the permission) names the permission and the zone too', async () => {
+    const e = await start()
+    const { c } = client()
+    const body = { success: false, errors: [{ code: 9109, message: 'Unauthorized to access requested resource' }], messages: [], result: null }
+    e.injectFaults([{ status: 403, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([url('https://www.example.com/a')])))
+    expect(err.message).toMatch(/rejected the API token \(HTTP 403, 9109 Unauthorized to access requested resource\); check the token input/)
+    expect(err.message).toMatch(new RegExp(`with Zone → Cache Purge on zone ${ZONE} \\(zone-id for www\\.example\\.com\\)$`))
+  })
+
   it('a refusal answered HTTP 200 with success: false is a failure, and "no more than N" still names batch-size', async () => {
     const e = await start()
     const { c } = client()

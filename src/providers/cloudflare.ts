@@ -238,8 +238,10 @@ export class CloudflareClient implements CdnProvider {
       return new ProviderError(`${what}: Cloudflare rate-limited it (${said}) and still did after the retries; ${RATE_LIMIT_ADVICE}`, true)
     }
     if (has(BAD_TOKEN)) {
+      // 9109 is "Invalid access token", and also "Unauthorized to access requested resource" for a valid
+      // token without the permission (octodns/octodns-cloudflare#60, cloudflare/terraform-provider-cloudflare#3227).
       return new ProviderError(
-        `${what}: Cloudflare rejected the API token (${said}); check the token input (or ${CLOUDFLARE_TOKEN_ENV}): an active, unexpired API token, not the Global API Key`
+        `${what}: Cloudflare rejected the API token (${said}); check the token input (or ${CLOUDFLARE_TOKEN_ENV}): an active, unexpired API token, not the Global API Key, with Zone → Cache Purge on zone ${zone} (zone-id for ${host})`
       )
     }
     if (has(NOT_PERMITTED)) {
