@@ -309,6 +309,15 @@ describe('cloudflare client', () => {
     expect(err.message).toMatch(new RegExp(`with Zone → Cache Purge on zone ${ZONE} \\(zone-id for www\\.example\\.com\\)$`))
   })
 
+  it('a count refusal worded "cannot provide more than N items" (§4 [C11]) names batch-size too', async () => {
+    const e = await start()
+    const { c } = client()
+    const body = { success: false, errors: [{ code: 1134, message: 'You cannot provide more than 100 items' }], messages: [], result: null }
+    e.injectFaults([{ status: 400, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([dir('https://www.example.com/a/')])))
+    expect(err.message).toMatch(/no more than 100 in one request on this zone's plan .*lower batch-size to 100 or less/)
+  })
+
   it('a refusal answered HTTP 200 with success: false is a failure, and "no more than N" still names batch-size', async () => {
     const e = await start()
     const { c } = client()

@@ -262,7 +262,8 @@ export class CloudflareClient implements CdnProvider {
     if (has(BAD_ZONE_ROUTE)) {
       return new ProviderError(`${what}: Cloudflare has no zone ${zone} (${said}); check zone-id for ${host}: ${WHERE_ZONE_ID}, not the zone's name`)
     }
-    const most = /no more than (\d+)|maximum of (\d+)|at most (\d+)|up to (\d+)/i.exec(listed)
+    // "no more than N", and "cannot provide more than N items" as a user quotes it (§4 [C11]).
+    const most = /more than (\d+)|maximum of (\d+)|at most (\d+)|up to (\d+)/i.exec(listed)
     // Any status below 500: Cloudflare also refuses with HTTP 200 and success: false (opennextjs/opennextjs-cloudflare PR #655, observed there).
     if (status < 500 && most) {
       const n = most.slice(1).find((m) => m !== undefined)
