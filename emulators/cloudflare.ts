@@ -151,6 +151,11 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
       // §4 [C2]: a file is a full URL with scheme, or {url, headers} for custom cache keys.
       const item = kind === 'files' && typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).url : raw
       if (typeof item !== 'string' || item === '') return refuse(400, 1014, `Each of ${kind} must be a non-empty string`)
+      // "Always use UTF-8 encoded URLs for single-file cache purges" (developers.cloudflare.com/cache/how-to/purge-cache/purge-by-single-file/);
+      // prefixes are matched against the encoded path too (purge_by_prefix/, "Purge by prefix normalization"). What Cloudflare
+      // answers to a raw one is not documented (it matches no cache key): refused here so that the tests see it.
+      if ((kind === 'files' || kind === 'prefixes') && /[^\x21-\x7e]/.test(item))
+        return refuse(400, CLOUDFLARE_INVALID_ITEM_CODE, `${kind}: '${item}' is not UTF-8 percent-encoded (non-ASCII, white space or control characters)`)
       let host: string
       if (kind === 'files') {
         let url: URL

@@ -147,6 +147,23 @@ describe('cloudflare end to end', () => {
     expect(e.purges).toHaveLength(3)
   })
 
+  it('urls input with non-ASCII: sent UTF-8 percent-encoded, as the cache key holds it; reported as given', async () => {
+    const e = await start()
+    const r = await runAction({
+      inputs: { provider: 'cloudflare', endpoint: `${e.url}/client/v4`, token: TOKEN, 'zone-id': ZONE, urls: `${W}/café.html?q=é\n${W}/ünï/` },
+      eventName: 'workflow_dispatch'
+    })
+    expect(r.code).toBe(0)
+    expect(e.purges).toHaveLength(2)
+    expect(e.purges.map((p) => [p.kind, p.items])).toEqual(
+      expect.arrayContaining([
+        ['files', [`${W}/caf%C3%A9.html?q=%C3%A9`]],
+        ['prefixes', ['www.example.com/%C3%BCn%C3%AF/']]
+      ])
+    )
+    expect(r.report.items.map((i: { url: string }) => i.url).sort()).toEqual([`${W}/café.html?q=é`, `${W}/ünï/`])
+  })
+
   it('a directory too deep for a prefix: an input error naming urls, before any request', async () => {
     const e = await start()
     const r = await runAction({

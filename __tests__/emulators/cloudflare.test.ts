@@ -133,6 +133,16 @@ describe('cloudflare emulator', () => {
     expect(codes((await call({ body: { files: ['www.example.com/a'] } })).body)).toEqual([CLOUDFLARE_INVALID_ITEM_CODE])
   })
 
+  it('holds files and prefixes to UTF-8 percent-encoding: raw non-ASCII or white space is refused', async () => {
+    const e = await start()
+    for (const bad of [{ files: ['https://www.example.com/café.html'] }, { files: ['https://www.example.com/a b'] }, { prefixes: ['www.example.com/café/'] }]) {
+      expect(codes((await call({ body: bad })).body)).toEqual([CLOUDFLARE_INVALID_ITEM_CODE])
+    }
+    expect((await call({ body: { files: ['https://www.example.com/caf%C3%A9.html?q=%C3%A9'] } })).status).toBe(200)
+    expect((await call({ body: { prefixes: ['www.example.com/caf%C3%A9/'] } })).status).toBe(200)
+    expect(e.purges).toHaveLength(2)
+  })
+
   it('refuses a URL outside the zone, so a purge sent to the wrong zone fails the tests', async () => {
     const e = await start()
     const r = await call({ body: { files: ['https://www.example.com/a', 'https://www.example.net/a'] } })

@@ -5,7 +5,7 @@ import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator, type CloudflareEmulat
 import { ACCEPTED_IS_FINAL, executePlan } from '../../src/engine/execute.js'
 import { batchForProvider, withBatchSize } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
-import { createTransport, type ClosableTransport } from '../../src/http/transport.js'
+import { createTransport, type ClosableTransport, type TransportOptions } from '../../src/http/transport.js'
 import { readSettings } from '../../src/inputs.js'
 import { cloudflare, CloudflareClient, parseZoneIds, type CloudflareSettings } from '../../src/providers/cloudflare.js'
 import { ProviderError, type Batch, type BatchItem } from '../../src/providers/provider.js'
@@ -31,8 +31,8 @@ async function start(options: CloudflareEmulatorOptions = {}): Promise<Cloudflar
 }
 
 /** A client on the emulator; `sleeps` are the transport's back-off pauses (not slept). */
-function client(settings: Partial<CloudflareSettings> = {}, transportSleeps: number[] = []) {
-  transport = createTransport({ maxAttempts: 3, sleep: async (ms) => void transportSleeps.push(ms), random: () => 0.5 })
+function client(settings: Partial<CloudflareSettings> = {}, transportSleeps: number[] = [], transportOptions: Partial<TransportOptions> = {}) {
+  transport = createTransport({ maxAttempts: 3, sleep: async (ms) => void transportSleeps.push(ms), random: () => 0.5, ...transportOptions })
   const logs: string[] = []
   const masked: string[] = []
   const c = new CloudflareClient(
@@ -115,6 +115,8 @@ describe('cloudflare inputs', () => {
     [`${TOKEN}\nx`, /white space or control characters/],
     [`${TOKEN}\u200b`, /white space or control characters/],
     ['0123456789abcdef0123456789abcdef01234', /Global API Key .* not supported: it can do anything on the account/],
+    // The scannable format (developers.cloudflare.com/fundamentals/api/get-started/token-formats): cfk_ + 40 + checksum.
+    [`cfk_${'aB3'.repeat(13)}x0123abcd`, /Global API Key \(it starts with 'cfk_'\), which is not supported/],
     ['short-token', /is not an API token \(11 characters/],
     [`${TOKEN}"`, /is not an API token/]
   ])('token %j is an input error naming token that never quotes it', (token, message) => {
@@ -122,6 +124,14 @@ describe('cloudflare inputs', () => {
     expect(err.input).toBe('token')
     expect(err.message).toMatch(message)
     if (token.length > 12) expect(err.message).not.toContain(token.replace(/^Bearer /, '').slice(0, 20))
+  })
+
+  it.each([
+    ['a user API token', `cfut_${'aB3'.repeat(13)}x0123abcd`],
+    ['an account API token', `cfat_${'Zy9'.repeat(13)}q89abcdef`],
+    ['an older 40-character token', TOKEN]
+  ])('takes %s in the scannable or the older format', (_, token) => {
+    expect(settingsOf(cloudflare, { token, zoneId: ZONE }).token).toBe(token)
   })
 
   const inputs = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
@@ -190,6 +200,28 @@ describe('cloudflare client', () => {
     ])
   })
 
+  it('sends files UTF-8 percent-encoded, as a browser requests them (Cloudflare: "Always use UTF-8 encoded URLs"), without a fragment', async () => {
+    const ZONE_C = 'c'.repeat(32)
+    const e = await start({ tokens: { [TOKEN]: [ZONE, ZONE_C] }, zones: { [ZONE]: 'example.com', [ZONE_C]: 'xn--bcher-kva.example' } })
+    const { c } = client({
+      zones: {
+        all: null,
+        byHost: new Map([
+          ['www.example.com', ZONE],
+          ['xn--bcher-kva.example', ZONE_C]
+        ])
+      }
+    })
+    await c.submit(
+      batch([url('https://www.example.com/café.html?q=é'), url('https://WWW.example.com:443/a/../b.css'), url('https://www.example.com/caf%C3%A9.js#top')])
+    )
+    await c.submit(batch([url('https://bücher.example/ä.html')]))
+    expect(e.purges.map((p) => p.items)).toEqual([
+      ['https://www.example.com/caf%C3%A9.html?q=%C3%A9', 'https://www.example.com/b.css', 'https://www.example.com/caf%C3%A9.js'],
+      ['https://xn--bcher-kva.example/%C3%A4.html']
+    ])
+  })
+
   it('refuses a prefix over 31 path separators before sending', async () => {
     const e = await start()
     const { c } = client()
@@ -246,6 +278,57 @@ describe('cloudflare client', () => {
     expect(sleeps).toEqual([7000, 7000])
     expect(err.message).toMatch(/rate-limited it \(HTTP 429, 971 Please wait.*lower concurrency, or run again later/)
     expect(err.retryable).toBe(true)
+  })
+
+  it.each([
+    ['the run timeout', 100, /HTTP 429; not retried: the timeout \(60 s\) runs out first\)/],
+    ['the retry budget', 3600, /HTTP 429; retry budget exhausted\)/]
+  ])('a Retry-After past %s is not waited for: one request, no pause, a failure saying rate-limited', async (_, retryAfterSeconds, why) => {
+    const e = await start({ rateLimit: { requests: 1, windowMs: 3_600_000, retryAfterSeconds } })
+    const sleeps: number[] = []
+    const now = 1_700_000_000_000
+    const { c } = client({}, sleeps, { deadline: now + 60_000, deadlineName: 'the timeout (60 s)', now: () => now })
+    await c.submit(batch([url('https://www.example.com/a')]))
+    const err = await refusal(c.submit(batch([url('https://www.example.com/b')])))
+    expect(e.requests).toHaveLength(2)
+    expect(sleeps).toEqual([])
+    expect(err.message).toMatch(/^cloudflare purge of 1 URL: Cloudflare rate-limited it and asked to wait longer than this run can \(/)
+    expect(err.message).toMatch(why)
+    expect(err.message).toMatch(/lower concurrency, or run again later$/)
+    expect([err.retryable, err.ambiguous]).toEqual([true, false])
+    expect(err.message).not.toContain(TOKEN)
+  })
+
+  it('9109 "Unauthorized to access requested resource" (a valid token without the permission) names the permission and the zone too', async () => {
+    const e = await start()
+    const { c } = client()
+    const body = { success: false, errors: [{ code: 9109, message: 'Unauthorized to access requested resource' }], messages: [], result: null }
+    e.injectFaults([{ status: 403, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([url('https://www.example.com/a')])))
+    expect(err.message).toMatch(/rejected the API token \(HTTP 403, 9109 Unauthorized to access requested resource\); check the token input/)
+    expect(err.message).toMatch(new RegExp(`with Zone → Cache Purge on zone ${ZONE} \\(zone-id for www\\.example\\.com\\)$`))
+  })
+
+  it('a count refusal worded "cannot provide more than N items" (§4 [C11]) names batch-size too', async () => {
+    const e = await start()
+    const { c } = client()
+    const body = { success: false, errors: [{ code: 1134, message: 'You cannot provide more than 100 items' }], messages: [], result: null }
+    e.injectFaults([{ status: 400, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([dir('https://www.example.com/a/')])))
+    expect(err.message).toMatch(/no more than 100 in one request on this zone's plan .*lower batch-size to 100 or less/)
+  })
+
+  it('a refusal answered HTTP 200 with success: false is a failure, and "no more than N" still names batch-size', async () => {
+    const e = await start()
+    const { c } = client()
+    // Cloudflare answers some refusals with HTTP 200 (opennextjs/opennextjs-cloudflare PR #655).
+    const body = { success: false, errors: [{ code: 1134, message: 'Request must contain no more than 2 files' }], messages: [], result: null }
+    e.injectFaults([{ status: 200, body: JSON.stringify(body) }])
+    const err = await refusal(c.submit(batch([url('https://www.example.com/a'), url('https://www.example.com/b'), url('https://www.example.com/c')])))
+    expect(err.message).toMatch(
+      /no more than 2 in one request on this zone's plan \(HTTP 200, 1134 Request must contain no more than 2 files\); lower batch-size to 2 or less/
+    )
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
   })
 
   it('a 500 or a lost answer is ambiguous (the engine sends it again); a 2xx without success:true too', async () => {

@@ -65,6 +65,10 @@ describe('renderSummary', () => {
     const text = renderSummary({ ...report([final]), provider: 'cloudflare', taskIds: [] })
     expect(text).toContain('1 of 1 URL succeeded, 0 failed · cloudflare · cloudflare has no status API: an accepted purge is final, so nothing was polled')
     expect(renderSummary(report([item('success')]))).not.toContain('no status API')
+    // Every request refused: still no task to count, and still never polled.
+    const refused = renderSummary({ ...report([item('failure')]), provider: 'cloudflare', taskIds: [] })
+    expect(refused).toContain('0 of 1 URL succeeded, 1 failed · cloudflare · cloudflare has no status API')
+    expect(refused).not.toContain('0 tasks')
   })
 
   it('puts the verdict and the rate first, then the failures, then the successes counted per operation and host', () => {

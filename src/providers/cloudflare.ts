@@ -126,8 +126,14 @@ export function parseZoneIds(raw: string): CloudflareZones {
 
 /** The RFC 6750 bearer token alphabet (b64token): anything else cannot go in the header as is. */
 const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-/** Cloudflare's API tokens are 40 characters today; this range leaves room for a longer format. */
+/**
+ * Cloudflare's API tokens: 40 characters (older), or the scannable `cfut_` (user) / `cfat_` (account)
+ * + 40 + a checksum (developers.cloudflare.com/fundamentals/api/get-started/token-formats); this
+ * range leaves room for a longer format.
+ */
 const TOKEN_CHARS = { min: 20, max: 1024 }
+/** A Global API Key: 37 hex (older), or the scannable `cfk_` + 40 + checksum (same page). */
+const GLOBAL_API_KEY = /^(?:[0-9a-f]{37}|cfk_[A-Za-z0-9]{40,})$/
 
 /** Throws an InputError naming `token` when it cannot be an API token; never quotes it. */
 export function checkToken(token: string): void {
@@ -141,16 +147,16 @@ export function checkToken(token: string): void {
   if (/\s/.test(token) || hasControls(token)) {
     throw new InputError('token', 'contains white space or control characters; paste the API token exactly as Cloudflare showed it when it was created')
   }
-  if (/^[0-9a-f]{37}$/.test(token)) {
+  if (GLOBAL_API_KEY.test(token)) {
     throw new InputError(
       'token',
-      'looks like the Global API Key (37 hex characters), which is not supported: it can do anything on the account. Create an API token with only Zone → Cache Purge instead'
+      `looks like the Global API Key (${token.startsWith('cfk_') ? "it starts with 'cfk_'" : '37 hex characters'}), which is not supported: it can do anything on the account. Create an API token with only Zone → Cache Purge instead`
     )
   }
   if (!BEARER_TOKEN.test(token) || token.length < TOKEN_CHARS.min || token.length > TOKEN_CHARS.max) {
     throw new InputError(
       'token',
-      `is not an API token (${token.length} characters; Cloudflare's are 40 letters, digits, - and _, and ${TOKEN_CHARS.min}–${TOKEN_CHARS.max} characters of A–Z, a–z, 0–9 and -._~+/ are taken); paste it exactly as created`
+      `is not an API token (${token.length} characters; Cloudflare's are cfut_ or cfat_ and about 50 letters and digits, or 40 letters, digits, - and _ when older, and ${TOKEN_CHARS.min}–${TOKEN_CHARS.max} characters of A–Z, a–z, 0–9 and -._~+/ are taken); paste it exactly as created`
     )
   }
 }
@@ -162,6 +168,7 @@ interface CloudflareErrorEntry {
 }
 
 const RATE_LIMITED = new Set([971, 10429])
+const RATE_LIMIT_ADVICE = 'purge limits are per account and plan (Free: 5 prefix purges a minute); lower concurrency, or run again later'
 const BAD_TOKEN = new Set([9109])
 const NOT_PERMITTED = new Set([10000])
 const NO_CREDENTIALS = new Set([9106])
@@ -228,14 +235,13 @@ export class CloudflareClient implements CdnProvider {
     const said = this.scrub(listed === '' ? `HTTP ${status}` : `HTTP ${status}, ${listed}`)
     const has = (codes: Set<number>) => errors.some((e) => e.code !== null && codes.has(e.code))
     if (status === 429 || has(RATE_LIMITED)) {
-      return new ProviderError(
-        `${what}: Cloudflare rate-limited it (${said}) and still did after the retries; purge limits are per account and plan (Free: 5 prefix purges a minute); lower concurrency, or run again later`,
-        true
-      )
+      return new ProviderError(`${what}: Cloudflare rate-limited it (${said}) and still did after the retries; ${RATE_LIMIT_ADVICE}`, true)
     }
     if (has(BAD_TOKEN)) {
+      // 9109 is "Invalid access token", and also "Unauthorized to access requested resource" for a valid
+      // token without the permission (octodns/octodns-cloudflare#60, cloudflare/terraform-provider-cloudflare#3227).
       return new ProviderError(
-        `${what}: Cloudflare rejected the API token (${said}); check the token input (or ${CLOUDFLARE_TOKEN_ENV}): an active, unexpired API token, not the Global API Key`
+        `${what}: Cloudflare rejected the API token (${said}); check the token input (or ${CLOUDFLARE_TOKEN_ENV}): an active, unexpired API token, not the Global API Key, with Zone → Cache Purge on zone ${zone} (zone-id for ${host})`
       )
     }
     if (has(NOT_PERMITTED)) {
@@ -256,8 +262,10 @@ export class CloudflareClient implements CdnProvider {
     if (has(BAD_ZONE_ROUTE)) {
       return new ProviderError(`${what}: Cloudflare has no zone ${zone} (${said}); check zone-id for ${host}: ${WHERE_ZONE_ID}, not the zone's name`)
     }
-    const most = /no more than (\d+)|maximum of (\d+)|at most (\d+)|up to (\d+)/i.exec(listed)
-    if (status === 400 && most) {
+    // "no more than N", and "cannot provide more than N items" as a user quotes it (§4 [C11]).
+    const most = /more than (\d+)|maximum of (\d+)|at most (\d+)|up to (\d+)/i.exec(listed)
+    // Any status below 500: Cloudflare also refuses with HTTP 200 and success: false (opennextjs/opennextjs-cloudflare PR #655, observed there).
+    if (status < 500 && most) {
       const n = most.slice(1).find((m) => m !== undefined)
       return new ProviderError(
         `${what}: Cloudflare takes no more than ${n} in one request on this zone's plan (${said}); lower batch-size to ${n} or less (the default, ${CLOUDFLARE_FILES_PER_CALL}, is taken on every plan)`
@@ -294,7 +302,9 @@ export class CloudflareClient implements CdnProvider {
     const zone = this.zoneOf(host)
     if (zone === null) throw new ProviderError(`${what}: no zone id for host ${host} (zone-id)`)
     if (batch.items.some((i) => this.zoneOf(hostOf(i.url)) !== zone)) throw new ProviderError(`${what}: the URLs are on hosts of several zones`)
-    const body = JSON.stringify(kind === 'dir' ? { prefixes: batch.items.map((i) => this.prefixOf(i.url, what)) } : { files: batch.items.map((i) => i.url) })
+    const body = JSON.stringify(
+      kind === 'dir' ? { prefixes: batch.items.map((i) => this.prefixOf(i.url, what)) } : { files: batch.items.map((i) => fileOf(i.url)) }
+    )
 
     let res: HttpResponse
     try {
@@ -307,6 +317,13 @@ export class CloudflareClient implements CdnProvider {
         idempotent: false
       })
     } catch (err) {
+      if (err instanceof HttpError && err.status === 429) {
+        // The transport would not wait as long as Cloudflare asked (the run's timeout or retry budget comes first).
+        throw new ProviderError(
+          `${what}: Cloudflare rate-limited it and asked to wait longer than this run can (${this.scrub(err.message)}); ${RATE_LIMIT_ADVICE}`,
+          true
+        )
+      }
       if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null, err.ambiguous)
       throw err
     }
@@ -341,6 +358,19 @@ export class CloudflareClient implements CdnProvider {
   async status(tasks: Task[]): Promise<ItemStatus[]> {
     return tasks.flatMap((t) => t.items.map((i): ItemStatus => ({ taskId: t.id, url: i.url, state: 'success', detail: 'accepted' })))
   }
+}
+
+/**
+ * A URL as `files` takes it: UTF-8 percent-encoded ("Always use UTF-8 encoded URLs for single-file
+ * cache purges", developers.cloudflare.com/cache/how-to/purge-cache/purge-by-single-file/), as a
+ * browser requests it and so as the cache key holds it (`new URL(url).href`: non-ASCII encoded,
+ * the host in lower case and punycode, the default port and dot segments dropped; and, as a
+ * browser never sends one, no fragment).
+ */
+export function fileOf(url: string): string {
+  const u = new URL(url)
+  u.hash = ''
+  return u.href
 }
 
 /**
