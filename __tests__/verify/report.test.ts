@@ -93,6 +93,30 @@ describe('the summary of a verify run', () => {
     expect(report.totals).toEqual({ items: 4, succeeded: 2, failed: 2 })
   })
 
+  it('names the skipped URLs and why, so the summary says what was not compared', () => {
+    const md = renderSummary(report)
+    expect(md).toContain(
+      '- Skipped: <a href="https://cdn.example.com/big.bin">https://cdn.example.com/big.bin</a>: the file is over the 16 MiB cap; not fetched &#40;site/big.bin&#41;'
+    )
+    const many = Array.from({ length: 25 }, (_, i) =>
+      item(`https://cdn.example.com/f${i}.bin`, 'success', 'SUCCESS', { result: 'skipped', detail: 'not in the workspace (f.bin)' })
+    )
+    const md25 = renderSummary(
+      buildReport({
+        provider: 'ztgame',
+        mode: 'purge',
+        dryRun: false,
+        waited: true,
+        verdict: computeVerdict(many, 100),
+        taskIds: [],
+        items: many,
+        edge: { ...edge, urls: 25, fresh: 0, stale: 0, unreachable: 0, skipped: 25 }
+      })
+    )
+    expect(md25.match(/^- Skipped: /gm)).toHaveLength(20)
+    expect(md25).toContain('- …and 5 more skipped items (all in the report).')
+  })
+
   it('has no edge section when verify was off', () => {
     const off = buildReport({ provider: 'ztgame', mode: 'purge', dryRun: false, waited: true, verdict: computeVerdict(items, 100), taskIds: [], items })
     expect(off.edge).toBeUndefined()
