@@ -83,7 +83,7 @@ describe('the summary of a verify run', () => {
     expect(md).toContain(
       'Checked 4 URLs through the CDN from this runner, so from the one edge location it is routed to (others may differ): 1 the same as the workspace file, 1 stale, 1 unreachable, 1 skipped; 4 rounds over 10.2 s'
     )
-    expect(md).toContain('- Skipped (not a failure): 1 URL whose file or body is over 16 MiB')
+    expect(md).toContain('- Skipped (not a failure): 1 URL whose file is over 16 MiB')
     expect(md).toContain('- Not fetched: 2 items with nothing to compare')
     expect(md).toContain('- Not fetched: 1 item that had already failed at the CDN.')
     // after the failures, before the successes
