@@ -134,7 +134,9 @@ function edgeSection(edge: EdgeSummary, items: readonly ItemResult[]): string[] 
   ]
   const notes: string[] = []
   if (edge.skipped > 0)
-    notes.push(`Skipped (not a failure): ${count(edge.skipped, 'URL')} whose file is over ${mib} MiB, or whose path is not a regular file in the workspace.`)
+    notes.push(
+      `Skipped (not a failure): ${count(edge.skipped, 'URL')} whose file is over ${mib} MiB, whose path is not a regular file in the workspace, or that several changed files map to.`
+    )
   const skipped = items.filter((i) => i.edge?.result === 'skipped')
   for (const i of skipped.slice(0, MAX_SKIPPED_NAMED)) notes.push(`Skipped: ${link(i.url)}: ${escapeText(shown(i.edge?.detail ?? '', LABEL_CHARS))}`)
   if (skipped.length > MAX_SKIPPED_NAMED) notes.push(`…and ${count(skipped.length - MAX_SKIPPED_NAMED, 'more skipped item')} (all in the report).`)

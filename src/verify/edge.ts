@@ -10,7 +10,7 @@ import type { ChangedFile, ItemResult, Mode } from '../model.js'
 import type { CompiledRule } from '../plan/rules.js'
 import { checkTargets, type EdgeCheckDeps } from './check.js'
 import { applyChecks, summarise, type EdgeAnswer, type EdgeSummary, type FileDigest } from './outcome.js'
-import { edgeTargets, urlsOfFiles } from './targets.js'
+import { edgeTargets, urlsOfFiles, type FileOf } from './targets.js'
 
 /** Fetches in flight at once: fixed and small, so one runner does not look like a flood to the edge. */
 export const EDGE_CONCURRENCY = 8
@@ -69,8 +69,8 @@ export function fileDigest(workspace: string, maxBodyBytes = EDGE_MAX_BODY_BYTES
 export interface VerifyInput {
   items: ItemResult[]
   mode: Mode
-  /** URL → workspace file, from `urlsOfFiles`. */
-  fileOf: ReadonlyMap<string, string>
+  /** URL → workspace file (or files), from `urlsOfFiles`. */
+  fileOf: FileOf
   /** The `urls` input's URLs (no file: 2xx is enough). */
   inputUrls: readonly string[]
 }
