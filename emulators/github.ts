@@ -30,6 +30,8 @@ export interface GithubEmulatorOptions {
   /** token → the permissions it holds for the repository (e.g. `['actions:read', 'contents:read']`). */
   tokens?: Record<string, string[]>
   runs?: GithubRun[]
+  /** Workflow files that exist besides those with runs (a workflow not run yet lists no runs, not 404). */
+  workflows?: string[]
   port?: number
 }
 
@@ -79,14 +81,17 @@ export async function startGithubEmulator(options: GithubEmulatorOptions = {}): 
     // A GITHUB_TOKEN without `actions: read` (docs: "Fine-grained access tokens ... Actions repository permissions (read)").
     if (!auth.split(' ').includes('actions:read')) return message(403, 'Resource not accessible by integration')
     // workflow_id: "The ID of the workflow. You can also pass the workflow file name as a string."
-    const known = new Set(runs.map((r) => r.workflow))
+    const known = new Set([...(options.workflows ?? []), ...runs.map((r) => r.workflow)])
     if (!known.has(workflowId)) return message(404, 'Not Found')
     const status = req.query.get('status')
     if (status !== null && !STATUS_VALUES.has(status)) return message(422, `Invalid request. ${status} is not a member of the status enum.`)
-    const perPage = Number(req.query.get('per_page') ?? '30')
+    // per_page: "The number of results per page (max 100)", default 30. Over the maximum "GitHub
+    // does not return an error. Instead, the value is automatically reduced to the maximum"
+    // (docs: Using pagination in the REST API, "Changing the number of items per page").
+    const perPage = Math.min(100, Number(req.query.get('per_page') ?? '30'))
     const page = Number(req.query.get('page') ?? '1')
-    // per_page: "The number of results per page (max 100)."
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100 || !Number.isInteger(page) || page < 1) return message(422, 'Invalid paging')
+    // Not documented: a page or size that is not a positive integer is refused, so a client bug shows.
+    if (!Number.isInteger(perPage) || perPage < 1 || !Number.isInteger(page) || page < 1) return message(422, 'Invalid paging')
     const branch = req.query.get('branch')
     const matching = runs
       .filter((r) => r.workflow === workflowId)

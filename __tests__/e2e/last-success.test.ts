@@ -114,6 +114,17 @@ describe('base: last-success, end to end', () => {
     expectNoToken(r)
   }, 120_000)
 
+  it("falls back likewise on the workflow's first run, when the API lists no runs at all", async () => {
+    const { work, b, c } = await repository()
+    github = await startGithubEmulator({ tokens: { [GH_TOKEN]: ['actions:read'] }, workflows: ['deploy.yml'] })
+    const r = await deployAt(work, b, c)
+
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.outputs.urls)).toEqual([`${SITE}/c.html`])
+    expect(r.stdout).toContain("'base: last-success': no successful run of deploy.yml on main yet (among the 10 most recent); using the event's own diff")
+    expectNoToken(r)
+  }, 120_000)
+
   it('falls back when the run’s commit is gone (a force push): git cannot fetch it, the compare API answers 404', async () => {
     const { work, b, c } = await repository()
     const gone = 'd'.repeat(40)

@@ -37,6 +37,29 @@ describe('GitHub API emulator', () => {
     expect((await get(`${RUNS}?status=completed&per_page=2`)).body.workflow_runs.map((w: { id: number }) => w.id)).toEqual([4, 3])
   })
 
+  it('reduces a per_page over 100 to 100, as GitHub does, instead of refusing it', async () => {
+    const runs = Array.from({ length: 105 }, (_, i) => ({
+      id: i + 1,
+      workflow: 'deploy.yml',
+      head_sha: A,
+      head_branch: 'main',
+      status: 'completed',
+      conclusion: 'success'
+    }))
+    emulator = await startGithubEmulator({ runs })
+    const r = await get(`${RUNS}?per_page=500`)
+    expect(r.status).toBe(200)
+    expect(r.body.total_count).toBe(105)
+    expect(r.body.workflow_runs).toHaveLength(100)
+    expect((await get(`${RUNS}?per_page=100&page=2`)).body.workflow_runs.map((w: { id: number }) => w.id)).toEqual([5, 4, 3, 2, 1])
+  })
+
+  it('lists no runs, not 404, for a workflow that exists but has not run', async () => {
+    emulator = await startGithubEmulator({ workflows: ['deploy.yml'] })
+    expect(await get(`${RUNS}?branch=main&status=success`)).toMatchObject({ status: 200, body: { total_count: 0, workflow_runs: [] } })
+    expect((await get('/repos/octo/site/actions/workflows/missing.yml/runs')).status).toBe(404)
+  })
+
   it('refuses what GitHub refuses', async () => {
     emulator = await startGithubEmulator({
       tokens: { 'gh-token': ['actions:read'], 'no-actions': ['contents:read'] },
@@ -48,7 +71,7 @@ describe('GitHub API emulator', () => {
     expect((await get('/repos/octo/site/actions/workflows/missing.yml/runs')).status).toBe(404)
     expect((await get('/repos/octo/other/actions/workflows/deploy.yml/runs')).status).toBe(404)
     expect((await get(`${RUNS}?status=great`)).status).toBe(422)
-    expect((await get(`${RUNS}?per_page=101`)).status).toBe(422)
+    expect((await get(`${RUNS}?per_page=0`)).status).toBe(422)
     expect((await get(`/repos/octo/site/compare/${A}...${B}`)).status).toBe(404)
   })
 })

@@ -81,6 +81,15 @@ describe('checkTargets', () => {
     expect(r.rounds).toBe(1)
   })
 
+  it('never fetches a URL several changed files map to: the edge serves one body, so neither file is compared', async () => {
+    const s = setup(() => ({ status: 200, sha256: OLD, bytes: 2 }))
+    const targets = [{ url: 'https://e/docs/', file: 'docs/a.html', item: 0, sharedBy: ['docs/a.html', 'docs/b.html'] }]
+    const r = await checkTargets(targets, s.deps, { concurrency: 8, recheckDelaysMs: DELAYS })
+    expect(r.checks).toEqual([{ result: 'skipped', detail: '2 changed files map to this URL (docs/a.html, docs/b.html); not fetched' }])
+    expect(s.fetched).toEqual([])
+    expect(r.rounds).toBe(1)
+  })
+
   it('keeps at most `concurrency` fetches in flight', async () => {
     let inFlight = 0
     let most = 0

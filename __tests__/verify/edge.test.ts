@@ -114,4 +114,23 @@ describe('checkAtEdge', () => {
     expect(inTime.summary).toMatchObject({ urls: 1, fresh: 1, rounds: 1 })
     expect(e.seen).toHaveLength(1)
   })
+
+  it('says in the log when changed files are missing from the workspace (skipped, not compared), and fetches nothing for them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cdn-verify-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const e = await edge((_, res) => res.end('new'))
+    const rules = parseRules(`- files: 'site/**'\n  strip: 'site/'\n  urls: '${e.url}/{path}'`)
+    const url = `${e.url}/a.js`
+    const items = [
+      { op: 'purge' as const, kind: 'url' as const, url, host: new URL(url).host, taskId: 't', state: 'success' as const, message: 'ok', seconds: 1 }
+    ]
+    const lines: string[] = []
+    const r = await checkAtEdge(
+      { items, mode: 'purge', files: [{ path: 'site/a.js', status: 'modified' }], rules, inputUrls: [] },
+      { workspace: dir, clock: realClock, deadline: Date.now() + 10_000, deadlineName: 'the timeout', log: (l) => lines.push(l), debug: () => {} }
+    )
+    expect(r.items[0]).toMatchObject({ state: 'success', edge: { result: 'skipped', detail: 'not in the workspace (site/a.js)' } })
+    expect(e.seen).toHaveLength(0)
+    expect(lines).toContain('edge: 1 URL skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them')
+  })
 })

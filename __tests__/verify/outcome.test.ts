@@ -16,7 +16,9 @@ describe('judge', () => {
     ['a redirect', { status: 301 }, { sha256: NEW, bytes: 3 }, 'unreachable'],
     ['no answer', { error: 'GET x got no complete answer within 15000 ms' }, { sha256: NEW, bytes: 3 }, 'unreachable'],
     ['2xx with no file', { status: 204, sha256: OLD, bytes: 0 }, null, 'answered'],
-    ['a body over the cap', { status: 200, overCap: true }, { sha256: NEW, bytes: 3 }, 'skipped'],
+    // a file under the cap (a larger one is skipped unfetched) cannot be a body over it
+    ['a body over the cap for a smaller file', { status: 200, overCap: true }, { sha256: NEW, bytes: 3 }, 'stale'],
+    ['a body over the cap with no file', { status: 200, overCap: true }, null, 'answered'],
     ['a file not compared', { status: 200, sha256: NEW, bytes: 3 }, { skip: 'not a regular file in the workspace' }, 'skipped']
   ] as const)('%s → %s', (_, answer, expected, result) => {
     expect(judge(answer, expected).result).toBe(result)
@@ -27,6 +29,9 @@ describe('judge', () => {
       'sha256 bbbbbbbbbbbb (2 bytes) at the edge, aaaaaaaaaaaa (3 bytes) in the workspace'
     )
     expect(judge({ status: 302 }, null).detail).toBe('HTTP 302 (a redirect, not followed)')
+    expect(judge({ status: 200, overCap: true }, { sha256: NEW, bytes: 3 }).detail).toBe(
+      'a body over the size cap (not read) at the edge, 3 bytes in the workspace'
+    )
   })
 })
 

@@ -83,7 +83,7 @@ describe('the summary of a verify run', () => {
     expect(md).toContain(
       'Checked 4 URLs through the CDN from this runner, so from the one edge location it is routed to (others may differ): 1 the same as the workspace file, 1 stale, 1 unreachable, 1 skipped; 4 rounds over 10.2 s'
     )
-    expect(md).toContain('- Skipped (not a failure): 1 URL whose file or body is over 16 MiB')
+    expect(md).toContain('- Skipped (not a failure): 1 URL whose file is over 16 MiB')
     expect(md).toContain('- Not fetched: 2 items with nothing to compare')
     expect(md).toContain('- Not fetched: 1 item that had already failed at the CDN.')
     // after the failures, before the successes
@@ -91,6 +91,30 @@ describe('the summary of a verify run', () => {
     expect(md.indexOf('### Checked at the edge')).toBeLessThan(md.indexOf('### Succeeded'))
     // skipped is not a failure
     expect(report.totals).toEqual({ items: 4, succeeded: 2, failed: 2 })
+  })
+
+  it('names the skipped URLs and why, so the summary says what was not compared', () => {
+    const md = renderSummary(report)
+    expect(md).toContain(
+      '- Skipped: <a href="https://cdn.example.com/big.bin">https://cdn.example.com/big.bin</a>: the file is over the 16 MiB cap; not fetched &#40;site/big.bin&#41;'
+    )
+    const many = Array.from({ length: 25 }, (_, i) =>
+      item(`https://cdn.example.com/f${i}.bin`, 'success', 'SUCCESS', { result: 'skipped', detail: 'not in the workspace (f.bin)' })
+    )
+    const md25 = renderSummary(
+      buildReport({
+        provider: 'ztgame',
+        mode: 'purge',
+        dryRun: false,
+        waited: true,
+        verdict: computeVerdict(many, 100),
+        taskIds: [],
+        items: many,
+        edge: { ...edge, urls: 25, fresh: 0, stale: 0, unreachable: 0, skipped: 25 }
+      })
+    )
+    expect(md25.match(/^- Skipped: /gm)).toHaveLength(20)
+    expect(md25).toContain('- …and 5 more skipped items (all in the report).')
   })
 
   it('has no edge section when verify was off', () => {

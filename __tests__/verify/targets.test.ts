@@ -41,6 +41,30 @@ describe('urlsOfFiles', () => {
     ])
   })
 
+  it('maps a URL that several changed files map to to all of them, a file matched by two rules once', () => {
+    const two = parseRules(`
+- files: 'site/**'
+  strip: 'site/'
+  urls: 'https://cdn.example.com/{path}'
+- files: 'site/docs/*.html'
+  strip: 'site/'
+  urls: ['https://cdn.example.com/{path}', 'https://cdn.example.com/{dir}/']
+`)
+    const map = urlsOfFiles(
+      [
+        { path: 'site/docs/a.html', status: 'added' },
+        { path: 'site/docs/b.html', status: 'modified' }
+      ],
+      two
+    )
+    expect(map.get('https://cdn.example.com/docs/a.html')).toBe('site/docs/a.html')
+    expect(map.get('https://cdn.example.com/docs/')).toEqual(['site/docs/a.html', 'site/docs/b.html'])
+    const page = { ...item('purge', 'https://cdn.example.com/docs/'), kind: 'url' as const }
+    expect(edgeTargets([page], map, [], 'purge').targets).toEqual([
+      { url: 'https://cdn.example.com/docs/', file: 'site/docs/a.html', item: 0, sharedBy: ['site/docs/a.html', 'site/docs/b.html'] }
+    ])
+  })
+
   it('is empty without rules (the urls input alone)', () => {
     expect(urlsOfFiles([{ path: 'a', status: 'added' }], []).size).toBe(0)
   })

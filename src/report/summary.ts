@@ -115,8 +115,11 @@ function itemTable(items: readonly ItemResult[], planned: boolean): string {
   return `<table><tr>${head}</tr>\n${rows.join('\n')}\n</table>${more}`
 }
 
-/** What `verify` checked, from where, and what it skipped. */
-function edgeSection(edge: EdgeSummary): string[] {
+/** Skipped items named in the edge section before the rest is counted. */
+const MAX_SKIPPED_NAMED = 20
+
+/** What `verify` checked, from where, and what it skipped (the first skipped items named, with why). */
+function edgeSection(edge: EdgeSummary, items: readonly ItemResult[]): string[] {
   const found = [
     `${edge.fresh} the same as the workspace file`,
     ...(edge.answered > 0 ? [`${edge.answered} without a file answered 2xx`] : []),
@@ -133,8 +136,11 @@ function edgeSection(edge: EdgeSummary): string[] {
   const notes: string[] = []
   if (edge.skipped > 0)
     notes.push(
-      `Skipped (not a failure): ${count(edge.skipped, 'URL')} whose file or body is over ${mib} MiB, or whose path is not a regular file in the workspace.`
+      `Skipped (not a failure): ${count(edge.skipped, 'URL')} whose file is over ${mib} MiB, whose path is not a regular file in the workspace, or that several changed files map to.`
     )
+  const skipped = items.filter((i) => i.edge?.result === 'skipped')
+  for (const i of skipped.slice(0, MAX_SKIPPED_NAMED)) notes.push(`Skipped: ${link(i.url)}: ${escapeText(shown(i.edge?.detail ?? '', LABEL_CHARS))}`)
+  if (skipped.length > MAX_SKIPPED_NAMED) notes.push(`…and ${count(skipped.length - MAX_SKIPPED_NAMED, 'more skipped item')} (all in the report).`)
   if (edge.notChecked > 0)
     notes.push(`Not fetched: ${count(edge.notChecked, 'item')} with nothing to compare (URLs of deleted files, directories given in \`urls\`).`)
   if (edge.notDone > 0) notes.push(`Not fetched: ${count(edge.notDone, 'item')} that had already failed at the CDN.`)
@@ -190,7 +196,7 @@ export function renderSummary(report: Report): string {
     )
   }
 
-  if (report.edge) lines.push(...edgeSection(report.edge), '')
+  if (report.edge) lines.push(...edgeSection(report.edge, report.items), '')
 
   const done = report.items.filter(isSuccess)
   if (report.dryRun) lines.push(`### Planned: ${count(done.length, 'URL')}`, '')

@@ -28,11 +28,17 @@ export interface EdgeCheckResult {
   seconds: number
 }
 
+/** Why a URL several changed files map to is not fetched, naming the first few. */
+function sharedDetail(files: readonly string[]): string {
+  const named = files.slice(0, 3).join(', ')
+  return `${files.length} changed files map to this URL (${named}${files.length > 3 ? ', …' : ''}); not fetched`
+}
+
 /**
  * Checks every target once, then rechecks the stale and unreachable ones after each pause of
  * `recheckDelaysMs` while any are left and the pause ends before the deadline. A file is
  * digested once however many URLs map to it; a skipped target (file too large, not a regular
- * file) is never fetched.
+ * file, a URL several changed files map to) is never fetched.
  */
 export async function checkTargets(targets: readonly EdgeTarget[], deps: EdgeCheckDeps, options: EdgeCheckOptions): Promise<EdgeCheckResult> {
   const started = deps.clock.now()
@@ -43,6 +49,8 @@ export async function checkTargets(targets: readonly EdgeTarget[], deps: EdgeChe
     return d
   }
   const checkOne = async (target: EdgeTarget): Promise<EdgeCheck> => {
+    // the edge serves one body for them: no file to compare it with
+    if (target.sharedBy) return { result: 'skipped', detail: sharedDetail(target.sharedBy) }
     const expected = target.file === null ? null : await digestOf(target.file)
     if (expected !== null && 'skip' in expected) return { result: 'skipped', detail: expected.skip }
     return judge(await deps.fetch(target.url), expected)

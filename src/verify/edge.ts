@@ -10,7 +10,7 @@ import type { ChangedFile, ItemResult, Mode } from '../model.js'
 import type { CompiledRule } from '../plan/rules.js'
 import { checkTargets, type EdgeCheckDeps } from './check.js'
 import { applyChecks, summarise, type EdgeAnswer, type EdgeSummary, type FileDigest } from './outcome.js'
-import { edgeTargets, urlsOfFiles } from './targets.js'
+import { edgeTargets, urlsOfFiles, type FileOf } from './targets.js'
 
 /** Fetches in flight at once: fixed and small, so one runner does not look like a flood to the edge. */
 export const EDGE_CONCURRENCY = 8
@@ -20,6 +20,9 @@ export const EDGE_MAX_BODY_BYTES = 16 * 1024 * 1024
 export const EDGE_RECHECK_DELAYS_MS = [2000, 3000, 5000] as const
 /** One attempt's limit, and the transport's retries, for edge fetches. */
 export const EDGE_TRANSPORT = { timeoutMs: 15_000, maxAttempts: 2, retryBudgetMs: 10_000, maxBodyBytes: EDGE_MAX_BODY_BYTES }
+
+/** Why a file is not compared when the workspace does not hold it. */
+const NOT_IN_WORKSPACE = 'not in the workspace'
 
 /** Stale and unreachable URLs named in the log before the rest is counted. */
 const EDGE_LINES = 50
@@ -61,7 +64,7 @@ export function fileDigest(workspace: string, maxBodyBytes = EDGE_MAX_BODY_BYTES
       return { sha256: hash.digest('hex'), bytes }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      return { skip: code === 'ENOENT' ? 'not in the workspace' : `cannot be read (${code ?? 'error'})` }
+      return { skip: code === 'ENOENT' ? NOT_IN_WORKSPACE : `cannot be read (${code ?? 'error'})` }
     }
   }
 }
@@ -69,8 +72,8 @@ export function fileDigest(workspace: string, maxBodyBytes = EDGE_MAX_BODY_BYTES
 export interface VerifyInput {
   items: ItemResult[]
   mode: Mode
-  /** URL → workspace file, from `urlsOfFiles`. */
-  fileOf: ReadonlyMap<string, string>
+  /** URL → workspace file (or files), from `urlsOfFiles`. */
+  fileOf: FileOf
   /** The `urls` input's URLs (no file: 2xx is enough). */
   inputUrls: readonly string[]
 }
@@ -101,6 +104,13 @@ export async function verifyAtEdge(
   })
   if (failing > named.length) named.push(`…and ${failing - named.length} more (all in the report)`)
   if (named.length > 0) deps.log(named.join('\n'))
+  // skipped is no failure: say when it hides a workspace that is not the pushed commit
+  const missing = checks.filter((c) => c.result === 'skipped' && c.detail === NOT_IN_WORKSPACE).length
+  if (missing > 0) {
+    deps.log(
+      `edge: ${missing} URL${missing === 1 ? '' : 's'} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`
+    )
+  }
   const items = applyChecks(input.items, targets, checks, rounds)
   const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: options.maxBodyBytes })
   deps.log(

@@ -28,7 +28,9 @@ export function judge(answer: EdgeAnswer, expected: FileDigest | null): EdgeChec
   }
   if (expected === null) return { result: 'answered', detail: `HTTP ${status}` }
   if ('skip' in expected) return { result: 'skipped', detail: expected.skip }
-  if (answer.overCap || answer.sha256 === undefined) return { result: 'skipped', detail: 'the body is over the size cap; not read' }
+  // The file is under the cap (a larger one is skipped before any fetch), so a body over it is other bytes.
+  if (answer.overCap) return { result: 'stale', detail: `a body over the size cap (not read) at the edge, ${expected.bytes} bytes in the workspace` }
+  if (answer.sha256 === undefined) return { result: 'skipped', detail: 'the body was not hashed' }
   if (answer.sha256 === expected.sha256) return { result: 'fresh', detail: `sha256 ${short(expected.sha256)} (${answer.bytes ?? 0} bytes)` }
   return {
     result: 'stale',

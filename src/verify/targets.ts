@@ -9,7 +9,12 @@ export interface EdgeTarget {
   file: string | null
   /** Index, in the run's items, of the item the result goes to. */
   item: number
+  /** Every changed file mapped to this URL, when there are several: the edge serves one, so none is compared. */
+  sharedBy?: readonly string[]
 }
+
+/** URL → the file it was mapped from, or the distinct files when several changed files map to it. */
+export type FileOf = ReadonlyMap<string, string | readonly string[]>
 
 export interface EdgeTargets {
   targets: EdgeTarget[]
@@ -21,11 +26,11 @@ export interface EdgeTargets {
 
 /**
  * URL → the file it was mapped from, for every changed file that exists at the pushed commit
- * (not deleted), through the same rules as the plan. A URL mapped from two files keeps the
- * first (in change order). An index file's directory URL maps to the index file.
+ * (not deleted), through the same rules as the plan. A URL mapped from two files maps to both
+ * (in change order). An index file's directory URL maps to the index file.
  */
-export function urlsOfFiles(files: readonly ChangedFile[], rules: readonly CompiledRule[]): Map<string, string> {
-  const byUrl = new Map<string, string>()
+export function urlsOfFiles(files: readonly ChangedFile[], rules: readonly CompiledRule[]): Map<string, string | string[]> {
+  const byUrl = new Map<string, string | string[]>()
   if (rules.length === 0) return byUrl
   const matcher = new RuleMatcher(rules)
   const matched: CompiledRule[] = []
@@ -37,9 +42,23 @@ export function urlsOfFiles(files: readonly ChangedFile[], rules: readonly Compi
     assertSafePath(matched[0], path)
     urls.length = 0
     for (let i = 0; i < n; i++) appendMappedUrls(matched[i], path, urls)
-    for (const url of urls) if (!byUrl.has(url)) byUrl.set(url, path)
+    // a file's URLs come together, so a file already listed for a URL is its last one
+    for (const url of urls) {
+      const seen = byUrl.get(url)
+      if (seen === undefined) byUrl.set(url, path)
+      else if (typeof seen !== 'string') {
+        if (seen[seen.length - 1] !== path) seen.push(path)
+      } else if (seen !== path) byUrl.set(url, [seen, path])
+    }
   }
   return byUrl
+}
+
+/** A target for `url`, compared with its file (or its files' first, marked shared), or null for 2xx only. */
+function target(url: string, file: string | readonly string[] | undefined, item: number): EdgeTarget {
+  if (file === undefined) return { url, file: null, item }
+  if (typeof file === 'string') return { url, file, item }
+  return { url, file: file[0], item, sharedBy: file }
 }
 
 /** The operation `verify` checks: the purge when there is one, else the prefetch. */
@@ -51,7 +70,7 @@ export const checkedOperation = (mode: Mode): Operation => (mode === 'prefetch' 
  * URL of a deleted file is not fetched. A directory item (the `urls` input, `dir-threshold`)
  * stands for the mapped and `urls` input URLs under it that have no item of their own.
  */
-export function edgeTargets(items: readonly ItemResult[], fileOf: ReadonlyMap<string, string>, inputUrls: readonly string[], mode: Mode): EdgeTargets {
+export function edgeTargets(items: readonly ItemResult[], fileOf: FileOf, inputUrls: readonly string[], mode: Mode): EdgeTargets {
   const op = checkedOperation(mode)
   const fromInput = new Set(inputUrls)
   const targets: EdgeTarget[] = []
@@ -66,7 +85,7 @@ export function edgeTargets(items: readonly ItemResult[], fileOf: ReadonlyMap<st
       continue
     }
     if (item.kind === 'dir') dirs.push(index)
-    else if (fileOf.has(item.url)) targets.push({ url: item.url, file: fileOf.get(item.url) ?? null, item: index })
+    else if (fileOf.has(item.url)) targets.push(target(item.url, fileOf.get(item.url), index))
     else if (fromInput.has(item.url)) targets.push({ url: item.url, file: null, item: index })
   }
   const checkedItems = new Set(targets.map((t) => t.item))
@@ -76,7 +95,7 @@ export function edgeTargets(items: readonly ItemResult[], fileOf: ReadonlyMap<st
       if (withItem.has(url)) continue
       const dir = dirs.find((d) => url.startsWith(items[d].url))
       if (dir === undefined) continue
-      targets.push({ url, file: fileOf.get(url) ?? null, item: dir })
+      targets.push(target(url, fileOf.get(url), dir))
       checkedItems.add(dir)
     }
   }
