@@ -145,7 +145,9 @@ describe('findLastSuccess', () => {
       asked++
       return null
     }
-    expect(await findLastSuccess(CONTEXT, none)).toEqual({ fallback: "no 'github-token' is given to ask the GitHub API for the last successful run" })
+    expect(await findLastSuccess(CONTEXT, none)).toEqual({
+      fallback: "no 'github-token' (or no GITHUB_REPOSITORY) to ask the GitHub API for the last successful run"
+    })
     expect(asked).toBe(1)
     expect(await findLastSuccess({ ...CONTEXT, workflowFile: '' }, none)).toEqual({ fallback: 'GITHUB_WORKFLOW_REF names no workflow file' })
     expect(await findLastSuccess({ ...CONTEXT, branch: '' }, none)).toEqual({ fallback: 'the run is not on a branch' })

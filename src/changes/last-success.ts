@@ -82,7 +82,7 @@ export async function findLastSuccess(context: RunContext, api: () => Promise<Wo
   if (workflowFile === '') return { fallback: 'GITHUB_WORKFLOW_REF names no workflow file' }
   if (branch === '') return { fallback: 'the run is not on a branch' }
   const client = await api()
-  if (!client) return { fallback: "no 'github-token' is given to ask the GitHub API for the last successful run" }
+  if (!client) return { fallback: "no 'github-token' (or no GITHUB_REPOSITORY) to ask the GitHub API for the last successful run" }
   const where = `${workflowFile} on ${shown(branch)}`
   let data: unknown
   try {
