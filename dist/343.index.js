@@ -43,8 +43,11 @@ function judge(answer, expected) {
         return { result: 'answered', detail: `HTTP ${status}` };
     if ('skip' in expected)
         return { result: 'skipped', detail: expected.skip };
-    if (answer.overCap || answer.sha256 === undefined)
-        return { result: 'skipped', detail: 'the body is over the size cap; not read' };
+    // The file is under the cap (a larger one is skipped before any fetch), so a body over it is other bytes.
+    if (answer.overCap)
+        return { result: 'stale', detail: `a body over the size cap (not read) at the edge, ${expected.bytes} bytes in the workspace` };
+    if (answer.sha256 === undefined)
+        return { result: 'skipped', detail: 'the body was not hashed' };
     if (answer.sha256 === expected.sha256)
         return { result: 'fresh', detail: `sha256 ${outcome_short(expected.sha256)} (${answer.bytes ?? 0} bytes)` };
     return {
@@ -98,11 +101,16 @@ function summarise(checks, extra) {
 /** Fetching the targets at the edge, in rounds: every target once, then the stale and unreachable ones again. */
 
 
+/** Why a URL several changed files map to is not fetched, naming the first few. */
+function sharedDetail(files) {
+    const named = files.slice(0, 3).join(', ');
+    return `${files.length} changed files map to this URL (${named}${files.length > 3 ? ', …' : ''}); not fetched`;
+}
 /**
  * Checks every target once, then rechecks the stale and unreachable ones after each pause of
  * `recheckDelaysMs` while any are left and the pause ends before the deadline. A file is
  * digested once however many URLs map to it; a skipped target (file too large, not a regular
- * file) is never fetched.
+ * file, a URL several changed files map to) is never fetched.
  */
 async function checkTargets(targets, deps, options) {
     const started = deps.clock.now();
@@ -114,6 +122,9 @@ async function checkTargets(targets, deps, options) {
         return d;
     };
     const checkOne = async (target) => {
+        // the edge serves one body for them: no file to compare it with
+        if (target.sharedBy)
+            return { result: 'skipped', detail: sharedDetail(target.sharedBy) };
         const expected = target.file === null ? null : await digestOf(target.file);
         if (expected !== null && 'skip' in expected)
             return { result: 'skipped', detail: expected.skip };
@@ -148,8 +159,8 @@ var plan_urls = __webpack_require__(6521);
 
 /**
  * URL → the file it was mapped from, for every changed file that exists at the pushed commit
- * (not deleted), through the same rules as the plan. A URL mapped from two files keeps the
- * first (in change order). An index file's directory URL maps to the index file.
+ * (not deleted), through the same rules as the plan. A URL mapped from two files maps to both
+ * (in change order). An index file's directory URL maps to the index file.
  */
 function urlsOfFiles(files, rules) {
     const byUrl = new Map();
@@ -168,11 +179,28 @@ function urlsOfFiles(files, rules) {
         urls.length = 0;
         for (let i = 0; i < n; i++)
             (0,plan_urls/* appendMappedUrls */.C8)(matched[i], path, urls);
-        for (const url of urls)
-            if (!byUrl.has(url))
+        // a file's URLs come together, so a file already listed for a URL is its last one
+        for (const url of urls) {
+            const seen = byUrl.get(url);
+            if (seen === undefined)
                 byUrl.set(url, path);
+            else if (typeof seen !== 'string') {
+                if (seen[seen.length - 1] !== path)
+                    seen.push(path);
+            }
+            else if (seen !== path)
+                byUrl.set(url, [seen, path]);
+        }
     }
     return byUrl;
+}
+/** A target for `url`, compared with its file (or its files' first, marked shared), or null for 2xx only. */
+function target(url, file, item) {
+    if (file === undefined)
+        return { url, file: null, item };
+    if (typeof file === 'string')
+        return { url, file, item };
+    return { url, file: file[0], item, sharedBy: file };
 }
 /** The operation `verify` checks: the purge when there is one, else the prefetch. */
 const checkedOperation = (mode) => (mode === 'prefetch' ? 'prefetch' : 'purge');
@@ -201,7 +229,7 @@ function edgeTargets(items, fileOf, inputUrls, mode) {
         if (item.kind === 'dir')
             dirs.push(index);
         else if (fileOf.has(item.url))
-            targets.push({ url: item.url, file: fileOf.get(item.url) ?? null, item: index });
+            targets.push(target(item.url, fileOf.get(item.url), index));
         else if (fromInput.has(item.url))
             targets.push({ url: item.url, file: null, item: index });
     }
@@ -214,7 +242,7 @@ function edgeTargets(items, fileOf, inputUrls, mode) {
             const dir = dirs.find((d) => url.startsWith(items[d].url));
             if (dir === undefined)
                 continue;
-            targets.push({ url, file: fileOf.get(url) ?? null, item: dir });
+            targets.push(target(url, fileOf.get(url), dir));
             checkedItems.add(dir);
         }
     }
@@ -244,6 +272,8 @@ const EDGE_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const EDGE_RECHECK_DELAYS_MS = [2000, 3000, 5000];
 /** One attempt's limit, and the transport's retries, for edge fetches. */
 const EDGE_TRANSPORT = { timeoutMs: 15_000, maxAttempts: 2, retryBudgetMs: 10_000, maxBodyBytes: EDGE_MAX_BODY_BYTES };
+/** Why a file is not compared when the workspace does not hold it. */
+const NOT_IN_WORKSPACE = 'not in the workspace';
 /** Stale and unreachable URLs named in the log before the rest is counted. */
 const EDGE_LINES = 50;
 const sizeText = (bytes) => `${Math.round(bytes / (1024 * 1024))} MiB`;
@@ -286,7 +316,7 @@ function fileDigest(workspace, maxBodyBytes = EDGE_MAX_BODY_BYTES) {
         }
         catch (err) {
             const code = err.code;
-            return { skip: code === 'ENOENT' ? 'not in the workspace' : `cannot be read (${code ?? 'error'})` };
+            return { skip: code === 'ENOENT' ? NOT_IN_WORKSPACE : `cannot be read (${code ?? 'error'})` };
         }
     };
 }
@@ -316,6 +346,11 @@ async function verifyAtEdge(input, deps, options = { concurrency: EDGE_CONCURREN
         named.push(`…and ${failing - named.length} more (all in the report)`);
     if (named.length > 0)
         deps.log(named.join('\n'));
+    // skipped is no failure: say when it hides a workspace that is not the pushed commit
+    const missing = checks.filter((c) => c.result === 'skipped' && c.detail === NOT_IN_WORKSPACE).length;
+    if (missing > 0) {
+        deps.log(`edge: ${missing} URL${missing === 1 ? '' : 's'} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`);
+    }
     const items = applyChecks(input.items, targets, checks, rounds);
     const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: options.maxBodyBytes });
     deps.log(`edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${rounds} round${rounds === 1 ? '' : 's'} in ${seconds} s`);
