@@ -258,13 +258,9 @@ class ChangeDetector {
     if ('fallback' in found) return this.eventInstead(found.fallback)
     const base = found.sha
     const label = `'base: last-success' ${short(base)}..${short(head)} (${found.what})`
-    const localBase = await this.localCommit(base)
-    const localHead = 'sha' in localBase ? await this.localCommit(head) : localBase
-    if ('sha' in localBase && 'sha' in localHead) {
-      const files = await diffTrees(this.deps.git, localBase.sha, localHead.sha)
-      return { files, source: `${label}: git diff ${short(localBase.sha)}..${short(localHead.sha)}` }
-    }
-    const whyNotGit = 'missing' in localBase ? localBase.missing : (localHead as { missing: string }).missing
+    const local = await this.gitDiff(base, head, label)
+    if ('files' in local) return local
+    const whyNotGit = local.missing
     const api = await this.optionalApi()
     if (!api) return this.eventInstead(`${whyNotGit}, and no 'github-token' is given for the compare API`)
     this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
@@ -470,15 +466,22 @@ class ChangeDetector {
     }
   }
 
-  /** The tree diff between two commits: local git (fetching what is missing), else the compare API. */
-  private async diffCommits(base: string, head: string, label: string): Promise<ChangeSet> {
+  /** The tree diff between two commits with local git (fetching what is missing), or why git cannot. */
+  private async gitDiff(base: string, head: string, label: string): Promise<ChangeSet | { missing: string }> {
     const localBase = await this.localCommit(base)
     const localHead = 'sha' in localBase ? await this.localCommit(head) : localBase
     if ('sha' in localBase && 'sha' in localHead) {
       const files = await diffTrees(this.deps.git, localBase.sha, localHead.sha)
       return { files, source: `${label}: git diff ${short(localBase.sha)}..${short(localHead.sha)}` }
     }
-    const whyNotGit = 'missing' in localBase ? localBase.missing : (localHead as { missing: string }).missing
+    return { missing: 'missing' in localBase ? localBase.missing : (localHead as { missing: string }).missing }
+  }
+
+  /** The tree diff between two commits: local git (fetching what is missing), else the compare API. */
+  private async diffCommits(base: string, head: string, label: string): Promise<ChangeSet> {
+    const local = await this.gitDiff(base, head, label)
+    if ('files' in local) return local
+    const whyNotGit = local.missing
     this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
     const api = await this.requireApi(label, whyNotGit)
     let forward: ApiFileList
