@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startTencentEmulator, verifyTc3, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
+import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { ProviderError, type BatchItem, type Task } from '../../src/providers/provider.js'
@@ -221,6 +222,32 @@ describe('tencentcloud provider against its emulator', () => {
       ['secret-key', true, ['TENCENTCLOUD_SECRET_KEY']],
       ['session-token', true, ['TENCENTCLOUD_SESSION_TOKEN']]
     ])
+  })
+
+  it('batches to the per-call limits of §2: 1,000 purge URLs, 500 directories, 500 prefetch URLs', () => {
+    const many = (n: number, kind: 'url' | 'dir') =>
+      Array.from({ length: n }, (_, i) => ({ kind, url: `https://a.example.com/${i}${kind === 'dir' ? '/' : ''}` }))
+    expect(batchForProvider('purge', many(1000, 'url'), tencentcloud.limits).map((b) => b.items.length)).toEqual([1000])
+    expect(batchForProvider('purge', many(1001, 'dir'), tencentcloud.limits).map((b) => b.items.length)).toEqual([500, 500, 1])
+    expect(batchForProvider('prefetch', many(1000, 'url'), tencentcloud.limits).map((b) => b.items.length)).toEqual([500, 500])
+  })
+
+  it('a URL holding * is an input error before anything is sent (Tencent refuses wildcards, §2 "Errors")', () => {
+    const fits = (plan: { purgeUrls?: string[]; purgeDirs?: string[]; prefetchUrls?: string[] }) => () =>
+      checkPlanFits(
+        { purgeUrls: [], purgeDirs: [], prefetchUrls: [], ...plan },
+        tencentcloud.limits,
+        'tencentcloud',
+        ['purge', 'prefetch'],
+        tencentcloud.refuseItem
+      )
+    expect(fits({ purgeUrls: ['https://a.example.com/a*b.png'] })).toThrow(InputError)
+    expect(fits({ purgeUrls: ['https://a.example.com/a*b.png'] })).toThrow(/tencentcloud cannot take https:\/\/a\.example\.com\/a\*b\.png: .*wildcard/)
+    expect(fits({ purgeDirs: ['https://a.example.com/*/'] })).toThrow(/wildcard/)
+    expect(fits({ prefetchUrls: ['https://a.example.com/x*'] })).toThrow(/wildcard/)
+    expect(
+      fits({ purgeUrls: ['https://a.example.com/a%2Ab.png', 'https://a.example.com/%E4%B8%AD%20x.png'], purgeDirs: ['https://a.example.com/d/'] })
+    ).not.toThrow()
   })
 
   it('purges URLs with PurgeUrlsCache, signs x-tc-action, masks the signature and Authorization', async () => {

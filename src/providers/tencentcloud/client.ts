@@ -34,14 +34,14 @@ export interface TencentSettings {
 
 /**
  * What the API allows (§2 "Limits"):
- * - Per call: 1,000 purge URLs, 500 purge directories, 500 prefetch URLs. `itemsPerCall` is per
- *   operation, not per kind, so purge is sized to the smaller (500) until the seam can say more.
+ * - Per call: 1,000 purge URLs, 500 purge directories (`dirsPerCall`), 500 prefetch URLs.
  * - One kind per call (URLs and directories are separate actions); any hosts in one call.
  * - 20 requests/s per action: 50 ms between calls of one action.
  * - Status is asked by time range and paged (one row per URL), so one call covers many tasks.
  */
 export const limits: ProviderLimits = {
-  itemsPerCall: { purge: 500, prefetch: 500 },
+  itemsPerCall: { purge: 1000, prefetch: 500 },
+  dirsPerCall: 500,
   oneHostPerCall: false,
   mixedKindsPerCall: false,
   directories: true,
