@@ -54,6 +54,11 @@ export interface TencentEmulatorOptions {
   maxPageSize?: number
   /** A Limit above maxPageSize: answered with maxPageSize rows (`cap`, default) or refused as InvalidParameterValue (`refuse`). */
   overLimit?: 'cap' | 'refuse'
+  /**
+   * How Describe*Tasks rows spell `Url`: as sent (default), or percent-decoded (`decodeURI`, e.g.
+   * raw non-ASCII and spaces). §2 does not say which, so clients must match either.
+   */
+  urlSpelling?: 'sent' | 'decoded'
   /** Largest |X-TC-Timestamp − now| accepted, seconds (§2: more than 5 minutes fails). */
   maxSkewSeconds?: number
   /** The emulator's clock (ms since epoch); tests pass a fake one. */
@@ -193,6 +198,14 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   const rps = options.requestsPerSecond ?? 20
   const maxPageSize = options.maxPageSize ?? TENCENT_MAX_PAGE_SIZE
   const maxSkew = options.maxSkewSeconds ?? 300
+  const spell = (url: string): string => {
+    if (options.urlSpelling !== 'decoded') return url
+    try {
+      return decodeURI(url)
+    } catch {
+      return url
+    }
+  }
   const now = options.now ?? Date.now
 
   const tasks = new Map<string, TencentTask>()
@@ -376,7 +389,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
         TotalCount: rows.length,
         PushLogs: page.map(({ task, url, s }) => ({
           TaskId: task.id,
-          Url: url,
+          Url: spell(url),
           Status: s.status,
           Percent: s.percent,
           CreateTime: chinaTime(task.createdAt),
@@ -389,7 +402,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       TotalCount: rows.length,
       PurgeLogs: page.map(({ task, url, s }) => ({
         TaskId: task.id,
-        Url: url,
+        Url: spell(url),
         Status: s.status,
         PurgeType: task.kind,
         FlushType: task.flushType ?? 'flush',

@@ -306,6 +306,22 @@ describe('tencentcloud provider against its emulator', () => {
     expect(emulator!.actionCounts().DescribePushTasks).toBe(1)
   })
 
+  it('matches rows to URLs however Tencent spells them back (decoded non-ASCII and spaces, lowercase hex)', async () => {
+    let clock = Date.now()
+    await start({ now: () => clock, completeAfterMs: 10, urlSpelling: 'decoded', failUrls: ['https://a.example.com/%e4%b8%ad/b%20c.png'] })
+    const h = client(keys, { now: () => clock })
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/%E4%B8%AD%20x.png', 'https://a.example.com/%e4%b8%ad/b%20c.png') }
+    const task = await h.p.submit(batch)
+    const other = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/%2F%3F.png') })
+    clock += 10
+    expect((await h.p.status([task, other])).map((s) => [s.url, s.state, s.detail])).toEqual([
+      ['https://a.example.com/%E4%B8%AD%20x.png', 'success', 'done'],
+      ['https://a.example.com/%e4%b8%ad/b%20c.png', 'failure', 'fail'],
+      ['https://a.example.com/%2F%3F.png', 'success', 'done']
+    ])
+    expect(await h.p.findSubmitted(batch, clock - 1000)).toMatchObject({ id: task.id })
+  })
+
   it('reads every page when rows exceed one page', async () => {
     await start({ maxPageSize: 2 })
     const h = client()
@@ -512,6 +528,20 @@ describe('tencentcloud provider against its emulator', () => {
     expect(states.every((s) => s.detail === 'process')).toBe(true)
     expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
     expect(emulator!.actionCounts().DescribePurgeTasks).toBe(2)
+  })
+
+  it('a row a shifting page lists twice counts once: the task is read again whole by TaskId', async () => {
+    await start()
+    const h = client()
+    const a = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+    const b = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/3') })
+    const row = { TaskId: a.id, Url: 'https://a.example.com/1', Status: 'process', PurgeType: 'url', FlushType: 'flush', CreateTime: '2026-01-01 00:00:00' }
+    const bRow = { ...row, TaskId: b.id, Url: 'https://a.example.com/3' }
+    // Two rows of a, both for /1 (a new task pushed the page on): a is not whole.
+    emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { TotalCount: 3, PurgeLogs: [row, row, bRow], RequestId: 'r' } }) }])
+    const states = await h.p.status([a, b])
+    expect(states.map((s) => s.detail)).toEqual(['process', 'process', 'process'])
+    expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
   })
 
   it('a daily-quota refusal says so and is not retried', async () => {

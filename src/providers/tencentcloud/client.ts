@@ -93,6 +93,22 @@ function parseChinaTime(text: unknown): number | null {
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - CHINA_OFFSET_MS
 }
 
+/**
+ * The key a row's `Url` and a batch item are matched on. §2 does not say how Describe*Tasks spell
+ * a URL back (as sent, decoded, hex case), so both sides are decoded where that keeps the
+ * resource (`decodeURI` leaves `%2F`, `%3F`, `%23` and the like), re-encoded by the URL parser,
+ * and the escapes left are upper-cased.
+ */
+export function urlKey(url: string): string {
+  let text = url
+  try {
+    text = decodeURI(url)
+  } catch {
+    // a malformed escape: compared as it is
+  }
+  return normalizeUrl(text).replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase())
+}
+
 /** done → success; fail, invalid (prefetch: the origin answered 4xx/5xx) → failure; process → pending (§0). */
 function mapStatus(word: string): ItemStatusState | null {
   switch (word) {
@@ -342,7 +358,7 @@ export class TencentClient implements CdnProvider {
     const what = `tencentcloud ${batch.op} task lookup`
     const first = batch.items[0]?.url
     if (first === undefined) return null
-    const wanted = new Set(batch.items.map((i) => normalizeUrl(i.url)))
+    const wanted = new Set(batch.items.map((i) => urlKey(i.url)))
     const params: Json = {
       // Wide enough whatever zone the server reads it in (UTC or UTC+8); CreateTime decides below.
       StartTime: chinaTime(since - SKEW_MS - CHINA_OFFSET_MS),
@@ -358,7 +374,7 @@ export class TencentClient implements CdnProvider {
     }
     for (const [id] of [...candidates].sort((a, b) => b[1] - a[1])) {
       const rows = await this.rows(batch.op, { TaskId: id }, what, () => false)
-      const urls = new Set(rows.map((r) => (typeof r.Url === 'string' ? normalizeUrl(r.Url) : '')))
+      const urls = new Set(rows.map((r) => (typeof r.Url === 'string' ? urlKey(r.Url) : '')))
       if (urls.size === wanted.size && [...urls].every((u) => wanted.has(u))) {
         return { id: checkTaskId(id, what), op: batch.op, items: batch.items, submittedAt: since }
       }
@@ -376,17 +392,19 @@ export class TencentClient implements CdnProvider {
     if (tasks.length === 0) return []
     const op = tasks[0].op
     const what = `tencentcloud ${op} status of ${count(tasks.length, 'task')}`
-    const need = new Map(tasks.map((t) => [t.id, t.items.length]))
-    const byTask = new Map<string, Json[]>()
+    // Rows by task, then by URL key: a row a shifting page lists twice counts once.
+    const wanted = new Map(tasks.map((t) => [t.id, t.items.map((i) => urlKey(i.url))]))
+    const byTask = new Map<string, Map<string, Json>>()
     const add = (rows: Json[]) => {
       for (const row of rows) {
-        if (typeof row.TaskId !== 'string' || !need.has(row.TaskId)) continue
-        const list = byTask.get(row.TaskId) ?? []
-        list.push(row)
+        if (typeof row.TaskId !== 'string' || !wanted.has(row.TaskId) || typeof row.Url !== 'string') continue
+        const list = byTask.get(row.TaskId) ?? new Map<string, Json>()
+        list.set(urlKey(row.Url), row)
         byTask.set(row.TaskId, list)
       }
     }
-    const complete = () => [...need].every(([id, n]) => (byTask.get(id)?.length ?? 0) >= n)
+    /** Every URL of the task has its row. */
+    const whole = (id: string) => wanted.get(id)!.every((key) => byTask.get(id)?.has(key) ?? false)
     if (tasks.length > 1) {
       const first = Math.min(...tasks.map((t) => t.submittedAt))
       const params: Json = { StartTime: chinaTime(first - SKEW_MS), EndTime: chinaTime(this.ctx.now() + SKEW_MS) }
@@ -394,24 +412,23 @@ export class TencentClient implements CdnProvider {
       if (op === 'purge' && kinds.size === 1) params.PurgeType = kinds.has('dir') ? 'path' : 'url'
       await this.rows(op, params, what, (rows) => {
         add(rows.splice(0))
-        return complete()
+        return tasks.every((t) => whole(t.id))
       })
     }
     for (const task of tasks) {
-      if ((byTask.get(task.id)?.length ?? 0) >= task.items.length) continue
+      if (whole(task.id)) continue
       byTask.delete(task.id)
       await this.rows(op, { TaskId: task.id }, what, (rows) => {
         add(rows.splice(0))
-        return (byTask.get(task.id)?.length ?? 0) >= task.items.length
+        return whole(task.id)
       })
     }
 
     const out: ItemStatus[] = []
     for (const task of tasks) {
-      const rows = new Map<string, Json>()
-      for (const row of byTask.get(task.id) ?? []) if (typeof row.Url === 'string') rows.set(normalizeUrl(row.Url), row)
+      const rows = byTask.get(task.id) ?? new Map<string, Json>()
       for (const item of task.items) {
-        const row = rows.get(normalizeUrl(item.url))
+        const row = rows.get(urlKey(item.url))
         const word = typeof row?.Status === 'string' ? row.Status : ''
         if (row === undefined || word === '') {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: `not listed by ${statusAction(op)} yet` })
