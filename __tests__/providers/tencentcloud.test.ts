@@ -491,6 +491,19 @@ describe('tencentcloud provider against its emulator', () => {
     expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
   })
 
+  it('a quota row without Area still counts; a null Available is not taken for 0', async () => {
+    await start()
+    const h = client()
+    const answer = (rows: object[]) => ({ status: 200, body: JSON.stringify({ Response: { UrlPurge: rows, PathPurge: [], RequestId: 'r' } }) })
+    emulator!.injectFaults([answer([{ Batch: 1000, Total: 10, Available: 3 }])])
+    await expect(h.p.preflight({ purgeUrls: 4, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(
+      /URL purge \(UrlPurge\) quota of the account has 3 of 10 left, and this run needs 4; nothing was sent/
+    )
+    emulator!.injectFaults([answer([{ Batch: 1000, Total: null, Available: null, Area: 'mainland' }])])
+    await h.p.preflight({ purgeUrls: 4, purgeDirs: 0, prefetchUrls: 0 })
+    expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
+  })
+
   it('an unknown status word is pending and logged once; a task the time range misses is asked for by TaskId', async () => {
     await start()
     const h = client()

@@ -477,7 +477,7 @@ export class TencentClient implements CdnProvider {
     for (const need of needs) {
       if (need.count <= 0) continue
       if (!answers.has(need.op)) answers.set(need.op, await this.quotaAnswer(need.op))
-      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => q.area !== '' && Number.isFinite(q.available))
+      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => Number.isFinite(q.available))
       const mainland = rows.filter((q) => q.area === 'mainland')
       const areas = need.op === 'prefetch' && mainland.length > 0 ? mainland : rows
       const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
@@ -491,12 +491,15 @@ export class TencentClient implements CdnProvider {
           need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
         const todo = need.op === 'purge' && need.kind === 'url' ? 'Purge directories instead (dir-threshold), wait' : 'Wait'
         throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
+          `tencentcloud: the daily ${name} quota of ${short.area === '' ? 'the account' : shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
         )
       }
     }
   }
 }
+
+/** A number as answered; anything else (null, a string) is NaN, so it is never taken for 0. */
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN)
 
 /** The rows of one quota in a Describe*Quota answer (§2 "Operations": `{Batch, Total, Available, Area}`). */
 function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
@@ -505,5 +508,5 @@ function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
   return list
     .map(asRecord)
     .filter((q): q is Json => q !== null)
-    .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
+    .map((q) => ({ batch: num(q.Batch), total: num(q.Total), available: num(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
 }
