@@ -557,6 +557,22 @@ describe('tencentcloud provider against its emulator', () => {
     expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
   })
 
+  it('a refusal code is neither retried nor ambiguous; only InternalError may have made a task', async () => {
+    await start()
+    const h = client()
+    const refuse = (code: string) => ({ status: 200, body: JSON.stringify({ Response: { Error: { Code: code, Message: 'm' }, RequestId: 'r' } }) })
+    emulator!.injectFaults([refuse('ResourceUnavailable.CdnHostIsLocked'), refuse('ResourceNotFound.CdnUserNotExists'), refuse('InternalError.CdnSystemError')])
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/1') }
+    const locked = await h.p.submit(batch).catch((x) => x)
+    expect([locked.retryable, locked.ambiguous]).toEqual([false, false])
+    expect(locked.message).toMatch(/the domain is locked .*ResourceUnavailable\.CdnHostIsLocked/)
+    const inactive = await h.p.submit(batch).catch((x) => x)
+    expect([inactive.retryable, inactive.ambiguous]).toEqual([false, false])
+    expect(inactive.message).toMatch(/CDN service of this Tencent Cloud account is not active/)
+    const internal = await h.p.submit(batch).catch((x) => x)
+    expect([internal.retryable, internal.ambiguous]).toEqual([true, true])
+  })
+
   it('a daily-quota refusal says so and is not retried', async () => {
     await start({ quotas: { urlPurge: 1 } })
     const h = client()

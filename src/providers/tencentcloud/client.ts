@@ -216,6 +216,12 @@ export class TencentClient implements CdnProvider {
         return new ProviderError(`${what}: the domain is not a CDN domain of this Tencent Cloud account (${said}); check the URLs and the access-key input`)
       case 'ResourceUnavailable.CdnHostIsNotOnline':
         return new ProviderError(`${what}: the domain is offline in Tencent Cloud CDN (${said}); enable it in the console first`)
+      // Codes the SDK lists for these actions (tencentcloud-sdk-go cdn/v20180606 errors.go).
+      case 'ResourceUnavailable.CdnHostIsLocked':
+        return new ProviderError(`${what}: the domain is locked in Tencent Cloud CDN (${said}); see the CDN console or ask Tencent Cloud`)
+      case 'ResourceNotFound.CdnUserNotExists':
+      case 'UnauthorizedOperation.CdnUserIsSuspended':
+        return new ProviderError(`${what}: the CDN service of this Tencent Cloud account is not active (${said}); check the account and the access-key input`)
       case 'InvalidAction':
       case 'NoSuchVersion':
         return new ProviderError(`${what}: the API at this endpoint does not offer the action (${said}); check the endpoint input`)
@@ -224,8 +230,8 @@ export class TencentClient implements CdnProvider {
     if (batchLimit) return new ProviderError(`${what}: more items than Tencent Cloud takes in one call (${said})`)
     if (code.startsWith('InvalidParameter') || code === 'MissingParameter' || code === 'UnknownParameter')
       return new ProviderError(`${what}: Tencent Cloud refused a parameter (${said}); check the URLs (scheme, length, no wildcards)`)
-    // InternalError and the like: worth asking again; a submit may have made a task.
-    const internal = code.startsWith('InternalError') || code.startsWith('ResourceUnavailable')
+    // InternalError: worth asking again; a submit may have made a task. Any other code is a refusal.
+    const internal = code.startsWith('InternalError')
     return new ProviderError(`${what} failed: ${said}`, internal, internal && !idempotent)
   }
 
