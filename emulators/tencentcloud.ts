@@ -253,6 +253,21 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     return list as string[]
   }
 
+  /**
+   * A prefetch's area must be one its domains are accelerated in (SDK PushUrlsCacheRequest.Area:
+   * "URL 中域名必须在对应区域启用了加速服务", tencentcloud-sdk-go cdn/v20180606 models.go). The
+   * code for it is not documented: the generic parameter error here.
+   */
+  function pushArea(urls: string[], area: TencentArea | 'global'): (TencentArea | 'global')[] | EmulatorResponse {
+    const off = urls.find((u) => {
+      const d = domainAreas[hostOf(u)] ?? 'mainland'
+      return d !== 'global' && d !== area
+    })
+    if (off)
+      return error('InvalidParameter.CdnParamError', `${hostOf(off)} is not accelerated in ${area}; a prefetch goes to the area given (default mainland).`)
+    return [area]
+  }
+
   /** The areas a submit is charged to: `Area`, else the domain's (§2 "Operations"). */
   function areasOf(urls: string[], area: unknown, push: boolean): (TencentArea | 'global')[] | EmulatorResponse {
     const allowed = push ? ['mainland', 'overseas', 'global'] : ['mainland', 'overseas']
@@ -267,10 +282,10 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
         })
         if (off) return error('InvalidParameter.CdnParamError', `Area ${String(area)} does not match the area of ${hostOf(off)}.`)
       }
-      return [area as TencentArea | 'global']
+      return push ? pushArea(urls, area as TencentArea | 'global') : [area as TencentArea | 'global']
     }
     // Push without Area: mainland (documented default). Purge: the domain's area.
-    if (push) return ['mainland']
+    if (push) return pushArea(urls, 'mainland')
     return [...new Set(urls.map((u) => domainAreas[hostOf(u)] ?? 'mainland'))]
   }
 

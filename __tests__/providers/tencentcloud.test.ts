@@ -133,7 +133,7 @@ describe('the Tencent Cloud CDN emulator', () => {
 
   it('enforces per-call limits, FlushType, daily quotas (shown by Describe*Quota), and 20 requests/s', async () => {
     const clock = Date.now()
-    await start({ now: () => clock, quotas: { pathPurge: 3 } })
+    await start({ now: () => clock, quotas: { pathPurge: 3 }, domainAreas: { 'g.example.com': 'global' } })
     const many = Array.from({ length: 501 }, (_, i) => `https://a.example.com/${i}`)
     expect((await raw('PushUrlsCache', { Urls: many })).body.Response.Error?.Code).toBe('LimitExceeded.CdnPushExceedBatchLimit')
     expect((await raw('PurgePathCache', { Paths: ['https://a.example.com/d/'] })).body.Response.Error?.Code).toBe('MissingParameter')
@@ -146,8 +146,9 @@ describe('the Tencent Cloud CDN emulator', () => {
     expect(
       (await raw('PurgePathCache', { Paths: ['https://a.example.com/d/', 'https://a.example.com/e/'], FlushType: 'flush' })).body.Response.Error?.Code
     ).toBe('LimitExceeded.CdnPurgePathExceedDayLimit')
-    // A global prefetch takes both regions' quota.
-    await raw('PushUrlsCache', { Urls: ['https://a.example.com/1'], Area: 'global' })
+    // A global prefetch takes both regions' quota; it needs a domain accelerated worldwide.
+    expect((await raw('PushUrlsCache', { Urls: ['https://a.example.com/1'], Area: 'global' })).body.Response.Error?.Code).toBe('InvalidParameter.CdnParamError')
+    await raw('PushUrlsCache', { Urls: ['https://g.example.com/1'], Area: 'global' })
     const push = (await raw('DescribePushQuota', {})).body.Response.UrlPush as { Available: number }[]
     expect(push.map((q) => q.Available)).toEqual([999, 999])
     const codes: string[] = []
@@ -481,6 +482,17 @@ describe('tencentcloud provider against its emulator', () => {
     // A prefetch without Area is charged to mainland (§2): the overseas row does not limit it.
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 1001 })).rejects.toThrow(/UrlPush\) quota of mainland has 1000 of 1000/)
     expect(emulator!.actionCounts().PurgeUrlsCache).toBe(1)
+  })
+
+  it('a prefetch goes to mainland China (no Area): a domain accelerated only overseas is refused, and the message says why', async () => {
+    await start({ domainAreas: { 'o.example.com': 'overseas', 'g.example.com': 'global' } })
+    const h = client()
+    await h.p.submit({ op: 'prefetch', host: '', items: urls('https://g.example.com/a.png') })
+    const err = await h.p.submit({ op: 'prefetch', host: '', items: urls('https://o.example.com/a.png') }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
+    expect(err.message).toMatch(/InvalidParameter\.CdnParamError.*a prefetch goes to mainland China only/)
+    expect(emulator!.tasks.size).toBe(1)
   })
 
   it('a quota answer without area rows is logged, not checked', async () => {

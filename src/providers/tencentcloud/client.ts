@@ -177,7 +177,7 @@ export class TencentClient implements CdnProvider {
   }
 
   /** The error for `Response.Error`; each names what the user can change (§2 "Errors"). */
-  private codeError(what: string, code: string, message: string, idempotent: boolean, attempts: number): ProviderError {
+  private codeError(what: string, action: string, code: string, message: string, idempotent: boolean, attempts: number): ProviderError {
     const said = message === '' ? code : `${code}: ${message}`
     const quota = /ExceedDayLimit$/.test(code)
     const batchLimit = /ExceedBatchLimit$/.test(code)
@@ -228,8 +228,11 @@ export class TencentClient implements CdnProvider {
     }
     if (quota) return new ProviderError(`${what}: a daily quota of Tencent Cloud CDN is used up (${said}); it resets the next day (China time)`)
     if (batchLimit) return new ProviderError(`${what}: more items than Tencent Cloud takes in one call (${said})`)
-    if (code.startsWith('InvalidParameter') || code === 'MissingParameter' || code === 'UnknownParameter')
-      return new ProviderError(`${what}: Tencent Cloud refused a parameter (${said}); check the URLs (scheme, length, no wildcards)`)
+    if (code.startsWith('InvalidParameter') || code === 'MissingParameter' || code === 'UnknownParameter') {
+      // No Area is sent: a prefetch goes to mainland China, where its domains must be accelerated (SDK PushUrlsCacheRequest.Area).
+      const area = action === SUBMIT_ACTION.prefetch ? '; a prefetch goes to mainland China only, so its domains must be accelerated there' : ''
+      return new ProviderError(`${what}: Tencent Cloud refused a parameter (${said}); check the URLs (scheme, length, no wildcards)${area}`)
+    }
     // InternalError: worth asking again; a submit may have made a task. Any other code is a refusal.
     const internal = code.startsWith('InternalError')
     return new ProviderError(`${what} failed: ${said}`, internal, internal && !idempotent)
@@ -289,7 +292,7 @@ export class TencentClient implements CdnProvider {
         await this.ctx.sleep(pause)
         continue
       }
-      throw Object.assign(this.codeError(what, code, message, idempotent, attempt), { code })
+      throw Object.assign(this.codeError(what, action, code, message, idempotent, attempt), { code })
     }
   }
 
