@@ -495,6 +495,22 @@ describe('tencentcloud provider against its emulator', () => {
     expect(emulator!.tasks.size).toBe(1)
   })
 
+  it("pre-flight: a per-call limit below the run's (an account's Batch) fails before sending, naming batch-size", async () => {
+    await start({ batch: { pathPurge: 20 } })
+    const h = client()
+    const err = await h.p.preflight({ purgeUrls: 1000, purgeDirs: 30, prefetchUrls: 0 }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toBe(
+      'tencentcloud: this account takes at most 20 per directory purge (PathPurge) call (Batch in the quota answer), and the run would send 30 in one; nothing was sent. Set batch-size: 20'
+    )
+    await h.p.preflight({ purgeUrls: 1000, purgeDirs: 20, prefetchUrls: 0 })
+    // With batch-size 20 (the engine hands the provider its limits so lowered) the run fits.
+    const lowered = { ...h.p.limits, itemsPerCall: { purge: 20, prefetch: 20 } }
+    const sized = new Proxy(h.p, { get: (target, key) => (key === 'limits' ? lowered : Reflect.get(target, key, target)) })
+    await sized.preflight({ purgeUrls: 1000, purgeDirs: 30, prefetchUrls: 0 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 3 })
+  })
+
   it('a quota answer without area rows is logged, not checked', async () => {
     await start()
     const h = client()

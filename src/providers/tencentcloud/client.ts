@@ -494,6 +494,18 @@ export class TencentClient implements CdnProvider {
         this.ctx.log(`tencentcloud: the quota answer has no ${name} row; not checked`)
         continue
       }
+      // §2 "Limits": real per-call limits differ per account, so `Batch` is read, not assumed.
+      // `this.limits` is the run's (with batch-size); a call larger than `Batch` would be refused.
+      const perCall = Math.min(
+        need.count,
+        need.kind === 'dir' ? Math.min(this.limits.itemsPerCall.purge, this.limits.dirsPerCall ?? Infinity) : this.limits.itemsPerCall[need.op]
+      )
+      const batch = Math.min(...areas.map((q) => (Number.isFinite(q.batch) && q.batch > 0 ? q.batch : Infinity)))
+      if (perCall > batch) {
+        throw new ProviderError(
+          `tencentcloud: this account takes at most ${batch} per ${name} call (Batch in the quota answer), and the run would send ${perCall} in one; nothing was sent. Set batch-size: ${batch}`
+        )
+      }
       const short = areas.reduce((a, b) => (b.available < a.available ? b : a))
       if (need.count > short.available) {
         const why =
