@@ -394,13 +394,16 @@ describe('tencentcloud provider against its emulator', () => {
   })
 
   it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
-    await start()
-    const h = client()
+    let clock = Date.now()
+    await start({ now: () => clock })
+    const h = client(keys, { now: () => clock })
     const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/again') }
-    await h.p.submit(batch) // an earlier run's task
-    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const earlier = await h.p.submit(batch) // an earlier run's task
+    clock += 1100
     // this run's send reached no server: the earlier task must not be taken for it
-    expect(await h.p.findSubmitted(batch, Date.now())).toBeNull()
+    expect(await h.p.findSubmitted(batch, clock)).toBeNull()
+    // (it is found from a send time before it was made)
+    expect(await h.p.findSubmitted(batch, clock - 2000)).toMatchObject({ id: earlier.id })
   })
 
   it('retries RequestLimitExceeded after a pause; gives up retryable after the last attempt', async () => {
