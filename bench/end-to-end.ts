@@ -240,7 +240,7 @@ export interface OpAnalysis {
   maxIdsPerCall: number
 }
 
-/** Σ over the groups the provider requires (hosts when one host per call, kinds when they cannot mix) of ⌈n / limit⌉. */
+/** Σ over the groups the provider requires (hosts when one host per call, kinds when they cannot mix) of ⌈n / limit⌉ (directories: `dirsPerCall` where lower). */
 export function expectedSubmits(op: Operation, urls: { url: string; kind: 'url' | 'dir' }[], limits: ProviderLimits): number {
   const groups = new Map<string, number>()
   for (const { url, kind } of urls) {
@@ -248,7 +248,10 @@ export function expectedSubmits(op: Operation, urls: { url: string; kind: 'url' 
     groups.set(key, (groups.get(key) ?? 0) + 1)
   }
   let total = 0
-  for (const n of groups.values()) total += Math.ceil(n / limits.itemsPerCall[op])
+  for (const [key, n] of groups) {
+    const dirs = !limits.mixedKindsPerCall && key.endsWith(' dir')
+    total += Math.ceil(n / (dirs ? Math.min(limits.itemsPerCall[op], limits.dirsPerCall ?? Infinity) : limits.itemsPerCall[op]))
+  }
   return total
 }
 

@@ -54,6 +54,11 @@ export interface TencentEmulatorOptions {
   maxPageSize?: number
   /** A Limit above maxPageSize: answered with maxPageSize rows (`cap`, default) or refused as InvalidParameterValue (`refuse`). */
   overLimit?: 'cap' | 'refuse'
+  /**
+   * How Describe*Tasks rows spell `Url`: as sent (default), or percent-decoded (`decodeURI`, e.g.
+   * raw non-ASCII and spaces). §2 does not say which, so clients must match either.
+   */
+  urlSpelling?: 'sent' | 'decoded'
   /** Largest |X-TC-Timestamp − now| accepted, seconds (§2: more than 5 minutes fails). */
   maxSkewSeconds?: number
   /** The emulator's clock (ms since epoch); tests pass a fake one. */
@@ -193,6 +198,14 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   const rps = options.requestsPerSecond ?? 20
   const maxPageSize = options.maxPageSize ?? TENCENT_MAX_PAGE_SIZE
   const maxSkew = options.maxSkewSeconds ?? 300
+  const spell = (url: string): string => {
+    if (options.urlSpelling !== 'decoded') return url
+    try {
+      return decodeURI(url)
+    } catch {
+      return url
+    }
+  }
   const now = options.now ?? Date.now
 
   const tasks = new Map<string, TencentTask>()
@@ -240,6 +253,21 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     return list as string[]
   }
 
+  /**
+   * A prefetch's area must be one its domains are accelerated in (SDK PushUrlsCacheRequest.Area:
+   * "URL 中域名必须在对应区域启用了加速服务", tencentcloud-sdk-go cdn/v20180606 models.go). The
+   * code for it is not documented: the generic parameter error here.
+   */
+  function pushArea(urls: string[], area: TencentArea | 'global'): (TencentArea | 'global')[] | EmulatorResponse {
+    const off = urls.find((u) => {
+      const d = domainAreas[hostOf(u)] ?? 'mainland'
+      return d !== 'global' && d !== area
+    })
+    if (off)
+      return error('InvalidParameter.CdnParamError', `${hostOf(off)} is not accelerated in ${area}; a prefetch goes to the area given (default mainland).`)
+    return [area]
+  }
+
   /** The areas a submit is charged to: `Area`, else the domain's (§2 "Operations"). */
   function areasOf(urls: string[], area: unknown, push: boolean): (TencentArea | 'global')[] | EmulatorResponse {
     const allowed = push ? ['mainland', 'overseas', 'global'] : ['mainland', 'overseas']
@@ -254,10 +282,10 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
         })
         if (off) return error('InvalidParameter.CdnParamError', `Area ${String(area)} does not match the area of ${hostOf(off)}.`)
       }
-      return [area as TencentArea | 'global']
+      return push ? pushArea(urls, area as TencentArea | 'global') : [area as TencentArea | 'global']
     }
     // Push without Area: mainland (documented default). Purge: the domain's area.
-    if (push) return ['mainland']
+    if (push) return pushArea(urls, 'mainland')
     return [...new Set(urls.map((u) => domainAreas[hostOf(u)] ?? 'mainland'))]
   }
 
@@ -376,7 +404,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
         TotalCount: rows.length,
         PushLogs: page.map(({ task, url, s }) => ({
           TaskId: task.id,
-          Url: url,
+          Url: spell(url),
           Status: s.status,
           Percent: s.percent,
           CreateTime: chinaTime(task.createdAt),
@@ -389,7 +417,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       TotalCount: rows.length,
       PurgeLogs: page.map(({ task, url, s }) => ({
         TaskId: task.id,
-        Url: url,
+        Url: spell(url),
         Status: s.status,
         PurgeType: task.kind,
         FlushType: task.flushType ?? 'flush',

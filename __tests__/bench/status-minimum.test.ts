@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { analyseOp, COMPLETE_AFTER_MS, STATUS_PAGE_ROWS, type TaskRef } from '../../bench/end-to-end.js'
+import { analyseOp, COMPLETE_AFTER_MS, expectedSubmits, STATUS_PAGE_ROWS, type TaskRef } from '../../bench/end-to-end.js'
 import { aliyun } from '../../src/providers/aliyun/index.js'
 import { tencentcloud } from '../../src/providers/tencentcloud/index.js'
 
@@ -22,6 +22,12 @@ describe('bench: the status minimum of row-paged providers (tencentcloud)', () =
     expect([lean.expectedStatusCalls, lean.statusCalls + lean.continuationPages, lean.rounds, lean.wastedQueries]).toEqual([2, 2, 2, 0])
     const paged = analyseOp('purge', [...submits, ...rangeRound(1000, 10), ...rangeRound(T + 100, 10)], tasks, tencentcloud.limits, true, pageRows)
     expect([paged.expectedStatusCalls, paged.statusCalls + paged.continuationPages, paged.rounds]).toEqual([2, 20, 2])
+  })
+
+  it('the submit minimum: 1,000 purge URLs a call, directories by dirsPerCall (500)', () => {
+    const items = (n: number, kind: 'url' | 'dir') => Array.from({ length: n }, (_, i) => ({ url: `https://a.example.com/${i}/`, kind }))
+    expect(expectedSubmits('purge', items(1000, 'url'), tencentcloud.limits)).toBe(1)
+    expect(expectedSubmits('purge', items(1001, 'dir'), tencentcloud.limits)).toBe(3)
   })
 
   it('a round after every task was seen final is waste', () => {

@@ -166,6 +166,14 @@ describe('tencentcloud end to end', () => {
     for (const signature of signatures) expect(r.stdout).toContain(`::add-mask::${signature}`)
   })
 
+  it('a URL holding * is an input error naming it; zero requests', async () => {
+    const e = await start()
+    const r = await runUrls(`${W}/a.css\n${W}/a*b.css\n`)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Input 'urls': tencentcloud cannot take https:\/\/www\.example\.com\/a\*b\.css: Tencent Cloud takes \* for a wildcard/)
+    expect(e.requests).toHaveLength(0)
+  })
+
   it.each([
     [{ 'access-key': '' }, /::error::Input 'access-key': tencentcloud needs the SecretId/],
     [{ 'secret-key': '' }, /::error::Input 'secret-key': tencentcloud needs the SecretKey/]

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startTencentEmulator, verifyTc3, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
+import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { ProviderError, type BatchItem, type Task } from '../../src/providers/provider.js'
@@ -132,7 +133,7 @@ describe('the Tencent Cloud CDN emulator', () => {
 
   it('enforces per-call limits, FlushType, daily quotas (shown by Describe*Quota), and 20 requests/s', async () => {
     const clock = Date.now()
-    await start({ now: () => clock, quotas: { pathPurge: 3 } })
+    await start({ now: () => clock, quotas: { pathPurge: 3 }, domainAreas: { 'g.example.com': 'global' } })
     const many = Array.from({ length: 501 }, (_, i) => `https://a.example.com/${i}`)
     expect((await raw('PushUrlsCache', { Urls: many })).body.Response.Error?.Code).toBe('LimitExceeded.CdnPushExceedBatchLimit')
     expect((await raw('PurgePathCache', { Paths: ['https://a.example.com/d/'] })).body.Response.Error?.Code).toBe('MissingParameter')
@@ -145,8 +146,9 @@ describe('the Tencent Cloud CDN emulator', () => {
     expect(
       (await raw('PurgePathCache', { Paths: ['https://a.example.com/d/', 'https://a.example.com/e/'], FlushType: 'flush' })).body.Response.Error?.Code
     ).toBe('LimitExceeded.CdnPurgePathExceedDayLimit')
-    // A global prefetch takes both regions' quota.
-    await raw('PushUrlsCache', { Urls: ['https://a.example.com/1'], Area: 'global' })
+    // A global prefetch takes both regions' quota; it needs a domain accelerated worldwide.
+    expect((await raw('PushUrlsCache', { Urls: ['https://a.example.com/1'], Area: 'global' })).body.Response.Error?.Code).toBe('InvalidParameter.CdnParamError')
+    await raw('PushUrlsCache', { Urls: ['https://g.example.com/1'], Area: 'global' })
     const push = (await raw('DescribePushQuota', {})).body.Response.UrlPush as { Available: number }[]
     expect(push.map((q) => q.Available)).toEqual([999, 999])
     const codes: string[] = []
@@ -223,6 +225,32 @@ describe('tencentcloud provider against its emulator', () => {
     ])
   })
 
+  it('batches to the per-call limits of §2: 1,000 purge URLs, 500 directories, 500 prefetch URLs', () => {
+    const many = (n: number, kind: 'url' | 'dir') =>
+      Array.from({ length: n }, (_, i) => ({ kind, url: `https://a.example.com/${i}${kind === 'dir' ? '/' : ''}` }))
+    expect(batchForProvider('purge', many(1000, 'url'), tencentcloud.limits).map((b) => b.items.length)).toEqual([1000])
+    expect(batchForProvider('purge', many(1001, 'dir'), tencentcloud.limits).map((b) => b.items.length)).toEqual([500, 500, 1])
+    expect(batchForProvider('prefetch', many(1000, 'url'), tencentcloud.limits).map((b) => b.items.length)).toEqual([500, 500])
+  })
+
+  it('a URL holding * is an input error before anything is sent (Tencent refuses wildcards, §2 "Errors")', () => {
+    const fits = (plan: { purgeUrls?: string[]; purgeDirs?: string[]; prefetchUrls?: string[] }) => () =>
+      checkPlanFits(
+        { purgeUrls: [], purgeDirs: [], prefetchUrls: [], ...plan },
+        tencentcloud.limits,
+        'tencentcloud',
+        ['purge', 'prefetch'],
+        tencentcloud.refuseItem
+      )
+    expect(fits({ purgeUrls: ['https://a.example.com/a*b.png'] })).toThrow(InputError)
+    expect(fits({ purgeUrls: ['https://a.example.com/a*b.png'] })).toThrow(/tencentcloud cannot take https:\/\/a\.example\.com\/a\*b\.png: .*wildcard/)
+    expect(fits({ purgeDirs: ['https://a.example.com/*/'] })).toThrow(/wildcard/)
+    expect(fits({ prefetchUrls: ['https://a.example.com/x*'] })).toThrow(/wildcard/)
+    expect(
+      fits({ purgeUrls: ['https://a.example.com/a%2Ab.png', 'https://a.example.com/%E4%B8%AD%20x.png'], purgeDirs: ['https://a.example.com/d/'] })
+    ).not.toThrow()
+  })
+
   it('purges URLs with PurgeUrlsCache, signs x-tc-action, masks the signature and Authorization', async () => {
     await start()
     const h = client()
@@ -277,6 +305,22 @@ describe('tencentcloud provider against its emulator', () => {
     clock += 5000
     expect((await h.p.status([push])).map((s) => s.state)).toEqual(['success', 'failure'])
     expect(emulator!.actionCounts().DescribePushTasks).toBe(1)
+  })
+
+  it('matches rows to URLs however Tencent spells them back (decoded non-ASCII and spaces, lowercase hex)', async () => {
+    let clock = Date.now()
+    await start({ now: () => clock, completeAfterMs: 10, urlSpelling: 'decoded', failUrls: ['https://a.example.com/%e4%b8%ad/b%20c.png'] })
+    const h = client(keys, { now: () => clock })
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/%E4%B8%AD%20x.png', 'https://a.example.com/%e4%b8%ad/b%20c.png') }
+    const task = await h.p.submit(batch)
+    const other = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/%2F%3F.png') })
+    clock += 10
+    expect((await h.p.status([task, other])).map((s) => [s.url, s.state, s.detail])).toEqual([
+      ['https://a.example.com/%E4%B8%AD%20x.png', 'success', 'done'],
+      ['https://a.example.com/%e4%b8%ad/b%20c.png', 'failure', 'fail'],
+      ['https://a.example.com/%2F%3F.png', 'success', 'done']
+    ])
+    expect(await h.p.findSubmitted(batch, clock - 1000)).toMatchObject({ id: task.id })
   })
 
   it('reads every page when rows exceed one page', async () => {
@@ -350,13 +394,16 @@ describe('tencentcloud provider against its emulator', () => {
   })
 
   it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
-    await start()
-    const h = client()
+    let clock = Date.now()
+    await start({ now: () => clock })
+    const h = client(keys, { now: () => clock })
     const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/again') }
-    await h.p.submit(batch) // an earlier run's task
-    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const earlier = await h.p.submit(batch) // an earlier run's task
+    clock += 1100
     // this run's send reached no server: the earlier task must not be taken for it
-    expect(await h.p.findSubmitted(batch, Date.now())).toBeNull()
+    expect(await h.p.findSubmitted(batch, clock)).toBeNull()
+    // (it is found from a send time before it was made)
+    expect(await h.p.findSubmitted(batch, clock - 2000)).toMatchObject({ id: earlier.id })
   })
 
   it('retries RequestLimitExceeded after a pause; gives up retryable after the last attempt', async () => {
@@ -440,11 +487,51 @@ describe('tencentcloud provider against its emulator', () => {
     expect(emulator!.actionCounts().PurgeUrlsCache).toBe(1)
   })
 
+  it('a prefetch goes to mainland China (no Area): a domain accelerated only overseas is refused, and the message says why', async () => {
+    await start({ domainAreas: { 'o.example.com': 'overseas', 'g.example.com': 'global' } })
+    const h = client()
+    await h.p.submit({ op: 'prefetch', host: '', items: urls('https://g.example.com/a.png') })
+    const err = await h.p.submit({ op: 'prefetch', host: '', items: urls('https://o.example.com/a.png') }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
+    expect(err.message).toMatch(/InvalidParameter\.CdnParamError.*a prefetch goes to mainland China only/)
+    expect(emulator!.tasks.size).toBe(1)
+  })
+
+  it("pre-flight: a per-call limit below the run's (an account's Batch) fails before sending, naming batch-size", async () => {
+    await start({ batch: { pathPurge: 20 } })
+    const h = client()
+    const err = await h.p.preflight({ purgeUrls: 1000, purgeDirs: 30, prefetchUrls: 0 }).catch((x) => x)
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toBe(
+      'tencentcloud: this account takes at most 20 per directory purge (PathPurge) call (Batch in the quota answer), and the run would send 30 in one; nothing was sent. Set batch-size: 20'
+    )
+    await h.p.preflight({ purgeUrls: 1000, purgeDirs: 20, prefetchUrls: 0 })
+    // With batch-size 20 (the engine hands the provider its limits so lowered) the run fits.
+    const lowered = { ...h.p.limits, itemsPerCall: { purge: 20, prefetch: 20 } }
+    const sized = new Proxy(h.p, { get: (target, key) => (key === 'limits' ? lowered : Reflect.get(target, key, target)) })
+    await sized.preflight({ purgeUrls: 1000, purgeDirs: 30, prefetchUrls: 0 })
+    expect(emulator!.actionCounts()).toEqual({ DescribePurgeQuota: 3 })
+  })
+
   it('a quota answer without area rows is logged, not checked', async () => {
     await start()
     const h = client()
     emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { UrlPurge: [], PathPurge: [], RequestId: 'r' } }) }])
     await h.p.preflight({ purgeUrls: 1_000_000, purgeDirs: 0, prefetchUrls: 0 })
+    expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
+  })
+
+  it('a quota row without Area still counts; a null Available is not taken for 0', async () => {
+    await start()
+    const h = client()
+    const answer = (rows: object[]) => ({ status: 200, body: JSON.stringify({ Response: { UrlPurge: rows, PathPurge: [], RequestId: 'r' } }) })
+    emulator!.injectFaults([answer([{ Batch: 1000, Total: 10, Available: 3 }])])
+    await expect(h.p.preflight({ purgeUrls: 4, purgeDirs: 0, prefetchUrls: 0 })).rejects.toThrow(
+      /URL purge \(UrlPurge\) quota of the account has 3 of 10 left, and this run needs 4; nothing was sent/
+    )
+    emulator!.injectFaults([answer([{ Batch: 1000, Total: null, Available: null, Area: 'mainland' }])])
+    await h.p.preflight({ purgeUrls: 4, purgeDirs: 0, prefetchUrls: 0 })
     expect(h.logged.some((l) => l.includes('no URL purge (UrlPurge) row; not checked'))).toBe(true)
   })
 
@@ -485,6 +572,36 @@ describe('tencentcloud provider against its emulator', () => {
     expect(states.every((s) => s.detail === 'process')).toBe(true)
     expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
     expect(emulator!.actionCounts().DescribePurgeTasks).toBe(2)
+  })
+
+  it('a row a shifting page lists twice counts once: the task is read again whole by TaskId', async () => {
+    await start()
+    const h = client()
+    const a = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/1', 'https://a.example.com/2') })
+    const b = await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/3') })
+    const row = { TaskId: a.id, Url: 'https://a.example.com/1', Status: 'process', PurgeType: 'url', FlushType: 'flush', CreateTime: '2026-01-01 00:00:00' }
+    const bRow = { ...row, TaskId: b.id, Url: 'https://a.example.com/3' }
+    // Two rows of a, both for /1 (a new task pushed the page on): a is not whole.
+    emulator!.injectFaults([{ status: 200, body: JSON.stringify({ Response: { TotalCount: 3, PurgeLogs: [row, row, bRow], RequestId: 'r' } }) }])
+    const states = await h.p.status([a, b])
+    expect(states.map((s) => s.detail)).toEqual(['process', 'process', 'process'])
+    expect(bodyOf(emulator!.requests.length - 1)).toMatchObject({ TaskId: a.id })
+  })
+
+  it('a refusal code is neither retried nor ambiguous; only InternalError may have made a task', async () => {
+    await start()
+    const h = client()
+    const refuse = (code: string) => ({ status: 200, body: JSON.stringify({ Response: { Error: { Code: code, Message: 'm' }, RequestId: 'r' } }) })
+    emulator!.injectFaults([refuse('ResourceUnavailable.CdnHostIsLocked'), refuse('ResourceNotFound.CdnUserNotExists'), refuse('InternalError.CdnSystemError')])
+    const batch = { op: 'purge' as const, host: '', items: urls('https://a.example.com/1') }
+    const locked = await h.p.submit(batch).catch((x) => x)
+    expect([locked.retryable, locked.ambiguous]).toEqual([false, false])
+    expect(locked.message).toMatch(/the domain is locked .*ResourceUnavailable\.CdnHostIsLocked/)
+    const inactive = await h.p.submit(batch).catch((x) => x)
+    expect([inactive.retryable, inactive.ambiguous]).toEqual([false, false])
+    expect(inactive.message).toMatch(/CDN service of this Tencent Cloud account is not active/)
+    const internal = await h.p.submit(batch).catch((x) => x)
+    expect([internal.retryable, internal.ambiguous]).toEqual([true, true])
   })
 
   it('a daily-quota refusal says so and is not retried', async () => {

@@ -34,14 +34,14 @@ export interface TencentSettings {
 
 /**
  * What the API allows (§2 "Limits"):
- * - Per call: 1,000 purge URLs, 500 purge directories, 500 prefetch URLs. `itemsPerCall` is per
- *   operation, not per kind, so purge is sized to the smaller (500) until the seam can say more.
+ * - Per call: 1,000 purge URLs, 500 purge directories (`dirsPerCall`), 500 prefetch URLs.
  * - One kind per call (URLs and directories are separate actions); any hosts in one call.
  * - 20 requests/s per action: 50 ms between calls of one action.
  * - Status is asked by time range and paged (one row per URL), so one call covers many tasks.
  */
 export const limits: ProviderLimits = {
-  itemsPerCall: { purge: 500, prefetch: 500 },
+  itemsPerCall: { purge: 1000, prefetch: 500 },
+  dirsPerCall: 500,
   oneHostPerCall: false,
   mixedKindsPerCall: false,
   directories: true,
@@ -91,6 +91,22 @@ function parseChinaTime(text: unknown): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim())
   if (!m) return null
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - CHINA_OFFSET_MS
+}
+
+/**
+ * The key a row's `Url` and a batch item are matched on. §2 does not say how Describe*Tasks spell
+ * a URL back (as sent, decoded, hex case), so both sides are decoded where that keeps the
+ * resource (`decodeURI` leaves `%2F`, `%3F`, `%23` and the like), re-encoded by the URL parser,
+ * and the escapes left are upper-cased.
+ */
+export function urlKey(url: string): string {
+  let text = url
+  try {
+    text = decodeURI(url)
+  } catch {
+    // a malformed escape: compared as it is
+  }
+  return normalizeUrl(text).replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase())
 }
 
 /** done → success; fail, invalid (prefetch: the origin answered 4xx/5xx) → failure; process → pending (§0). */
@@ -161,7 +177,7 @@ export class TencentClient implements CdnProvider {
   }
 
   /** The error for `Response.Error`; each names what the user can change (§2 "Errors"). */
-  private codeError(what: string, code: string, message: string, idempotent: boolean, attempts: number): ProviderError {
+  private codeError(what: string, action: string, code: string, message: string, idempotent: boolean, attempts: number): ProviderError {
     const said = message === '' ? code : `${code}: ${message}`
     const quota = /ExceedDayLimit$/.test(code)
     const batchLimit = /ExceedBatchLimit$/.test(code)
@@ -200,16 +216,25 @@ export class TencentClient implements CdnProvider {
         return new ProviderError(`${what}: the domain is not a CDN domain of this Tencent Cloud account (${said}); check the URLs and the access-key input`)
       case 'ResourceUnavailable.CdnHostIsNotOnline':
         return new ProviderError(`${what}: the domain is offline in Tencent Cloud CDN (${said}); enable it in the console first`)
+      // Codes the SDK lists for these actions (tencentcloud-sdk-go cdn/v20180606 errors.go).
+      case 'ResourceUnavailable.CdnHostIsLocked':
+        return new ProviderError(`${what}: the domain is locked in Tencent Cloud CDN (${said}); see the CDN console or ask Tencent Cloud`)
+      case 'ResourceNotFound.CdnUserNotExists':
+      case 'UnauthorizedOperation.CdnUserIsSuspended':
+        return new ProviderError(`${what}: the CDN service of this Tencent Cloud account is not active (${said}); check the account and the access-key input`)
       case 'InvalidAction':
       case 'NoSuchVersion':
         return new ProviderError(`${what}: the API at this endpoint does not offer the action (${said}); check the endpoint input`)
     }
     if (quota) return new ProviderError(`${what}: a daily quota of Tencent Cloud CDN is used up (${said}); it resets the next day (China time)`)
     if (batchLimit) return new ProviderError(`${what}: more items than Tencent Cloud takes in one call (${said})`)
-    if (code.startsWith('InvalidParameter') || code === 'MissingParameter' || code === 'UnknownParameter')
-      return new ProviderError(`${what}: Tencent Cloud refused a parameter (${said}); check the URLs (scheme, length, no wildcards)`)
-    // InternalError and the like: worth asking again; a submit may have made a task.
-    const internal = code.startsWith('InternalError') || code.startsWith('ResourceUnavailable')
+    if (code.startsWith('InvalidParameter') || code === 'MissingParameter' || code === 'UnknownParameter') {
+      // No Area is sent: a prefetch goes to mainland China, where its domains must be accelerated (SDK PushUrlsCacheRequest.Area).
+      const area = action === SUBMIT_ACTION.prefetch ? '; a prefetch goes to mainland China only, so its domains must be accelerated there' : ''
+      return new ProviderError(`${what}: Tencent Cloud refused a parameter (${said}); check the URLs (scheme, length, no wildcards)${area}`)
+    }
+    // InternalError: worth asking again; a submit may have made a task. Any other code is a refusal.
+    const internal = code.startsWith('InternalError')
     return new ProviderError(`${what} failed: ${said}`, internal, internal && !idempotent)
   }
 
@@ -267,7 +292,7 @@ export class TencentClient implements CdnProvider {
         await this.ctx.sleep(pause)
         continue
       }
-      throw Object.assign(this.codeError(what, code, message, idempotent, attempt), { code })
+      throw Object.assign(this.codeError(what, action, code, message, idempotent, attempt), { code })
     }
   }
 
@@ -342,7 +367,7 @@ export class TencentClient implements CdnProvider {
     const what = `tencentcloud ${batch.op} task lookup`
     const first = batch.items[0]?.url
     if (first === undefined) return null
-    const wanted = new Set(batch.items.map((i) => normalizeUrl(i.url)))
+    const wanted = new Set(batch.items.map((i) => urlKey(i.url)))
     const params: Json = {
       // Wide enough whatever zone the server reads it in (UTC or UTC+8); CreateTime decides below.
       StartTime: chinaTime(since - SKEW_MS - CHINA_OFFSET_MS),
@@ -358,7 +383,7 @@ export class TencentClient implements CdnProvider {
     }
     for (const [id] of [...candidates].sort((a, b) => b[1] - a[1])) {
       const rows = await this.rows(batch.op, { TaskId: id }, what, () => false)
-      const urls = new Set(rows.map((r) => (typeof r.Url === 'string' ? normalizeUrl(r.Url) : '')))
+      const urls = new Set(rows.map((r) => (typeof r.Url === 'string' ? urlKey(r.Url) : '')))
       if (urls.size === wanted.size && [...urls].every((u) => wanted.has(u))) {
         return { id: checkTaskId(id, what), op: batch.op, items: batch.items, submittedAt: since }
       }
@@ -376,17 +401,19 @@ export class TencentClient implements CdnProvider {
     if (tasks.length === 0) return []
     const op = tasks[0].op
     const what = `tencentcloud ${op} status of ${count(tasks.length, 'task')}`
-    const need = new Map(tasks.map((t) => [t.id, t.items.length]))
-    const byTask = new Map<string, Json[]>()
+    // Rows by task, then by URL key: a row a shifting page lists twice counts once.
+    const wanted = new Map(tasks.map((t) => [t.id, t.items.map((i) => urlKey(i.url))]))
+    const byTask = new Map<string, Map<string, Json>>()
     const add = (rows: Json[]) => {
       for (const row of rows) {
-        if (typeof row.TaskId !== 'string' || !need.has(row.TaskId)) continue
-        const list = byTask.get(row.TaskId) ?? []
-        list.push(row)
+        if (typeof row.TaskId !== 'string' || !wanted.has(row.TaskId) || typeof row.Url !== 'string') continue
+        const list = byTask.get(row.TaskId) ?? new Map<string, Json>()
+        list.set(urlKey(row.Url), row)
         byTask.set(row.TaskId, list)
       }
     }
-    const complete = () => [...need].every(([id, n]) => (byTask.get(id)?.length ?? 0) >= n)
+    /** Every URL of the task has its row. */
+    const whole = (id: string) => wanted.get(id)!.every((key) => byTask.get(id)?.has(key) ?? false)
     if (tasks.length > 1) {
       const first = Math.min(...tasks.map((t) => t.submittedAt))
       const params: Json = { StartTime: chinaTime(first - SKEW_MS), EndTime: chinaTime(this.ctx.now() + SKEW_MS) }
@@ -394,24 +421,23 @@ export class TencentClient implements CdnProvider {
       if (op === 'purge' && kinds.size === 1) params.PurgeType = kinds.has('dir') ? 'path' : 'url'
       await this.rows(op, params, what, (rows) => {
         add(rows.splice(0))
-        return complete()
+        return tasks.every((t) => whole(t.id))
       })
     }
     for (const task of tasks) {
-      if ((byTask.get(task.id)?.length ?? 0) >= task.items.length) continue
+      if (whole(task.id)) continue
       byTask.delete(task.id)
       await this.rows(op, { TaskId: task.id }, what, (rows) => {
         add(rows.splice(0))
-        return (byTask.get(task.id)?.length ?? 0) >= task.items.length
+        return whole(task.id)
       })
     }
 
     const out: ItemStatus[] = []
     for (const task of tasks) {
-      const rows = new Map<string, Json>()
-      for (const row of byTask.get(task.id) ?? []) if (typeof row.Url === 'string') rows.set(normalizeUrl(row.Url), row)
+      const rows = byTask.get(task.id) ?? new Map<string, Json>()
       for (const item of task.items) {
-        const row = rows.get(normalizeUrl(item.url))
+        const row = rows.get(urlKey(item.url))
         const word = typeof row?.Status === 'string' ? row.Status : ''
         if (row === undefined || word === '') {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: `not listed by ${statusAction(op)} yet` })
@@ -460,7 +486,7 @@ export class TencentClient implements CdnProvider {
     for (const need of needs) {
       if (need.count <= 0) continue
       if (!answers.has(need.op)) answers.set(need.op, await this.quotaAnswer(need.op))
-      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => q.area !== '' && Number.isFinite(q.available))
+      const rows = quotaRows(answers.get(need.op)!, need.op, need.kind).filter((q) => Number.isFinite(q.available))
       const mainland = rows.filter((q) => q.area === 'mainland')
       const areas = need.op === 'prefetch' && mainland.length > 0 ? mainland : rows
       const name = need.op === 'prefetch' ? 'prefetch (UrlPush)' : need.kind === 'dir' ? 'directory purge (PathPurge)' : 'URL purge (UrlPurge)'
@@ -468,18 +494,33 @@ export class TencentClient implements CdnProvider {
         this.ctx.log(`tencentcloud: the quota answer has no ${name} row; not checked`)
         continue
       }
+      // §2 "Limits": real per-call limits differ per account, so `Batch` is read, not assumed.
+      // `this.limits` is the run's (with batch-size); a call larger than `Batch` would be refused.
+      const perCall = Math.min(
+        need.count,
+        need.kind === 'dir' ? Math.min(this.limits.itemsPerCall.purge, this.limits.dirsPerCall ?? Infinity) : this.limits.itemsPerCall[need.op]
+      )
+      const batch = Math.min(...areas.map((q) => (Number.isFinite(q.batch) && q.batch > 0 ? q.batch : Infinity)))
+      if (perCall > batch) {
+        throw new ProviderError(
+          `tencentcloud: this account takes at most ${batch} per ${name} call (Batch in the quota answer), and the run would send ${perCall} in one; nothing was sent. Set batch-size: ${batch}`
+        )
+      }
       const short = areas.reduce((a, b) => (b.available < a.available ? b : a))
       if (need.count > short.available) {
         const why =
           need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
         const todo = need.op === 'purge' && need.kind === 'url' ? 'Purge directories instead (dir-threshold), wait' : 'Wait'
         throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
+          `tencentcloud: the daily ${name} quota of ${short.area === '' ? 'the account' : shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
         )
       }
     }
   }
 }
+
+/** A number as answered; anything else (null, a string) is NaN, so it is never taken for 0. */
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN)
 
 /** The rows of one quota in a Describe*Quota answer (§2 "Operations": `{Batch, Total, Available, Area}`). */
 function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
@@ -488,5 +529,5 @@ function quotaRows(data: Json, op: Operation, kind: ItemKind): TencentQuota[] {
   return list
     .map(asRecord)
     .filter((q): q is Json => q !== null)
-    .map((q) => ({ batch: Number(q.Batch), total: Number(q.Total), available: Number(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
+    .map((q) => ({ batch: num(q.Batch), total: num(q.Total), available: num(q.Available), area: typeof q.Area === 'string' ? q.Area : '' }))
 }

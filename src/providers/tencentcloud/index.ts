@@ -13,6 +13,10 @@ export const tencentcloud: ProviderDefinition<TencentSettings> = {
   name: 'tencentcloud',
   defaultEndpoint: TENCENT_DEFAULT_ENDPOINT,
   limits,
+  // A `*` anywhere is refused for the whole call (InvalidParameter.CdnPurgeWildcardNotAllowed /
+  // CdnPushWildcardNotAllowed, providers-next.md §2 "Errors"): named before anything is sent.
+  refuseItem: (item) =>
+    item.url.includes('*') ? 'Tencent Cloud takes * for a wildcard and refuses the whole call; rename the file or leave the URL out' : null,
   inputs: [
     { name: 'access-key', secret: false, env: [TENCENT_ENV.secretId] },
     { name: 'secret-key', secret: true, env: [TENCENT_ENV.secretKey] },
