@@ -334,3 +334,25 @@ describe('aliyun provider against its emulator', () => {
     expect(h.logged.filter((l) => l.includes("'Queued'"))).toHaveLength(1)
   })
 })
+
+describe('aliyun nonce per send', () => {
+  it('a 503 Throttling the transport would resend is signed again: every send has its own SignatureNonce, and the message names the rate limit', async () => {
+    const e = await start({ rates: { RefreshObjectCaches: 0 } })
+    const retrying = createTransport({ maxAttempts: 3, sleep: async () => {}, random: () => 0 })
+    try {
+      const p = aliyun.create(
+        { endpoint: e.url, request: retrying.request, mask: () => {}, log: () => {}, now: Date.now, sleep: async () => {} },
+        { ...noCreds, ...keys }
+      )
+      const err = (await p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+      expect(err).toBeInstanceOf(ProviderError)
+      expect(err.message).toMatch(/rate limiting.*Throttling/)
+      expect(err.message).not.toMatch(/SignatureNonceUsed/)
+      const nonces = e.params().map((x) => x.SignatureNonce)
+      expect(nonces.length).toBeGreaterThanOrEqual(ALIYUN_MAX_ATTEMPTS)
+      expect(new Set(nonces).size).toBe(nonces.length)
+    } finally {
+      retrying.close()
+    }
+  })
+})

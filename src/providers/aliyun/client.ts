@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { shown } from '../../external.js'
-import { HttpError, parseJsonBody, type HttpResponse } from '../../http/transport.js'
+import { HttpError, parseJsonBody, parseRetryAfter, type HttpResponse } from '../../http/transport.js'
 import type { Operation } from '../../model.js'
 import { hostOf } from '../../engine/host.js'
 import { count } from '../../text.js'
@@ -186,10 +186,19 @@ export class AliyunClient implements CdnProvider {
     }
   }
 
+  /** Waits before attempt `attempt + 1`: 1, 2, 4 s, or `atLeast` ms when longer (a minute for a per-minute limit, a Retry-After). */
+  private async pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
+    const ms = Math.max(THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1), atLeast ?? 0)
+    this.ctx.log(`aliyun: ${action} ${what}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
+    await this.ctx.sleep(ms)
+  }
+
   /**
    * Signs (RPC HMAC-SHA1) and POSTs one action as a form body; returns the JSON answer of
-   * a 2xx. Throttling codes are tried again after 1, 2, 4 s (the transport also retries a
-   * 503/429 itself). `idempotent`: asking again is harmless (reads).
+   * a 2xx. Each send is signed anew (§1: SignatureNonce unique per request), so the transport
+   * sends once and what it would retry is retried here, after 1, 2, 4 s: throttling codes, a
+   * bare 429/503, a request that never left, and for reads a 500/502/504 or a lost answer.
+   * `idempotent`: asking again is harmless (reads).
    */
   async call(action: string, params: Record<string, string>, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
     const { accessKey, secretKey, securityToken } = this.settings
@@ -221,11 +230,17 @@ export class AliyunClient implements CdnProvider {
           url: this.url,
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
           body,
-          idempotent
+          idempotent,
+          maxAttempts: 1
         })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
-        throw err
+        if (!(err instanceof HttpError)) throw err
+        // What the transport would send again: a request that never left, or any read.
+        if (err.status === null && (idempotent || !err.ambiguous) && attempt < ALIYUN_MAX_ATTEMPTS) {
+          await this.pause(action, 'failed in transport', attempt, null)
+          continue
+        }
+        throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
       }
       let data: Record<string, unknown> | null = null
       try {
@@ -237,6 +252,12 @@ export class AliyunClient implements CdnProvider {
       if (ok && data !== null && typeof data.Code !== 'string') return data
       const code = typeof data?.Code === 'string' ? data.Code : ''
       if (code === '') {
+        // A bare 429/503 was not acted on; a read may be asked again after any 5xx the transport retries.
+        const again = res.status === 429 || res.status === 503 || (idempotent && (res.status === 500 || res.status === 502 || res.status === 504))
+        if (again && attempt < ALIYUN_MAX_ATTEMPTS) {
+          await this.pause(action, `answered HTTP ${res.status}`, attempt, parseRetryAfter(res.header('retry-after'), this.ctx.now()))
+          continue
+        }
         // No vendor error body: a 5xx other than 503 may have acted on a submit.
         const maybe = !idempotent && (ok || (res.status >= 500 && res.status !== 503))
         const tail = maybe ? '; Alibaba Cloud may or may not have accepted it' : ''
@@ -249,9 +270,7 @@ export class AliyunClient implements CdnProvider {
       const message = typeof data?.Message === 'string' ? data.Message : ''
       if ((THROTTLE_CODES.has(code) || code === 'SignatureNonceUsed') && attempt < ALIYUN_MAX_ATTEMPTS) {
         // A per-minute limit clears only when the minute turns (§1 Limits: URLs per minute per domain).
-        const pause = PER_MINUTE_CODES.has(code) ? 60_000 : THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`aliyun: ${action} answered ${code}; pausing ${pause / 1000} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        await this.pause(action, `answered ${code}`, attempt, PER_MINUTE_CODES.has(code) ? 60_000 : null)
         continue
       }
       throw this.errorFor(what, res.status, code, message, attempt)
