@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
+import { batchForProvider } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunSettings } from '../../src/providers/aliyun/index.js'
@@ -73,6 +74,19 @@ describe('aliyun definition', () => {
     ])
     expect(aliyun.defaultEndpoint).toBe('https://cdn.aliyuncs.com')
     expect(aliyun.limits.itemsPerCall).toEqual({ purge: 1000, prefetch: 100 })
+  })
+
+  it('the engine cuts directories into batches of 100 (§1: 100 directories a call), URLs into 1,000', () => {
+    const list = [
+      ...dirs(...Array.from({ length: 150 }, (_, i) => `https://a.example.com/d${i}/`)),
+      ...urls(...Array.from({ length: 1500 }, (_, i) => `https://a.example.com/f${i}`))
+    ]
+    expect(batchForProvider('purge', list, aliyun.limits).map((b) => `${b.items[0].kind} ${b.items.length}`)).toEqual([
+      'dir 100',
+      'dir 50',
+      'url 1000',
+      'url 500'
+    ])
   })
 })
 

@@ -44,8 +44,8 @@ const MAX_LOOKUP_PAGES = 50
 
 /**
  * What the CDN API allows (providers-next.md §1):
- * - 1,000 URLs per refresh call, 100 per prefetch call. Directories (100 per call) and the
- *   10-domain rule cannot be said in ProviderLimits: the client splits such a batch itself.
+ * - 1,000 URLs or 100 directories per refresh call, 100 URLs per prefetch call. The 10-domain
+ *   rule cannot be said in ProviderLimits: the client splits such a batch itself.
  * - One ObjectType per call, so kinds do not mix.
  * - DescribeRefreshTaskById: 10 ids per call (a task may carry several ids, see submit).
  * - Refresh takes ~5–6 minutes; prefetch longer.
@@ -57,6 +57,7 @@ export const aliyunLimits: ProviderLimits = {
   oneHostPerCall: false,
   mixedKindsPerCall: false,
   directories: true,
+  dirsPerCall: ALIYUN_DIRS_PER_CALL,
   statusIdsPerCall: { purge: ALIYUN_IDS_PER_STATUS_CALL, prefetch: ALIYUN_IDS_PER_STATUS_CALL },
   defaultPollSeconds: { purge: 15, prefetch: 30 },
   defaultConcurrency: 4
