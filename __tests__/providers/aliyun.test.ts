@@ -250,6 +250,25 @@ describe('aliyun provider against its emulator', () => {
     expect(unknown.message).toMatch(/does not know this AccessKey ID.*check the access-key input/)
   })
 
+  it('a submit answered 500 InternalError may have made its task: ambiguous (looked up before any resend); a read is only retryable', async () => {
+    const e = await start()
+    const h = client()
+    const body = JSON.stringify({
+      RequestId: 'r',
+      HostId: 'cdn.aliyuncs.com',
+      Code: 'InternalError',
+      Message: 'The request processing has failed due to some unknown error.'
+    })
+    e.injectFaults([{ status: 500, body }])
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/InternalError.*\(HTTP 500\).*may or may not have accepted it/)
+    expect([err.retryable, err.ambiguous]).toEqual([true, true])
+    e.injectFaults([{ status: 500, body }])
+    const read = (await h.p.checkQuota({ urls: 0, dirs: 0, prefetch: 0 }).catch((x: unknown) => x)) as ProviderError
+    expect([read.retryable, read.ambiguous]).toEqual([true, false])
+  })
+
   it('scrubs a server message that echoes the secret or a signature', async () => {
     const e = await start()
     const h = client()

@@ -142,7 +142,7 @@ export class AliyunClient implements CdnProvider {
   }
 
   /** The message a user can act on, per §1's error classes. */
-  private errorFor(what: string, status: number, code: string, message: string, attempts: number): ProviderError {
+  private errorFor(what: string, status: number, code: string, message: string, attempts: number, idempotent: boolean): ProviderError {
     const said = `${code}${message ? `: ${this.scrub(message)}` : ''} (HTTP ${status})`
     const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
     if (THROTTLE_CODES.has(code))
@@ -182,8 +182,11 @@ export class AliyunClient implements CdnProvider {
         return new ProviderError(`${what}: a domain is not an online CDN domain of this account (${said}); check the URL prefixes in the config`)
       case 'ServiceBusy':
         return new ProviderError(`${what}: the domain is being configured (${said}); try again in a few minutes`, true)
-      default:
-        return new ProviderError(`${what} failed${tries}: ${said}`, status >= 500)
+      default: {
+        // A 5xx other than 503 (e.g. InternalError) may have acted on a submit, as without a body.
+        const maybe = !idempotent && status >= 500 && status !== 503
+        return new ProviderError(`${what} failed${tries}: ${said}${maybe ? '; Alibaba Cloud may or may not have accepted it' : ''}`, status >= 500, maybe)
+      }
     }
   }
 
@@ -274,7 +277,7 @@ export class AliyunClient implements CdnProvider {
         await this.pause(action, `answered ${code}`, attempt, PER_MINUTE_CODES.has(code) ? 60_000 : null)
         continue
       }
-      throw this.errorFor(what, res.status, code, message, attempt)
+      throw this.errorFor(what, res.status, code, message, attempt, idempotent)
     }
   }
 
