@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
-import { batchForProvider } from '../../src/engine/batch.js'
+import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
 import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunSettings } from '../../src/providers/aliyun/index.js'
@@ -74,6 +74,18 @@ describe('aliyun definition', () => {
     ])
     expect(aliyun.defaultEndpoint).toBe('https://cdn.aliyuncs.com')
     expect(aliyun.limits.itemsPerCall).toEqual({ purge: 1000, prefetch: 100 })
+  })
+
+  it('a prefetch URL over 1,024 characters (§1 PushObjectCache) is an input error before anything is sent; a purge may carry it', () => {
+    const long = `https://a.example.com/${'x'.repeat(1003)}`
+    expect(long).toHaveLength(1025)
+    const plan = { purgeUrls: [long], purgeDirs: [], prefetchUrls: [long] }
+    const refuse = aliyun.refuseItem!.bind(aliyun)
+    expect(() => checkPlanFits(plan, aliyun.limits, 'aliyun', ['prefetch'], refuse)).toThrow(
+      /^Input 'urls': aliyun cannot take .*at most 1024 characters; this one has 1025/
+    )
+    expect(() => checkPlanFits(plan, aliyun.limits, 'aliyun', ['purge'], refuse)).not.toThrow()
+    expect(() => checkPlanFits({ ...plan, prefetchUrls: [long.slice(0, 1024)] }, aliyun.limits, 'aliyun', ['purge', 'prefetch'], refuse)).not.toThrow()
   })
 
   it('the engine cuts directories into batches of 100 (§1: 100 directories a call), URLs into 1,000', () => {

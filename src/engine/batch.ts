@@ -20,7 +20,7 @@ export function checkPlanFits(
   limits: ProviderLimits,
   provider: string,
   ops: readonly Operation[] = ['purge', 'prefetch'],
-  refuse?: (item: BatchItem) => string | null,
+  refuse?: (item: BatchItem, op: Operation) => string | null,
   inputOf: (url: string) => string = () => 'urls'
 ): void {
   if (plan.purgeDirs.length > 0 && !limits.directories) {
@@ -29,7 +29,7 @@ export function checkPlanFits(
   if (!refuse) return
   for (const op of ops) {
     for (const item of itemsFor(plan, op)) {
-      const why = refuse(item)
+      const why = refuse(item, op)
       if (why !== null) throw new InputError(inputOf(item.url), `${provider} cannot take ${shown(item.url)}: ${why}`)
     }
   }

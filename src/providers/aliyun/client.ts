@@ -32,6 +32,8 @@ export interface AliyunSettings {
 export const ALIYUN_URLS_PER_CALL = 1000
 export const ALIYUN_DIRS_PER_CALL = 100
 export const ALIYUN_PREFETCH_PER_CALL = 100
+/** §1 Operations: each PushObjectCache path ≤ 1,024 characters. */
+export const ALIYUN_PREFETCH_PATH_CHARS = 1024
 /** §1: all paths of one call belong to at most 10 domains. */
 export const ALIYUN_DOMAINS_PER_CALL = 10
 /** §1: DescribeRefreshTaskById takes up to 10 ids. */
