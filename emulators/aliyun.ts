@@ -406,8 +406,9 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     const elapsed = now() - e.createdAt
     if (e.outcome !== 'stall' && elapsed >= completeAfterMs) {
       if (e.outcome === 'success') return { status: 'Complete', process: '100%' }
-      // §1 Task fields: Description on failure (InternalError, OriginTimeout, OriginReturn StatusCode 5XX).
-      return { status: 'Failed', process: '0%', description: e.type === 'preload' ? 'OriginTimeout' : 'InternalError' }
+      // §1 Task fields: Description on failure, spelled as the SDK's DescribeRefreshTaskByIdResponseBody and the current
+      // CN page [A15] spell it ('Internal Error', 'Origin Timeout', 'Origin Return StatusCode 5XX'; §1 drops the spaces).
+      return { status: 'Failed', process: '0%', description: e.type === 'preload' ? 'Origin Timeout' : 'Internal Error' }
     }
     if (e.outcome !== 'stall' && elapsed < completeAfterMs / 3) return { status: 'Pending', process: '0%' }
     const pct = Math.max(1, Math.min(99, Math.floor((100 * elapsed) / Math.max(1, completeAfterMs))))

@@ -87,7 +87,7 @@ describe('aliyun emulator', () => {
     expect(done.TotalCount).toBe(2)
     expect(done.Tasks.map((t: any) => [t.ObjectPath, t.Status, t.Description])).toEqual([
       ['https://a.example.com/x.js', 'Complete', undefined],
-      ['https://a.example.com/bad.js', 'Failed', 'InternalError']
+      ['https://a.example.com/bad.js', 'Failed', 'Internal Error']
     ])
     expect(e.entries).toHaveLength(2)
   })

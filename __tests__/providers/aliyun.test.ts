@@ -120,7 +120,7 @@ describe('aliyun provider against its emulator', () => {
     const final = await waitFinal(h.p, [task])
     expect(final.map((s) => [s.url, s.state, s.detail])).toEqual([
       ['https://a.example.com/x.js', 'success', 'Complete'],
-      ['https://a.example.com/bad.js', 'failure', 'Failed (InternalError)']
+      ['https://a.example.com/bad.js', 'failure', 'Failed (Internal Error)']
     ])
   })
 
