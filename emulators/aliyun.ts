@@ -147,9 +147,9 @@ export function expectedAcs3Signature(
 }
 
 const sameText = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
-/** §1 common parameters: UTC `yyyy-MM-ddTHH:mm:ssZ`. */
+/** §1 common parameters: UTC `yyyy-MM-ddTHH:mm:ssZ` (Timestamp; DescribeRefreshTasks StartTime/EndTime [A14]): seconds, no fraction. */
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-const parseUtc = (s: string): number => (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z$/.test(s) ? Date.parse(s) : NaN)
+const parseUtc = (s: string): number => (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(s) ? Date.parse(s) : NaN)
 
 /** Query and form body together (§1 [A10]: body params are signed with the query's). */
 function readParams(req: RecordedRequest): Params {
