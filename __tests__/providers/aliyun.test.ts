@@ -206,6 +206,22 @@ describe('aliyun provider against its emulator', () => {
     expect(await h.p.findSubmitted(other, since)).toBeNull()
   })
 
+  it('a look-up pages by the entries that came back (a server capping PageSize at 50) and reads a TotalCount given as a string', async () => {
+    const e = await start()
+    const h = client()
+    const since = Date.now()
+    const at = new Date(since + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const task = (path: string, id: string) => ({ TaskId: id, ObjectPath: path, ObjectType: 'file', Status: 'Complete', Process: '100%', CreationTime: at })
+    const page = (n: number, tasks: unknown[]) => JSON.stringify({ RequestId: 'r', PageNumber: n, PageSize: 50, TotalCount: '51', Tasks: { CDNTask: tasks } })
+    const others = Array.from({ length: 50 }, (_, i) => task(`https://a.example.com/other-${i}`, '111'))
+    e.injectFaults([
+      { status: 200, body: page(1, others) },
+      { status: 200, body: page(2, [task('https://a.example.com/mine', '222')]) }
+    ])
+    const found = await h.p.findSubmitted({ op: 'purge', host: '', items: urls('https://a.example.com/mine') }, since)
+    expect(found).toMatchObject({ id: '222' })
+  })
+
   it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
     await start({ completeAfterMs: 0 })
     const h = client()

@@ -110,7 +110,7 @@ export interface AliyunQuotaLine {
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read. */
+/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read (a TotalCount too). */
 function quotaNumber(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
@@ -388,6 +388,7 @@ export class AliyunClient implements CdnProvider {
     const sentSecond = Math.floor(since / 1000) * 1000
     const range = { ObjectType: type, StartTime: isoSeconds(since - 60_000), EndTime: isoSeconds(this.ctx.now() + 60_000), PageSize: '100' }
     try {
+      let seen = 0
       for (let page = 1; page <= MAX_LOOKUP_PAGES; page++) {
         const data = await this.call('DescribeRefreshTasks', { ...range, PageNumber: String(page) }, what, true)
         const list = asRecord(data.Tasks)?.CDNTask
@@ -399,8 +400,10 @@ export class AliyunClient implements CdnProvider {
           const created = typeof e?.CreationTime === 'string' ? Date.parse(e.CreationTime) : NaN
           if (wanted.get(path) === '' && id !== '' && created >= sentSecond) wanted.set(path, id)
         }
-        const total = typeof data.TotalCount === 'number' ? data.TotalCount : 0
-        if (entries.length === 0 || page * 100 >= total || [...wanted.values()].every((id) => id !== '')) break
+        // Counted by what came back, not by the PageSize asked (older pages cap it at 50); a count as a string too.
+        seen += entries.length
+        const total = quotaNumber(data.TotalCount) ?? 0
+        if (entries.length === 0 || seen >= total || [...wanted.values()].every((id) => id !== '')) break
       }
     } catch (err) {
       if (err instanceof ProviderError && err.retryable) return 'unknown'
