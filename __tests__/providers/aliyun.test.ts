@@ -99,6 +99,9 @@ describe('aliyun definition', () => {
       'url 1000',
       'url 500'
     ])
+    // §1: the paths of one call belong to at most 10 domains: 12 domains go as two calls.
+    const twelve = urls(...Array.from({ length: 24 }, (_, i) => `https://h${i % 12}.example.com/x${i}`))
+    expect(batchForProvider('prefetch', twelve, aliyun.limits).map((b) => new Set(b.items.map((i) => new URL(i.url).host)).size)).toEqual([10, 2])
   })
 })
 

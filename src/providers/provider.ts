@@ -18,6 +18,8 @@ export interface ProviderLimits {
   dirsPerCall?: number
   /** Every item of one call must share a host. */
   oneHostPerCall: boolean
+  /** Distinct hosts one call may carry, where limited (and not one host per call). */
+  hostsPerCall?: number
   /** One call may carry URLs and directories together (otherwise one kind per call). */
   mixedKindsPerCall: boolean
   /** Directory purges are supported. */

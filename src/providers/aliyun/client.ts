@@ -46,8 +46,8 @@ const MAX_LOOKUP_PAGES = 50
 
 /**
  * What the CDN API allows (providers-next.md §1):
- * - 1,000 URLs or 100 directories per refresh call, 100 URLs per prefetch call. The 10-domain
- *   rule cannot be said in ProviderLimits: the client splits such a batch itself.
+ * - 1,000 URLs or 100 directories per refresh call, 100 URLs per prefetch call, 10 domains a
+ *   call (submit still splits a batch given to it directly that breaks these).
  * - One ObjectType per call, so kinds do not mix.
  * - DescribeRefreshTaskById: 10 ids per call (a task may carry several ids, see submit).
  * - Refresh takes ~5–6 minutes; prefetch longer.
@@ -57,6 +57,7 @@ const MAX_LOOKUP_PAGES = 50
 export const aliyunLimits: ProviderLimits = {
   itemsPerCall: { purge: ALIYUN_URLS_PER_CALL, prefetch: ALIYUN_PREFETCH_PER_CALL },
   oneHostPerCall: false,
+  hostsPerCall: ALIYUN_DOMAINS_PER_CALL,
   mixedKindsPerCall: false,
   directories: true,
   dirsPerCall: ALIYUN_DIRS_PER_CALL,
@@ -341,9 +342,9 @@ export class AliyunClient implements CdnProvider {
   /**
    * One batch as one task. A directory is sent with `Force=true`: the default (false) refreshes
    * only objects whose origin Last-Modified changed (§1 Operations), which could leave a stale
-   * object behind a "successful" purge. Most batches are one call; a batch of more than 100 directories
-   * or more than 10 domains is sent as several calls, and its task id is their ids joined
-   * by `,` (as Alibaba itself joins the ids of several domains, §1).
+   * object behind a "successful" purge. The engine's batches fit one call (the limits say 100
+   * directories, 10 domains); a batch given directly with more is sent as several calls, and its
+   * task id is their ids joined by `,` (as Alibaba itself joins the ids of several domains, §1).
    */
   async submit(batch: Batch): Promise<Task> {
     const kind = batch.items[0]?.kind ?? 'url'
