@@ -300,6 +300,20 @@ describe('aliyun provider against its emulator', () => {
     expect([read.retryable, read.ambiguous]).toEqual([true, false])
   })
 
+  it.each([
+    ['InvalidObjectPath.Malformed', /refused a path.*InvalidObjectPath\.Malformed.*check the URLs the rules make/],
+    ['InvalidExtensiveDomain.ValueNotSupported', /wildcard domain.*concrete host names/],
+    ['SingleRequest.OverLimit', /more paths in one call.*lower the batch-size input/]
+  ])('invalid parameter %s: a message naming what to change, not retried', async (code, message) => {
+    const e = await start()
+    e.injectFaults([{ status: 400, body: JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: code, Message: 'refused' }) }])
+    const err = (await client()
+      .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+      .catch((x: unknown) => x)) as ProviderError
+    expect(err.message).toMatch(message)
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
+  })
+
   it('scrubs a server message that echoes the secret or a signature', async () => {
     const e = await start()
     const h = client()

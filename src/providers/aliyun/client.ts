@@ -183,6 +183,17 @@ export class AliyunClient implements CdnProvider {
       case 'InvalidDomain.NotFound':
       case 'InvalidDomain.Offline':
         return new ProviderError(`${what}: a domain is not an online CDN domain of this account (${said}); check the URL prefixes in the config`)
+      case 'InvalidObjectPath.Malformed':
+      case 'InvalidObjectPath.Size.Malformed':
+        return new ProviderError(
+          `${what}: Alibaba Cloud refused a path (${said}); check the URLs the rules make: full http(s) URLs on the account's CDN domains, directories ending in /, prefetch URLs of at most 1,024 characters`
+        )
+      case 'InvalidExtensiveDomain.ValueNotSupported':
+        return new ProviderError(
+          `${what}: a URL is on a wildcard domain (${said}); Alibaba Cloud refreshes concrete host names only: use them in the URL templates`
+        )
+      case 'SingleRequest.OverLimit':
+        return new ProviderError(`${what}: more paths in one call than this account may send (${said}); lower the batch-size input`)
       case 'ServiceBusy':
         return new ProviderError(`${what}: the domain is being configured (${said}); try again in a few minutes`, true)
       default: {
