@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
 import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
-import { createTransport } from '../../src/http/transport.js'
+import { createTransport, HttpError } from '../../src/http/transport.js'
 import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunSettings } from '../../src/providers/aliyun/index.js'
 import { ProviderError, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
 import { readerOf, settingsOf } from './reader.js'
@@ -414,6 +414,33 @@ describe('aliyun provider against its emulator', () => {
 })
 
 describe('aliyun nonce per send', () => {
+  it('a submit that never left (connection refused) is signed anew and sent again by the client', async () => {
+    const e = await start()
+    const logged: string[] = []
+    let first = true
+    const p = aliyun.create(
+      {
+        endpoint: e.url,
+        request: async (req) => {
+          if (first) {
+            first = false
+            throw new HttpError(`POST ${req.url} failed: ECONNREFUSED`, null, false)
+          }
+          return transport.request(req)
+        },
+        mask: () => {},
+        log: (l) => logged.push(l),
+        now: Date.now,
+        sleep: async () => {}
+      },
+      { ...noCreds, ...keys }
+    )
+    const task = await p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(task.id).toMatch(/^\d+$/)
+    expect(logged.join('\n')).toMatch(/RefreshObjectCaches failed in transport \(POST .* ECONNREFUSED\); pausing 1 s before attempt 2 of 4/)
+    expect(e.actionCounts().RefreshObjectCaches).toBe(1)
+  })
+
   it('a 503 Throttling the transport would resend is signed again: every send has its own SignatureNonce, and the message names the rate limit', async () => {
     const e = await start({ rates: { RefreshObjectCaches: 0 } })
     const retrying = createTransport({ maxAttempts: 3, sleep: async () => {}, random: () => 0 })

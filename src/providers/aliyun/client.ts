@@ -255,7 +255,7 @@ export class AliyunClient implements CdnProvider {
         if (!(err instanceof HttpError)) throw err
         // What the transport would send again: a request that never left, or any read.
         if (err.status === null && (idempotent || !err.ambiguous) && attempt < ALIYUN_MAX_ATTEMPTS) {
-          await this.pause(action, 'failed in transport', attempt, null)
+          await this.pause(action, `failed in transport (${err.message})`, attempt, null)
           continue
         }
         throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
