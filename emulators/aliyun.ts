@@ -147,9 +147,9 @@ export function expectedAcs3Signature(
 }
 
 const sameText = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
-/** §1 common parameters: UTC `yyyy-MM-ddTHH:mm:ssZ`. */
+/** §1 common parameters: UTC `yyyy-MM-ddTHH:mm:ssZ` (Timestamp; DescribeRefreshTasks StartTime/EndTime [A14]): seconds, no fraction. */
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-const parseUtc = (s: string): number => (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z$/.test(s) ? Date.parse(s) : NaN)
+const parseUtc = (s: string): number => (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(s) ? Date.parse(s) : NaN)
 
 /** Query and form body together (§1 [A10]: body params are signed with the query's). */
 function readParams(req: RecordedRequest): Params {
@@ -406,8 +406,9 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     const elapsed = now() - e.createdAt
     if (e.outcome !== 'stall' && elapsed >= completeAfterMs) {
       if (e.outcome === 'success') return { status: 'Complete', process: '100%' }
-      // §1 Task fields: Description on failure (InternalError, OriginTimeout, OriginReturn StatusCode 5XX).
-      return { status: 'Failed', process: '0%', description: e.type === 'preload' ? 'OriginTimeout' : 'InternalError' }
+      // §1 Task fields: Description on failure, spelled as the SDK's DescribeRefreshTaskByIdResponseBody and the current
+      // CN page [A15] spell it ('Internal Error', 'Origin Timeout', 'Origin Return StatusCode 5XX'; §1 drops the spaces).
+      return { status: 'Failed', process: '0%', description: e.type === 'preload' ? 'Origin Timeout' : 'Internal Error' }
     }
     if (e.outcome !== 'stall' && elapsed < completeAfterMs / 3) return { status: 'Pending', process: '0%' }
     const pct = Math.max(1, Math.min(99, Math.floor((100 * elapsed) / Math.max(1, completeAfterMs))))

@@ -175,6 +175,15 @@ describe('aliyun end to end', () => {
     for (const secret of [SECRET_KEY, 'the-real-access-key-secret', ...signatures]) expect(visible).not.toContain(secret)
   })
 
+  it('a prefetch URL over 1,024 characters: an input error naming urls before any request', async () => {
+    const e = await start()
+    const long = `${W}/${'x'.repeat(1100)}.js`
+    const r = await runUrls(`${W}/a.js\n${long}`, { mode: 'prefetch' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Input 'urls': aliyun cannot take .*PushObjectCache takes URLs of at most 1024 characters/)
+    expect(e.requests).toHaveLength(0)
+  })
+
   it.each([
     [{ 'access-key': '' }, /::error::Input 'access-key': aliyun needs an AccessKey ID/],
     [{ 'secret-key': '' }, /::error::Input 'secret-key': aliyun needs the AccessKey secret/]

@@ -87,7 +87,7 @@ describe('aliyun emulator', () => {
     expect(done.TotalCount).toBe(2)
     expect(done.Tasks.map((t: any) => [t.ObjectPath, t.Status, t.Description])).toEqual([
       ['https://a.example.com/x.js', 'Complete', undefined],
-      ['https://a.example.com/bad.js', 'Failed', 'InternalError']
+      ['https://a.example.com/bad.js', 'Failed', 'Internal Error']
     ])
     expect(e.entries).toHaveLength(2)
   })
@@ -109,6 +109,9 @@ describe('aliyun emulator', () => {
     expect((await rpc('DescribeRefreshQuota', {}, { id: 'nobody' })).body.Code).toBe('InvalidAccessKeyId.NotFound')
     expect((await rpc('DescribeRefreshQuota', {}, { timestamp: iso(clock - 16 * 60_000) })).body.Code).toBe('InvalidTimeStamp.Expired')
     expect((await rpc('DescribeRefreshQuota', {}, { timestamp: iso(clock - 14 * 60_000) })).status).toBe(200)
+    // §1: Timestamp is yyyy-MM-ddTHH:mm:ssZ (seconds, no fraction).
+    expect((await rpc('DescribeRefreshQuota', {}, { timestamp: iso(clock).slice(0, 16) + 'Z' })).body.Code).toBe('InvalidTimeStamp.Format')
+    expect((await rpc('DescribeRefreshQuota', {}, { timestamp: new Date(clock).toISOString() })).body.Code).toBe('InvalidTimeStamp.Format')
     expect((await rpc('DescribeRefreshQuota', {}, { nonce: 'same' })).status).toBe(200)
     expect((await rpc('DescribeRefreshQuota', {}, { nonce: 'same' })).body.Code).toBe('SignatureNonceUsed')
   })
@@ -193,6 +196,7 @@ describe('aliyun emulator', () => {
     expect(exact.TotalCount).toBe(1)
     expect((await rpc('DescribeRefreshTasks', { ObjectType: 'preload' })).body.Tasks.CDNTask[0].ObjectType).toBe('preload')
     expect((await rpc('DescribeRefreshTasks', { PageSize: '101' })).body.Code).toBe('InvalidParameter')
+    expect((await rpc('DescribeRefreshTasks', { ...range, StartTime: iso(clock - 7000).slice(0, 16) + 'Z' })).body.Code).toBe('InvalidTime.Malformed')
     expect((await rpc('DescribeRefreshTasks', { Status: 'Complete' })).body.Code).toBe('MissingParameter')
     expect((await rpc('DescribeRefreshTaskById', { TaskId: Array(11).fill('1').join(',') })).body.Code).toBe('InvalidTaskId.Malformed')
   })

@@ -101,6 +101,20 @@ describe('batchForProvider', () => {
     expect(batchForProvider('purge', items, limits).map((b) => b.items.length)).toEqual([...Array(8).fill(30), 10, ...Array(8).fill(30), 10])
   })
 
+  it('keeps at most hostsPerCall hosts in a call, each host together, cut at the per-call limit too', () => {
+    const limits: ProviderLimits = { ...testLimits, oneHostPerCall: false, hostsPerCall: 2, itemsPerCall: { purge: 3, prefetch: 3 } }
+    // interleaved: a b c a b c a
+    const items = ['a', 'b', 'c', 'a', 'b', 'c', 'a'].map((h, i) => url(`http://${h}.example/${i}`))
+    const batches = batchForProvider('purge', items, limits)
+    expect(batches.map((b) => b.items.map((i) => i.url.slice(7, 8)).join(''))).toEqual(['aaa', 'bbc', 'c'])
+    expect(batches.flatMap((b) => b.items)).toHaveLength(7)
+    const hosts = (b: { items: BatchItem[] }) => new Set(b.items.map((i) => new URL(i.url).host)).size
+    const many = Array.from({ length: 25 }, (_, i) => url(`http://h${i % 12}.example/${i}`))
+    const wide = batchForProvider('purge', many, { ...limits, hostsPerCall: 10, itemsPerCall: { purge: 1000, prefetch: 1000 } })
+    expect(wide.map(hosts)).toEqual([10, 2])
+    expect(wide.flatMap((b) => b.items)).toHaveLength(25)
+  })
+
   it('returns no batch for no items', () => {
     expect(batchForProvider('purge', [], testLimits)).toEqual([])
   })

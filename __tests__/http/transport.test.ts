@@ -61,6 +61,18 @@ describe('createTransport', () => {
     t.close()
   })
 
+  it('sends a request with maxAttempts: 1 once, returning the 503 (a one-time nonce is signed anew by its provider)', async () => {
+    const s = await serve((_, res) => {
+      res.writeHead(503)
+      res.end()
+    })
+    const { t, sleeps } = transport()
+    const res = await t.request({ method: 'GET', url: s.url, maxAttempts: 1 })
+    expect(res.status).toBe(503)
+    expect(s.hits()).toBe(1)
+    expect(sleeps).toEqual([])
+  })
+
   it('does not retry a POST answered 500 (it may have been acted on), but retries a GET', async () => {
     const s = await serve((_, res, n) => {
       res.writeHead(n <= 2 ? 500 : 200)

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
+import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
-import { createTransport } from '../../src/http/transport.js'
+import { createTransport, HttpError } from '../../src/http/transport.js'
 import { aliyun, ALIYUN_MAX_ATTEMPTS, type AliyunClient, type AliyunSettings } from '../../src/providers/aliyun/index.js'
 import { ProviderError, type BatchItem, type CdnProvider, type Task } from '../../src/providers/provider.js'
 import { readerOf, settingsOf } from './reader.js'
@@ -74,6 +75,34 @@ describe('aliyun definition', () => {
     expect(aliyun.defaultEndpoint).toBe('https://cdn.aliyuncs.com')
     expect(aliyun.limits.itemsPerCall).toEqual({ purge: 1000, prefetch: 100 })
   })
+
+  it('a prefetch URL over 1,024 characters (§1 PushObjectCache) is an input error before anything is sent; a purge may carry it', () => {
+    const long = `https://a.example.com/${'x'.repeat(1003)}`
+    expect(long).toHaveLength(1025)
+    const plan = { purgeUrls: [long], purgeDirs: [], prefetchUrls: [long] }
+    const refuse = aliyun.refuseItem!.bind(aliyun)
+    expect(() => checkPlanFits(plan, aliyun.limits, 'aliyun', ['prefetch'], refuse)).toThrow(
+      /^Input 'urls': aliyun cannot take .*at most 1024 characters; this one has 1025/
+    )
+    expect(() => checkPlanFits(plan, aliyun.limits, 'aliyun', ['purge'], refuse)).not.toThrow()
+    expect(() => checkPlanFits({ ...plan, prefetchUrls: [long.slice(0, 1024)] }, aliyun.limits, 'aliyun', ['purge', 'prefetch'], refuse)).not.toThrow()
+  })
+
+  it('the engine cuts directories into batches of 100 (§1: 100 directories a call), URLs into 1,000', () => {
+    const list = [
+      ...dirs(...Array.from({ length: 150 }, (_, i) => `https://a.example.com/d${i}/`)),
+      ...urls(...Array.from({ length: 1500 }, (_, i) => `https://a.example.com/f${i}`))
+    ]
+    expect(batchForProvider('purge', list, aliyun.limits).map((b) => `${b.items[0].kind} ${b.items.length}`)).toEqual([
+      'dir 100',
+      'dir 50',
+      'url 1000',
+      'url 500'
+    ])
+    // §1: the paths of one call belong to at most 10 domains: 12 domains go as two calls.
+    const twelve = urls(...Array.from({ length: 24 }, (_, i) => `https://h${i % 12}.example.com/x${i}`))
+    expect(batchForProvider('prefetch', twelve, aliyun.limits).map((b) => new Set(b.items.map((i) => new URL(i.url).host)).size)).toEqual([10, 2])
+  })
 })
 
 describe('aliyun provider against its emulator', () => {
@@ -94,7 +123,7 @@ describe('aliyun provider against its emulator', () => {
     const final = await waitFinal(h.p, [task])
     expect(final.map((s) => [s.url, s.state, s.detail])).toEqual([
       ['https://a.example.com/x.js', 'success', 'Complete'],
-      ['https://a.example.com/bad.js', 'failure', 'Failed (InternalError)']
+      ['https://a.example.com/bad.js', 'failure', 'Failed (Internal Error)']
     ])
   })
 
@@ -180,6 +209,22 @@ describe('aliyun provider against its emulator', () => {
     expect(await h.p.findSubmitted(other, since)).toBeNull()
   })
 
+  it('a look-up pages by the entries that came back (a server capping PageSize at 50) and reads a TotalCount given as a string', async () => {
+    const e = await start()
+    const h = client()
+    const since = Date.now()
+    const at = new Date(since + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const task = (path: string, id: string) => ({ TaskId: id, ObjectPath: path, ObjectType: 'file', Status: 'Complete', Process: '100%', CreationTime: at })
+    const page = (n: number, tasks: unknown[]) => JSON.stringify({ RequestId: 'r', PageNumber: n, PageSize: 50, TotalCount: '51', Tasks: { CDNTask: tasks } })
+    const others = Array.from({ length: 50 }, (_, i) => task(`https://a.example.com/other-${i}`, '111'))
+    e.injectFaults([
+      { status: 200, body: page(1, others) },
+      { status: 200, body: page(2, [task('https://a.example.com/mine', '222')]) }
+    ])
+    const found = await h.p.findSubmitted({ op: 'purge', host: '', items: urls('https://a.example.com/mine') }, since)
+    expect(found).toMatchObject({ id: '222' })
+  })
+
   it("a look-up never takes an earlier run's task for the same URLs: only one created since the send", async () => {
     await start({ completeAfterMs: 0 })
     const h = client()
@@ -234,6 +279,39 @@ describe('aliyun provider against its emulator', () => {
       .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
       .catch((x: unknown) => x)) as ProviderError
     expect(unknown.message).toMatch(/does not know this AccessKey ID.*check the access-key input/)
+  })
+
+  it('a submit answered 500 InternalError may have made its task: ambiguous (looked up before any resend); a read is only retryable', async () => {
+    const e = await start()
+    const h = client()
+    const body = JSON.stringify({
+      RequestId: 'r',
+      HostId: 'cdn.aliyuncs.com',
+      Code: 'InternalError',
+      Message: 'The request processing has failed due to some unknown error.'
+    })
+    e.injectFaults([{ status: 500, body }])
+    const err = (await h.p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+    expect(err).toBeInstanceOf(ProviderError)
+    expect(err.message).toMatch(/InternalError.*\(HTTP 500\).*may or may not have accepted it/)
+    expect([err.retryable, err.ambiguous]).toEqual([true, true])
+    e.injectFaults([{ status: 500, body }])
+    const read = (await h.p.checkQuota({ urls: 0, dirs: 0, prefetch: 0 }).catch((x: unknown) => x)) as ProviderError
+    expect([read.retryable, read.ambiguous]).toEqual([true, false])
+  })
+
+  it.each([
+    ['InvalidObjectPath.Malformed', /refused a path.*InvalidObjectPath\.Malformed.*check the URLs the rules make/],
+    ['InvalidExtensiveDomain.ValueNotSupported', /wildcard domain.*concrete host names/],
+    ['SingleRequest.OverLimit', /more paths in one call.*lower the batch-size input/]
+  ])('invalid parameter %s: a message naming what to change, not retried', async (code, message) => {
+    const e = await start()
+    e.injectFaults([{ status: 400, body: JSON.stringify({ RequestId: 'r', HostId: 'cdn.aliyuncs.com', Code: code, Message: 'refused' }) }])
+    const err = (await client()
+      .p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+      .catch((x: unknown) => x)) as ProviderError
+    expect(err.message).toMatch(message)
+    expect([err.retryable, err.ambiguous]).toEqual([false, false])
   })
 
   it('scrubs a server message that echoes the secret or a signature', async () => {
@@ -332,5 +410,54 @@ describe('aliyun provider against its emulator', () => {
     expect((await h.p.status([task]))[0]).toMatchObject({ state: 'pending', detail: 'Queued 0%' })
     await h.p.status([task])
     expect(h.logged.filter((l) => l.includes("'Queued'"))).toHaveLength(1)
+  })
+})
+
+describe('aliyun nonce per send', () => {
+  it('a submit that never left (connection refused) is signed anew and sent again by the client', async () => {
+    const e = await start()
+    const logged: string[] = []
+    let first = true
+    const p = aliyun.create(
+      {
+        endpoint: e.url,
+        request: async (req) => {
+          if (first) {
+            first = false
+            throw new HttpError(`POST ${req.url} failed: ECONNREFUSED`, null, false)
+          }
+          return transport.request(req)
+        },
+        mask: () => {},
+        log: (l) => logged.push(l),
+        now: Date.now,
+        sleep: async () => {}
+      },
+      { ...noCreds, ...keys }
+    )
+    const task = await p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') })
+    expect(task.id).toMatch(/^\d+$/)
+    expect(logged.join('\n')).toMatch(/RefreshObjectCaches failed in transport \(POST .* ECONNREFUSED\); pausing 1 s before attempt 2 of 4/)
+    expect(e.actionCounts().RefreshObjectCaches).toBe(1)
+  })
+
+  it('a 503 Throttling the transport would resend is signed again: every send has its own SignatureNonce, and the message names the rate limit', async () => {
+    const e = await start({ rates: { RefreshObjectCaches: 0 } })
+    const retrying = createTransport({ maxAttempts: 3, sleep: async () => {}, random: () => 0 })
+    try {
+      const p = aliyun.create(
+        { endpoint: e.url, request: retrying.request, mask: () => {}, log: () => {}, now: Date.now, sleep: async () => {} },
+        { ...noCreds, ...keys }
+      )
+      const err = (await p.submit({ op: 'purge', host: '', items: urls('https://a.example.com/x') }).catch((x: unknown) => x)) as ProviderError
+      expect(err).toBeInstanceOf(ProviderError)
+      expect(err.message).toMatch(/rate limiting.*Throttling/)
+      expect(err.message).not.toMatch(/SignatureNonceUsed/)
+      const nonces = e.params().map((x) => x.SignatureNonce)
+      expect(nonces.length).toBeGreaterThanOrEqual(ALIYUN_MAX_ATTEMPTS)
+      expect(new Set(nonces).size).toBe(nonces.length)
+    } finally {
+      retrying.close()
+    }
   })
 })

@@ -20,7 +20,7 @@ export function checkPlanFits(
   limits: ProviderLimits,
   provider: string,
   ops: readonly Operation[] = ['purge', 'prefetch'],
-  refuse?: (item: BatchItem) => string | null,
+  refuse?: (item: BatchItem, op: Operation) => string | null,
   inputOf: (url: string) => string = () => 'urls'
 ): void {
   if (plan.purgeDirs.length > 0 && !limits.directories) {
@@ -29,7 +29,7 @@ export function checkPlanFits(
   if (!refuse) return
   for (const op of ops) {
     for (const item of itemsFor(plan, op)) {
-      const why = refuse(item)
+      const why = refuse(item, op)
       if (why !== null) throw new InputError(inputOf(item.url), `${provider} cannot take ${shown(item.url)}: ${why}`)
     }
   }
@@ -38,7 +38,8 @@ export function checkPlanFits(
 /**
  * Splits one operation's items into the fewest calls the limits allow: grouped by host
  * (when one host per call is required) and by kind (when kinds cannot mix), then cut
- * into chunks of `itemsPerCall` (directories: of `dirsPerCall` where lower). Groups keep first-seen order. With `itemsPerHostPerCall`,
+ * into chunks of `itemsPerCall` (directories: of `dirsPerCall` where lower; with `hostsPerCall`, of
+ * at most that many hosts, items kept together by host). Groups keep first-seen order. With `itemsPerHostPerCall`,
  * a group whose plain chunks would hold more of one host than that is dealt instead.
  */
 export function batchForProvider(op: Operation, items: BatchItem[], limits: ProviderLimits): Batch[] {
@@ -59,11 +60,49 @@ export function batchForProvider(op: Operation, items: BatchItem[], limits: Prov
     const dirsOnly = !limits.mixedKindsPerCall && group.items[0].kind === 'dir'
     const size = dirsOnly ? Math.min(limits.itemsPerCall[op], limits.dirsPerCall ?? Infinity) : limits.itemsPerCall[op]
     const chunks: BatchItem[][] = []
-    for (let i = 0; i < group.items.length; i += size) chunks.push(group.items.slice(i, i + size))
+    const maxHosts = limits.oneHostPerCall ? undefined : limits.hostsPerCall
+    if (maxHosts === undefined) {
+      for (let i = 0; i < group.items.length; i += size) chunks.push(group.items.slice(i, i + size))
+    } else {
+      chunkByHosts(group.items, size, maxHosts, chunks)
+    }
     const dealt = perHost !== undefined && perHost < size && chunks.some((chunk) => mostOfOneHost(chunk) > perHost) ? deal(group.items, size, perHost) : chunks
     for (const chunk of dealt) batches.push({ op, host: group.host, items: chunk })
   }
   return batches
+}
+
+/**
+ * Cuts `items`, kept together by host (first-seen order), into chunks of at most `size` items
+ * and `maxHosts` distinct hosts each.
+ */
+function chunkByHosts(items: BatchItem[], size: number, maxHosts: number, out: BatchItem[][]): void {
+  const byHost = new Map<string, BatchItem[]>()
+  for (const item of items) {
+    const host = hostOf(item.url)
+    const list = byHost.get(host)
+    if (list) list.push(item)
+    else byHost.set(host, [item])
+  }
+  let chunk: BatchItem[] = []
+  let hosts = 0
+  for (const list of byHost.values()) {
+    if (chunk.length > 0 && hosts >= maxHosts) {
+      out.push(chunk)
+      chunk = []
+      hosts = 0
+    }
+    hosts++
+    for (const item of list) {
+      if (chunk.length >= size) {
+        out.push(chunk)
+        chunk = []
+        hosts = 1
+      }
+      chunk.push(item)
+    }
+  }
+  if (chunk.length > 0) out.push(chunk)
 }
 
 /** How many items of `items` share the most common host. */

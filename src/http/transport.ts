@@ -20,6 +20,11 @@ export interface HttpRequest {
   sha256?: boolean
   /** A cap on this answer's body, lower than the transport's. */
   maxBodyBytes?: number
+  /**
+   * Sends of this request at most, fewer than the transport's own: 1 for a request signed for
+   * one send only (a one-time nonce), which its provider signs anew and retries itself.
+   */
+  maxAttempts?: number
 }
 
 export interface HttpResponse {
@@ -267,6 +272,7 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.idempotent ?? req.method === 'GET'
+    const maxAttempts = Math.min(opts.maxAttempts, req.maxAttempts ?? Infinity)
     for (let attemptNo = 1; ; attemptNo++) {
       let retryAfterMs: number | null = null
       let failure: HttpError
@@ -276,12 +282,12 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
         if (!retryable) return res
         retryAfterMs = parseRetryAfter(res.header('retry-after'), opts.now())
         failure = new HttpError(`${req.method} ${req.url} answered HTTP ${res.status}`, res.status, false)
-        if (attemptNo >= opts.maxAttempts) return res
+        if (attemptNo >= maxAttempts) return res
       } catch (err) {
         if (!(err instanceof HttpError)) throw err
         failure = err
         const retryable = err.status === null && (idempotent || !err.ambiguous)
-        if (!retryable || attemptNo >= opts.maxAttempts || opts.now() >= opts.deadline) throw err
+        if (!retryable || attemptNo >= maxAttempts || opts.now() >= opts.deadline) throw err
       }
       const delay = retryDelay(attemptNo, retryAfterMs)
       if (delay > budgetLeft) {

@@ -18,6 +18,8 @@ export interface ProviderLimits {
   dirsPerCall?: number
   /** Every item of one call must share a host. */
   oneHostPerCall: boolean
+  /** Distinct hosts one call may carry, where limited (and not one host per call). */
+  hostsPerCall?: number
   /** One call may carry URLs and directories together (otherwise one kind per call). */
   mixedKindsPerCall: boolean
   /** Directory purges are supported. */
@@ -199,10 +201,10 @@ export interface ProviderDefinition<S = unknown> {
   /** The operations its API offers; left out: purge and prefetch. A mode needing another is an input error. */
   readonly operations?: readonly Operation[]
   /**
-   * Why the API cannot take this item as the plan spells it (e.g. a path too long), or null.
-   * Checked for every item before anything is sent, in a dry run too: an input error.
+   * Why the API cannot take this item of `op` as the plan spells it (e.g. a path too long), or
+   * null. Checked for every item before anything is sent, in a dry run too: an input error.
    */
-  refuseItem?(item: BatchItem): string | null
+  refuseItem?(item: BatchItem, op: Operation): string | null
   /** Every input this provider reads; `read` in `readSettings` refuses any other name. */
   readonly inputs: readonly ProviderInput[]
   /**

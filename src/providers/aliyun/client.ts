@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { shown } from '../../external.js'
-import { HttpError, parseJsonBody, type HttpResponse } from '../../http/transport.js'
+import { HttpError, parseJsonBody, parseRetryAfter, type HttpResponse } from '../../http/transport.js'
 import type { Operation } from '../../model.js'
 import { hostOf } from '../../engine/host.js'
 import { count } from '../../text.js'
@@ -32,6 +32,8 @@ export interface AliyunSettings {
 export const ALIYUN_URLS_PER_CALL = 1000
 export const ALIYUN_DIRS_PER_CALL = 100
 export const ALIYUN_PREFETCH_PER_CALL = 100
+/** §1 Operations: each PushObjectCache path ≤ 1,024 characters. */
+export const ALIYUN_PREFETCH_PATH_CHARS = 1024
 /** §1: all paths of one call belong to at most 10 domains. */
 export const ALIYUN_DOMAINS_PER_CALL = 10
 /** §1: DescribeRefreshTaskById takes up to 10 ids. */
@@ -44,8 +46,8 @@ const MAX_LOOKUP_PAGES = 50
 
 /**
  * What the CDN API allows (providers-next.md §1):
- * - 1,000 URLs per refresh call, 100 per prefetch call. Directories (100 per call) and the
- *   10-domain rule cannot be said in ProviderLimits: the client splits such a batch itself.
+ * - 1,000 URLs or 100 directories per refresh call, 100 URLs per prefetch call, 10 domains a
+ *   call (submit still splits a batch given to it directly that breaks these).
  * - One ObjectType per call, so kinds do not mix.
  * - DescribeRefreshTaskById: 10 ids per call (a task may carry several ids, see submit).
  * - Refresh takes ~5–6 minutes; prefetch longer.
@@ -55,8 +57,10 @@ const MAX_LOOKUP_PAGES = 50
 export const aliyunLimits: ProviderLimits = {
   itemsPerCall: { purge: ALIYUN_URLS_PER_CALL, prefetch: ALIYUN_PREFETCH_PER_CALL },
   oneHostPerCall: false,
+  hostsPerCall: ALIYUN_DOMAINS_PER_CALL,
   mixedKindsPerCall: false,
   directories: true,
+  dirsPerCall: ALIYUN_DIRS_PER_CALL,
   statusIdsPerCall: { purge: ALIYUN_IDS_PER_STATUS_CALL, prefetch: ALIYUN_IDS_PER_STATUS_CALL },
   defaultPollSeconds: { purge: 15, prefetch: 30 },
   defaultConcurrency: 4
@@ -107,7 +111,7 @@ export interface AliyunQuotaLine {
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read. */
+/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read (a TotalCount too). */
 function quotaNumber(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
@@ -141,7 +145,7 @@ export class AliyunClient implements CdnProvider {
   }
 
   /** The message a user can act on, per §1's error classes. */
-  private errorFor(what: string, status: number, code: string, message: string, attempts: number): ProviderError {
+  private errorFor(what: string, status: number, code: string, message: string, attempts: number, idempotent: boolean): ProviderError {
     const said = `${code}${message ? `: ${this.scrub(message)}` : ''} (HTTP ${status})`
     const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
     if (THROTTLE_CODES.has(code))
@@ -179,17 +183,40 @@ export class AliyunClient implements CdnProvider {
       case 'InvalidDomain.NotFound':
       case 'InvalidDomain.Offline':
         return new ProviderError(`${what}: a domain is not an online CDN domain of this account (${said}); check the URL prefixes in the config`)
+      case 'InvalidObjectPath.Malformed':
+      case 'InvalidObjectPath.Size.Malformed':
+        return new ProviderError(
+          `${what}: Alibaba Cloud refused a path (${said}); check the URLs the rules make: full http(s) URLs on the account's CDN domains, directories ending in /, prefetch URLs of at most 1,024 characters`
+        )
+      case 'InvalidExtensiveDomain.ValueNotSupported':
+        return new ProviderError(
+          `${what}: a URL is on a wildcard domain (${said}); Alibaba Cloud refreshes concrete host names only: use them in the URL templates`
+        )
+      case 'SingleRequest.OverLimit':
+        return new ProviderError(`${what}: more paths in one call than this account may send (${said}); lower the batch-size input`)
       case 'ServiceBusy':
         return new ProviderError(`${what}: the domain is being configured (${said}); try again in a few minutes`, true)
-      default:
-        return new ProviderError(`${what} failed${tries}: ${said}`, status >= 500)
+      default: {
+        // A 5xx other than 503 (e.g. InternalError) may have acted on a submit, as without a body.
+        const maybe = !idempotent && status >= 500 && status !== 503
+        return new ProviderError(`${what} failed${tries}: ${said}${maybe ? '; Alibaba Cloud may or may not have accepted it' : ''}`, status >= 500, maybe)
+      }
     }
+  }
+
+  /** Waits before attempt `attempt + 1`: 1, 2, 4 s, or `atLeast` ms when longer (a minute for a per-minute limit, a Retry-After). */
+  private async pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
+    const ms = Math.max(THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1), atLeast ?? 0)
+    this.ctx.log(`aliyun: ${action} ${what}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
+    await this.ctx.sleep(ms)
   }
 
   /**
    * Signs (RPC HMAC-SHA1) and POSTs one action as a form body; returns the JSON answer of
-   * a 2xx. Throttling codes are tried again after 1, 2, 4 s (the transport also retries a
-   * 503/429 itself). `idempotent`: asking again is harmless (reads).
+   * a 2xx. Each send is signed anew (§1: SignatureNonce unique per request), so the transport
+   * sends once and what it would retry is retried here, after 1, 2, 4 s: throttling codes, a
+   * bare 429/503, a request that never left, and for reads a 500/502/504 or a lost answer.
+   * `idempotent`: asking again is harmless (reads).
    */
   async call(action: string, params: Record<string, string>, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
     const { accessKey, secretKey, securityToken } = this.settings
@@ -221,11 +248,17 @@ export class AliyunClient implements CdnProvider {
           url: this.url,
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
           body,
-          idempotent
+          idempotent,
+          maxAttempts: 1
         })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
-        throw err
+        if (!(err instanceof HttpError)) throw err
+        // What the transport would send again: a request that never left, or any read.
+        if (err.status === null && (idempotent || !err.ambiguous) && attempt < ALIYUN_MAX_ATTEMPTS) {
+          await this.pause(action, `failed in transport (${err.message})`, attempt, null)
+          continue
+        }
+        throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
       }
       let data: Record<string, unknown> | null = null
       try {
@@ -237,6 +270,12 @@ export class AliyunClient implements CdnProvider {
       if (ok && data !== null && typeof data.Code !== 'string') return data
       const code = typeof data?.Code === 'string' ? data.Code : ''
       if (code === '') {
+        // A bare 429/503 was not acted on; a read may be asked again after any 5xx the transport retries.
+        const again = res.status === 429 || res.status === 503 || (idempotent && (res.status === 500 || res.status === 502 || res.status === 504))
+        if (again && attempt < ALIYUN_MAX_ATTEMPTS) {
+          await this.pause(action, `answered HTTP ${res.status}`, attempt, parseRetryAfter(res.header('retry-after'), this.ctx.now()))
+          continue
+        }
         // No vendor error body: a 5xx other than 503 may have acted on a submit.
         const maybe = !idempotent && (ok || (res.status >= 500 && res.status !== 503))
         const tail = maybe ? '; Alibaba Cloud may or may not have accepted it' : ''
@@ -249,12 +288,10 @@ export class AliyunClient implements CdnProvider {
       const message = typeof data?.Message === 'string' ? data.Message : ''
       if ((THROTTLE_CODES.has(code) || code === 'SignatureNonceUsed') && attempt < ALIYUN_MAX_ATTEMPTS) {
         // A per-minute limit clears only when the minute turns (§1 Limits: URLs per minute per domain).
-        const pause = PER_MINUTE_CODES.has(code) ? 60_000 : THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`aliyun: ${action} answered ${code}; pausing ${pause / 1000} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        await this.pause(action, `answered ${code}`, attempt, PER_MINUTE_CODES.has(code) ? 60_000 : null)
         continue
       }
-      throw this.errorFor(what, res.status, code, message, attempt)
+      throw this.errorFor(what, res.status, code, message, attempt, idempotent)
     }
   }
 
@@ -316,9 +353,9 @@ export class AliyunClient implements CdnProvider {
   /**
    * One batch as one task. A directory is sent with `Force=true`: the default (false) refreshes
    * only objects whose origin Last-Modified changed (§1 Operations), which could leave a stale
-   * object behind a "successful" purge. Most batches are one call; a batch of more than 100 directories
-   * or more than 10 domains is sent as several calls, and its task id is their ids joined
-   * by `,` (as Alibaba itself joins the ids of several domains, §1).
+   * object behind a "successful" purge. The engine's batches fit one call (the limits say 100
+   * directories, 10 domains); a batch given directly with more is sent as several calls, and its
+   * task id is their ids joined by `,` (as Alibaba itself joins the ids of several domains, §1).
    */
   async submit(batch: Batch): Promise<Task> {
     const kind = batch.items[0]?.kind ?? 'url'
@@ -363,6 +400,7 @@ export class AliyunClient implements CdnProvider {
     const sentSecond = Math.floor(since / 1000) * 1000
     const range = { ObjectType: type, StartTime: isoSeconds(since - 60_000), EndTime: isoSeconds(this.ctx.now() + 60_000), PageSize: '100' }
     try {
+      let seen = 0
       for (let page = 1; page <= MAX_LOOKUP_PAGES; page++) {
         const data = await this.call('DescribeRefreshTasks', { ...range, PageNumber: String(page) }, what, true)
         const list = asRecord(data.Tasks)?.CDNTask
@@ -374,8 +412,10 @@ export class AliyunClient implements CdnProvider {
           const created = typeof e?.CreationTime === 'string' ? Date.parse(e.CreationTime) : NaN
           if (wanted.get(path) === '' && id !== '' && created >= sentSecond) wanted.set(path, id)
         }
-        const total = typeof data.TotalCount === 'number' ? data.TotalCount : 0
-        if (entries.length === 0 || page * 100 >= total || [...wanted.values()].every((id) => id !== '')) break
+        // Counted by what came back, not by the PageSize asked (older pages cap it at 50); a count as a string too.
+        seen += entries.length
+        const total = quotaNumber(data.TotalCount) ?? 0
+        if (entries.length === 0 || seen >= total || [...wanted.values()].every((id) => id !== '')) break
       }
     } catch (err) {
       if (err instanceof ProviderError && err.retryable) return 'unknown'

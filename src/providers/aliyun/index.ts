@@ -1,6 +1,6 @@
 import { InputError } from '../../errors.js'
 import type { ProviderDefinition } from '../provider.js'
-import { AliyunClient, aliyunLimits, type AliyunSettings } from './client.js'
+import { ALIYUN_PREFETCH_PATH_CHARS, AliyunClient, aliyunLimits, type AliyunSettings } from './client.js'
 
 export { ALIYUN_MAX_ATTEMPTS, AliyunClient, aliyunLimits, mapAliyunStatus, type AliyunSettings, type AliyunQuotaNeed, type AliyunQuotaLine } from './client.js'
 export { acs3Authorization, acs3Signature, percentEncode, rpcSignature, rpcStringToSign } from './signer.js'
@@ -13,6 +13,11 @@ export const aliyun: ProviderDefinition<AliyunSettings> = {
   name: 'aliyun',
   defaultEndpoint: 'https://cdn.aliyuncs.com',
   limits: aliyunLimits,
+  // §1 Operations: PushObjectCache takes paths of at most 1,024 characters each (URLs are sent encoded, so ASCII).
+  refuseItem: (item, op) =>
+    op === 'prefetch' && item.url.length > ALIYUN_PREFETCH_PATH_CHARS
+      ? `PushObjectCache takes URLs of at most ${ALIYUN_PREFETCH_PATH_CHARS} characters; this one has ${item.url.length} (purge it instead, or shorten the path)`
+      : null,
   inputs: [
     { name: 'access-key', secret: false, env: ['ALIBABA_CLOUD_ACCESS_KEY_ID'] },
     { name: 'secret-key', secret: true, env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] },
