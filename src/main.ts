@@ -13,8 +13,8 @@ import { MESSAGE_CHARS, shown } from './external.js'
 import { createTransport, type ClosableTransport } from './http/transport.js'
 import { Inputs, Outputs, plainHttpWarning, readSettings, type Settings } from './inputs.js'
 import type { ChangedFile, ChangeSet, ItemResult, Operation, Plan } from './model.js'
-import type { CdnProvider } from './providers/provider.js'
-import { collapseDirectories, type CollapsedDir } from './plan/collapse.js'
+import { UrlQuotaShortError, type CdnProvider, type PlanNeeds } from './providers/provider.js'
+import { collapseDirectories, collapseToFit, type CollapsedDir } from './plan/collapse.js'
 import { buildPlan } from './plan/plan.js'
 import { parseRules, type CompiledRule } from './plan/rules.js'
 import { parseUrlList } from './plan/urls.js'
@@ -74,6 +74,8 @@ async function findChanges(settings: Settings, event: GitHubEvent, deadline: Dea
 
 interface PlanStage {
   plan: Plan
+  /** The plan before `dir-threshold` collapsed it. */
+  uncollapsed: Plan
   collapsedDirs: CollapsedDir[]
   /** What `verify` needs to tell which file each URL came from. */
   files: ChangedFile[]
@@ -135,7 +137,7 @@ async function makePlan(settings: Settings, event: GitHubEvent, deadline: Deadli
     if (entries > listed.length) listed.push(`…and ${entries - listed.length} more (all in the report)`)
     // one write for the whole list
     if (listed.length > 0) log.info(listed.join('\n'))
-    return { plan, collapsedDirs, files: changes.files, rules, inputUrls: extra.urls }
+    return { plan, uncollapsed: built.plan, collapsedDirs, files: changes.files, rules, inputUrls: extra.urls }
   })
 }
 
@@ -164,11 +166,13 @@ export async function run(clock: Clock = realClock): Promise<void> {
     const plainHttp = settings.dryRun ? null : plainHttpWarning(settings.endpoint)
     if (plainHttp) log.warning(plainHttp)
     const planned = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
-    const { plan, collapsedDirs } = planned
+    let { plan, collapsedDirs } = planned
     const definition = settings.provider
-    checkPlanFits(plan, definition.limits, definition.name, operationsOf(settings.mode), definition.refuseItem?.bind(definition), (url) =>
-      settings.urls.includes(url) ? Inputs.urls : Inputs.rules
-    )
+    const checkFits = (p: Plan): void =>
+      checkPlanFits(p, definition.limits, definition.name, operationsOf(settings.mode), definition.refuseItem?.bind(definition), (url) =>
+        settings.urls.includes(url) ? Inputs.urls : Inputs.rules
+      )
+    checkFits(plan)
 
     let items: ItemResult[]
     let taskIds: string[] = []
@@ -206,12 +210,27 @@ export async function run(clock: Clock = realClock): Promise<void> {
       if (hasWork && provider.preflight) {
         const ops = operationsOf(settings.mode)
         const purge = ops.includes('purge')
-        await provider.preflight({
-          purgeUrls: purge ? plan.purgeUrls.length : 0,
-          purgeDirs: purge ? plan.purgeDirs.length : 0,
-          prefetchUrls: ops.includes('prefetch') ? plan.prefetchUrls.length : 0,
-          hosts: planHosts(plan, ops)
+        const needs = (p: Plan): PlanNeeds => ({
+          purgeUrls: purge ? p.purgeUrls.length : 0,
+          purgeDirs: purge ? p.purgeDirs.length : 0,
+          prefetchUrls: ops.includes('prefetch') ? p.prefetchUrls.length : 0,
+          hosts: planHosts(p, ops)
         })
+        try {
+          await provider.preflight(needs(plan))
+        } catch (err) {
+          // Today's URL quota is short: with dir-threshold set, purge more directories instead.
+          if (!(err instanceof UrlQuotaShortError) || settings.dirThreshold === null) throw err
+          const fit = collapseToFit(planned.uncollapsed, settings.dirThreshold, err.remaining)
+          if (!fit) throw err
+          log.warning(
+            `today's URL purge quota has ${err.remaining} left, fewer than the ${plan.purgeUrls.length} URLs to purge: purging each directory with ${fit.threshold} or more changed files instead (dir-threshold ${settings.dirThreshold} lowered to fit), ${count(fit.plan.purgeUrls.length, 'URL')} and ${count(fit.plan.purgeDirs.length, 'directory', 'directories')}`
+          )
+          ;({ plan, collapsed: collapsedDirs } = fit)
+          for (const c of collapsedDirs) log.info(`quota: purging ${c.dir} instead of its ${count(c.files, 'changed file')}`)
+          checkFits(plan)
+          await provider.preflight(needs(plan))
+        }
       }
       let openGroup = false
       const result = await executePlan(

@@ -158,6 +158,27 @@ describe('aliyun end to end', () => {
     expect(e.entries).toHaveLength(0)
   })
 
+  it('over the URL quota with dir-threshold set: purges the directory instead (threshold lowered to fit), and says so', async () => {
+    const e = await start({ quotas: { url: 5 } })
+    const img = Array.from({ length: 8 }, (_, i) => `${W}/img/p${i}.png`)
+    const r = await runUrls([...img, `${W}/a.css`, `${W}/b.css`].join('\n'), { 'dir-threshold': '20' })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /::warning::today's URL purge quota has 5 left, fewer than the 10 URLs to purge: purging each directory with 8 or more changed files instead \(dir-threshold 20 lowered to fit\), 2 URLs and 1 directory/
+    )
+    const refreshes = callsOf(e, 'RefreshObjectCaches').map((p) => [p.ObjectType, pathsOf(p).sort()])
+    expect(refreshes).toEqual(
+      expect.arrayContaining([
+        ['File', [`${W}/a.css`, `${W}/b.css`]],
+        ['Directory', [`${W}/img/`]]
+      ])
+    )
+    expect(refreshes).toHaveLength(2)
+    expect(callsOf(e, 'DescribeRefreshQuota')).toHaveLength(2)
+    expect(r.report.collapsedDirs).toEqual([{ dir: `${W}/img/`, files: 8 }])
+    // without dir-threshold the same run is refused before sending (above)
+  })
+
   it('a wrong secret: exit 1, the error names secret-key, and neither the secret nor a signature leaks', async () => {
     const e = await start({ keys: { [ACCESS_KEY]: 'the-real-access-key-secret' } })
     const r = await runPush({ mode: 'purge' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { collapseDirectories } from '../../src/plan/collapse.js'
+import { collapseDirectories, collapseToFit } from '../../src/plan/collapse.js'
 
 const plan = (purgeUrls: string[], purgeDirs: string[] = [], prefetchUrls: string[] = []) => ({ purgeUrls, purgeDirs, prefetchUrls })
 const files = (dir: string, n: number) => Array.from({ length: n }, (_, i) => `${dir}f${i}.png`)
@@ -34,5 +34,24 @@ describe('collapseDirectories', () => {
     const r = collapseDirectories(plan(urls), 2)
     expect(r.plan.purgeUrls).toEqual(files('https://c.example/', 5))
     expect(r.plan.purgeDirs).toEqual(['https://d.example/img/'])
+  })
+})
+
+describe('collapseToFit', () => {
+  const urls = [...files('https://c.example/img/', 8), ...files('https://c.example/css/', 3), 'https://c.example/a.html', 'https://c.example/b.html']
+
+  it('collapses at the highest threshold below the given one whose URL purges fit what is left', () => {
+    // 13 URLs; 6 left: img (8) must go, css (3) may stay
+    const r = collapseToFit(plan(urls), 20, 6)
+    expect(r?.threshold).toBe(8)
+    expect(r?.plan.purgeUrls).toHaveLength(5)
+    expect(r?.plan.purgeDirs).toEqual(['https://c.example/img/'])
+    // 3 left: css must go too
+    expect(collapseToFit(plan(urls), 20, 3)).toMatchObject({ threshold: 3, plan: { purgeUrls: ['https://c.example/a.html', 'https://c.example/b.html'] } })
+  })
+
+  it('is null when even threshold 2 leaves too many URLs (the origin root is never collapsed)', () => {
+    expect(collapseToFit(plan(urls), 20, 1)).toBeNull()
+    expect(collapseToFit(plan(urls), 2, 100)).toBeNull()
   })
 })

@@ -3,7 +3,7 @@ import { startTencentEmulator, verifyTc3, type TencentEmulator, type TencentEmul
 import { batchForProvider, checkPlanFits } from '../../src/engine/batch.js'
 import { InputError } from '../../src/errors.js'
 import { createTransport } from '../../src/http/transport.js'
-import { ProviderError, type BatchItem, type Task } from '../../src/providers/provider.js'
+import { ProviderError, UrlQuotaShortError, type BatchItem, type Task } from '../../src/providers/provider.js'
 import { settingsOf } from './reader.js'
 import { TENCENT_MAX_ATTEMPTS } from '../../src/providers/tencentcloud/client.js'
 import { tencentcloud, type TencentClient } from '../../src/providers/tencentcloud/index.js'
@@ -478,10 +478,13 @@ describe('tencentcloud provider against its emulator', () => {
     await h.p.submit({ op: 'purge', host: '', items: urls(...Array.from({ length: 5 }, (_, i) => `https://o.example.com/${i}`)) })
     await h.p.preflight({ purgeUrls: 15, purgeDirs: 1, prefetchUrls: 900 })
     const err = await h.p.preflight({ purgeUrls: 16, purgeDirs: 0, prefetchUrls: 0 }).catch((x) => x)
-    expect(err).toBeInstanceOf(ProviderError)
+    expect(err).toBeInstanceOf(UrlQuotaShortError)
+    expect(err.remaining).toBe(15)
     expect(err.message).toMatch(/^tencentcloud: the daily URL purge \(UrlPurge\) quota of overseas has 15 of 20 left, and this run needs 16 \(a purge goes to/)
     expect(err.message).toMatch(/; nothing was sent\. Purge directories instead \(dir-threshold\), wait for the reset \(midnight China time\)/)
-    await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 2, prefetchUrls: 0 })).rejects.toThrow(/PathPurge\) quota of overseas has 1 of 1 left/)
+    const dirErr = await h.p.preflight({ purgeUrls: 0, purgeDirs: 2, prefetchUrls: 0 }).catch((x) => x)
+    expect(dirErr.message).toMatch(/PathPurge\) quota of overseas has 1 of 1 left/)
+    expect(dirErr).not.toBeInstanceOf(UrlQuotaShortError)
     // A prefetch without Area is charged to mainland (§2): the overseas row does not limit it.
     await expect(h.p.preflight({ purgeUrls: 0, purgeDirs: 0, prefetchUrls: 1001 })).rejects.toThrow(/UrlPush\) quota of mainland has 1000 of 1000/)
     expect(emulator!.actionCounts().PurgeUrlsCache).toBe(1)

@@ -42,3 +42,16 @@ export function collapseDirectories(plan: Plan, threshold: number): { plan: Plan
     collapsed
   }
 }
+
+/**
+ * When today's URL purge quota is short (`remaining` URLs left): the plan collapsed at the
+ * highest threshold below `threshold` (down to 2) whose URL purges fit, or null when none does.
+ * `plan` is the plan before any collapse.
+ */
+export function collapseToFit(plan: Plan, threshold: number, remaining: number): { plan: Plan; collapsed: CollapsedDir[]; threshold: number } | null {
+  for (let t = threshold - 1; t >= 2; t--) {
+    const fit = collapseDirectories(plan, t)
+    if (fit.plan.purgeUrls.length <= remaining) return { ...fit, threshold: t }
+  }
+  return null
+}

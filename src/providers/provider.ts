@@ -102,6 +102,21 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * The pre-flight found today's quota for URL purges too small for the run (nothing was sent).
+ * `remaining` is what is left; the pipeline may purge directories instead when `dir-threshold`
+ * is set, then asks the pre-flight again.
+ */
+export class UrlQuotaShortError extends ProviderError {
+  constructor(
+    message: string,
+    readonly remaining: number
+  ) {
+    super(message)
+    this.name = 'UrlQuotaShortError'
+  }
+}
+
 /** Longest task id taken from an answer; real ids are tens of characters. */
 export const MAX_TASK_ID_CHARS = 1024
 

@@ -9,6 +9,7 @@ import {
   normalizeUrl,
   checkTaskId,
   ProviderError,
+  UrlQuotaShortError,
   type Batch,
   type BatchItem,
   type CdnProvider,
@@ -322,9 +323,8 @@ export class AliyunClient implements CdnProvider {
       }
       lines.push({ name, quota, remain, need: wanted })
       if (wanted > remain) {
-        throw new ProviderError(
-          `aliyun: this run needs ${wanted} ${noun} but today's ${name} (${quota} a day) has ${remain} left; nothing was sent. Wait for the reset at midnight UTC+8, purge directories instead (dir-threshold), or ask Alibaba Cloud to raise the quota`
-        )
+        const message = `aliyun: this run needs ${wanted} ${noun} but today's ${name} (${quota} a day) has ${remain} left; nothing was sent. Wait for the reset at midnight UTC+8, purge directories instead (dir-threshold), or ask Alibaba Cloud to raise the quota`
+        throw name === 'UrlQuota' ? new UrlQuotaShortError(message, remain) : new ProviderError(message)
       }
     }
     return lines

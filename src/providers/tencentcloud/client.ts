@@ -7,6 +7,7 @@ import {
   normalizeUrl,
   checkTaskId,
   ProviderError,
+  UrlQuotaShortError,
   type Batch,
   type CdnProvider,
   type ItemStatus,
@@ -511,9 +512,8 @@ export class TencentClient implements CdnProvider {
         const why =
           need.op === 'purge' && areas.length > 1 ? " (a purge goes to its domain's own area, which the action does not know, so every area must cover it)" : ''
         const todo = need.op === 'purge' && need.kind === 'url' ? 'Purge directories instead (dir-threshold), wait' : 'Wait'
-        throw new ProviderError(
-          `tencentcloud: the daily ${name} quota of ${short.area === '' ? 'the account' : shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
-        )
+        const message = `tencentcloud: the daily ${name} quota of ${short.area === '' ? 'the account' : shown(short.area, 20)} has ${short.available} of ${short.total} left, and this run needs ${need.count}${why}; nothing was sent. ${todo} for the reset (midnight China time) or ask Tencent Cloud to raise the quota`
+        throw need.op === 'purge' && need.kind === 'url' ? new UrlQuotaShortError(message, short.available) : new ProviderError(message)
       }
     }
   }
