@@ -232,13 +232,14 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
       const cap = Math.min(opts.maxBodyBytes, req.maxBodyBytes ?? Infinity)
       const header = (name: string) => res.headers.get(name)
       // The server has answered, so a POST may have been acted on: over the cap is ambiguous.
-      const declared = Number(res.headers.get('content-length') ?? '')
+      const declared = Number(header('content-length') ?? '')
+      const declaredOver = Number.isSafeInteger(declared) && declared > cap
       if (req.sha256) {
-        const hashed = Number.isSafeInteger(declared) && declared > cap ? null : await hashCapped(body, cap)
+        const hashed = declaredOver ? null : await hashCapped(body, cap)
         if (hashed === null) body?.destroy()
         return hashed === null ? { status: res.status, header, text: '', overCap: true } : { status: res.status, header, text: '', ...hashed }
       }
-      if (Number.isSafeInteger(declared) && declared > cap) {
+      if (declaredOver) {
         body?.destroy()
         throw new HttpError(
           `${req.method} ${req.url} answered HTTP ${res.status}: answer of ${declared} bytes is over the ${sizeText(cap)} cap; not read`,
