@@ -88,7 +88,7 @@ export interface TransportOptions {
  * tasks is tens of KB); 8 MiB is far above any real one and keeps memory bounded when a
  * server (or something in between) answers without end.
  */
-export const MAX_BODY_BYTES = 8 * 1024 * 1024
+const MAX_BODY_BYTES = 8 * 1024 * 1024
 
 /** `8 MiB` for whole MiB, else bytes. */
 const sizeText = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
