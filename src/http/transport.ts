@@ -93,36 +93,35 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024
 /** `8 MiB` for whole MiB, else bytes. */
 const sizeText = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
 
+/** Hands a body's chunks to `take` up to `cap` bytes: its size, or null as soon as it grows past the cap. */
+async function streamCapped(body: AsyncIterable<Buffer> | null, cap: number, take: (chunk: Buffer) => void): Promise<number | null> {
+  let bytes = 0
+  if (body === null) return bytes
+  // leaving the loop early destroys the stream
+  for await (const chunk of body) {
+    bytes += chunk.length
+    if (bytes > cap) return null
+    take(chunk)
+  }
+  return bytes
+}
+
 /**
  * Reads a body up to `cap` bytes and decodes it as UTF-8 (as node-fetch's text() does);
  * throws `tooBig()` as soon as it grows past the cap, and stops reading.
  */
 async function readCapped(body: AsyncIterable<Buffer> | null, cap: number, tooBig: () => Error): Promise<string> {
-  if (body === null) return ''
   const chunks: Buffer[] = []
-  let size = 0
-  // leaving the loop early (the throw) destroys the stream
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > cap) throw tooBig()
-    chunks.push(chunk)
-  }
+  const size = await streamCapped(body, cap, (chunk) => chunks.push(chunk))
+  if (size === null) throw tooBig()
   return new TextDecoder().decode(Buffer.concat(chunks, size))
 }
 
 /** Hashes a body as it streams, up to `cap` bytes; null as soon as it grows past the cap. */
 async function hashCapped(body: AsyncIterable<Buffer> | null, cap: number): Promise<{ sha256: string; bytes: number } | null> {
   const hash = createHash('sha256')
-  let bytes = 0
-  if (body !== null) {
-    for await (const chunk of body) {
-      bytes += chunk.length
-      // leaving the loop early destroys the stream
-      if (bytes > cap) return null
-      hash.update(chunk)
-    }
-  }
-  return { sha256: hash.digest('hex'), bytes }
+  const bytes = await streamCapped(body, cap, (chunk) => hash.update(chunk))
+  return bytes === null ? null : { sha256: hash.digest('hex'), bytes }
 }
 
 export const defaultTransportOptions: TransportOptions = {
