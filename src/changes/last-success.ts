@@ -41,14 +41,14 @@ const WORKFLOW_REF = /^[^/]+\/[^/]+\/\.github\/workflows\/([^/]+?\.ya?ml)@/
 const FULL_SHA1 = /^[0-9a-f]{40}$/
 const MAX_NAME = 255
 
-/** `owner/repo/.github/workflows/deploy.yml@refs/heads/main` → `deploy.yml`; '' for anything else. */
-export function workflowFileFromRef(ref: string): string {
-  const file = WORKFLOW_REF.exec(ref)?.[1] ?? ''
-  return file.length <= MAX_NAME && !/[\x00-\x1f\x7f]/.test(file) ? file : ''
-}
-
+/** `name` when it is a string of at most MAX_NAME characters without controls, else ''. */
 function usableName(name: unknown): string {
   return typeof name === 'string' && name.length <= MAX_NAME && !/[\x00-\x1f\x7f]/.test(name) ? name : ''
+}
+
+/** `owner/repo/.github/workflows/deploy.yml@refs/heads/main` → `deploy.yml`; '' for anything else. */
+export function workflowFileFromRef(ref: string): string {
+  return usableName(WORKFLOW_REF.exec(ref)?.[1] ?? '')
 }
 
 /**
