@@ -264,19 +264,10 @@ class ChangeDetector {
     const api = await this.optionalApi()
     if (!api) return this.eventInstead(`${whyNotGit}, and no 'github-token' is given for the compare API`)
     this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
-    const lists: ApiFileList[] = []
-    for (const [from, to] of [
-      [base, head],
-      [head, base]
-    ]) {
-      const list = await this.tryApi(() => api.compare(from, to))
-      if ('unrelated' in list) return this.eventInstead(`${short(base)} shares no history with ${short(head)}`)
-      if ('failed' in list) return this.eventInstead(`${whyNotGit}, and the GitHub compare API failed: ${list.failed}`)
-      this.failIfTruncated(label, list)
-      lists.push(list)
-    }
-    const files = treeDiffFromCompares(lists[0].files, lists[1].files)
-    return { files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
+    const diff = await this.compareBothWays(api, base, head, label)
+    if ('unrelated' in diff) return this.eventInstead(`${short(base)} shares no history with ${short(head)}`)
+    if ('failed' in diff) return this.eventInstead(`${whyNotGit}, and the GitHub compare API failed: ${diff.failed}`)
+    return { files: diff.files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
   }
 
   /** The event's own diff, when `base: last-success` found no commit to diff from. */
@@ -484,23 +475,35 @@ class ChangeDetector {
     const whyNotGit = local.missing
     this.deps.log(`${label}: ${whyNotGit}; asking the GitHub compare API instead`)
     const api = await this.requireApi(label, whyNotGit)
-    let forward: ApiFileList
-    let backward: ApiFileList
-    try {
-      forward = await this.callApi(label, () => api.compare(base, head))
-      this.failIfTruncated(label, forward)
-      backward = await this.callApi(label, () => api.compare(head, base))
-      this.failIfTruncated(label, backward)
-    } catch (error) {
-      if (error instanceof NoCommonAncestorError) {
-        throw new ChangeDetectionError(
-          `${label}: ${short(base)} and ${short(head)} share no history, so the GitHub compare API cannot diff them; ${FIX_HISTORY}`
-        )
-      }
-      throw error
+    const diff = await this.compareBothWays(api, base, head, label)
+    if ('unrelated' in diff) {
+      throw new ChangeDetectionError(`${label}: ${short(base)} and ${short(head)} share no history, so the GitHub compare API cannot diff them; ${FIX_HISTORY}`)
     }
-    const files = treeDiffFromCompares(forward.files, backward.files)
-    return { files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
+    if ('failed' in diff) throw new ChangeDetectionError(`${label}: the GitHub API request failed: ${diff.failed}`)
+    return { files: diff.files, source: `${label}: GitHub compare API ${short(base)}...${short(head)} (${whyNotGit})` }
+  }
+
+  /**
+   * The tree diff `base..head` from the compare API, asked both ways (it compares from the merge
+   * base: see treeDiffFromCompares). A list the API may have cut fails the run.
+   */
+  private async compareBothWays(
+    api: ChangesApi,
+    base: string,
+    head: string,
+    label: string
+  ): Promise<{ files: ChangedFile[] } | { failed: string } | { unrelated: true }> {
+    const lists: ApiFileList[] = []
+    for (const [from, to] of [
+      [base, head],
+      [head, base]
+    ]) {
+      const list = await this.tryApi(() => api.compare(from, to))
+      if (!('files' in list)) return list
+      this.failIfTruncated(label, list)
+      lists.push(list)
+    }
+    return { files: treeDiffFromCompares(lists[0].files, lists[1].files) }
   }
 
   /** Finds a commit locally, fetching it alone from origin when it is missing. */
@@ -550,15 +553,6 @@ class ChangeDetector {
       )
     }
     return api
-  }
-
-  private async callApi(label: string, call: () => Promise<ApiFileList>): Promise<ApiFileList> {
-    try {
-      return await call()
-    } catch (error) {
-      if (error instanceof ChangeDetectionError) throw error
-      throw new ChangeDetectionError(`${label}: the GitHub API request failed: ${errorMessage(error)}`)
-    }
   }
 
   private failIfTruncated(label: string, list: ApiFileList): void {

@@ -3,6 +3,7 @@
  * secrets; when they act for a fork's pull request, the changed files (and so the URLs) are chosen
  * by whoever opened it. Credentials are not sent for them unless the user opted in.
  */
+import { shown } from '../external.js'
 
 const OPT_IN = 'Use the pull_request event for forks, or set allow-fork-credentials: true if you have reviewed the pull request and accept the risk.'
 
@@ -12,10 +13,10 @@ function fullName(repo: any): string | null {
   return typeof name === 'string' && name !== '' ? name : null
 }
 
-/** The name for a message: as it is when it is a plain `owner/name`, else quoted with escapes. */
-function shown(name: string | null, missing: string): string {
+/** The name for a message: as it is when it is a plain `owner/name`, else quoted and made fit to show. */
+function repoShown(name: string | null, missing: string): string {
   if (name === null) return missing
-  return /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) ? name : JSON.stringify(name)
+  return /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) ? name : `"${shown(name)}"`
 }
 
 /**
@@ -33,7 +34,7 @@ export function forkRefusal(eventName: string, payload: Record<string, any>, all
     const base = fullName(pr?.base?.repo) ?? fullName(payload?.repository)
     if (head !== null && head === base) return null
     return (
-      `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${shown(head, '(deleted repository)')}, ` +
+      `Refusing to send CDN credentials: this pull_request_target run is for a pull request from the fork ${repoShown(head, '(deleted repository)')}, ` +
       `so its changed files and URLs are chosen by the fork's author while the run holds this repository's secrets. ${OPT_IN}`
     )
   }
@@ -45,7 +46,7 @@ export function forkRefusal(eventName: string, payload: Record<string, any>, all
     const trigger = typeof run?.event === 'string' && /^[a-z_]+$/.test(run.event) ? `a ${run.event} run` : 'a run'
     return (
       `Refusing to send CDN credentials: this workflow_run run was started by ${trigger} from ` +
-      `${head === null ? 'a repository the event does not name (a deleted fork?)' : `the fork ${shown(head, '')}`}, ` +
+      `${head === null ? 'a repository the event does not name (a deleted fork?)' : `the fork ${repoShown(head, '')}`}, ` +
       `so its commits, changed files and URLs are chosen by the fork's author while the run holds this repository's secrets. ${OPT_IN}`
     )
   }

@@ -33,7 +33,7 @@ const KILL_GRACE_MS = 1000
 const OWN_GROUP = process.platform !== 'win32'
 
 /** How a command is named in a message: without the `--no-…` switches every fetch carries. */
-export function gitCommandShown(args: string[]): string {
+function gitCommandShown(args: string[]): string {
   return ['git', ...args.filter((a) => !a.startsWith('--no-'))].join(' ')
 }
 
@@ -260,7 +260,7 @@ export type FetchTarget = { branch: string } | { sha: string }
  * usually leaves its base a few commits back, so the first step mostly suffices; each later one
  * is ten times the last, so a fork point n commits back costs at most about 10·n commits.
  */
-export const DEEPEN_STEPS: readonly number[] = [10, 100, 1000]
+const DEEPEN_STEPS: readonly number[] = [10, 100, 1000]
 
 /** Where a merge-base search ended: both commits, and their merge base or null (no shared history). */
 export interface MergeBaseFound {

@@ -148,21 +148,27 @@ export function callLimit(what: string, timeoutMs: number, deadline: Deadline): 
   return { signal, failure }
 }
 
+/** One request's `data`; whatever stops it is thrown as `failure` words it (a timeout, the deadline). */
+export async function dataOf(part: string, failure: (part: string, error?: unknown) => unknown, request: () => Promise<{ data: unknown }>): Promise<unknown> {
+  try {
+    return (await request()).data
+  } catch (error) {
+    throw failure(part, error)
+  }
+}
+
 /** The two calls over a real Octokit, each given up after `timeoutMs` or at `deadline`. */
 export function octokitChanges(octokit: Octokit, owner: string, repo: string, timeoutMs = API_TIMEOUT_MS, deadline: Deadline = NO_DEADLINE): ChangesOctokit {
   return {
     async compareFiles(basehead) {
       const what = `compare ${basehead}`
       const { signal, failure } = callLimit(what, timeoutMs, deadline)
-      let files: unknown
-      try {
-        // With paging parameters the files come only on the first page, all of them (up to 300);
-        // per_page: 1 keeps the commit list we do not read small.
-        const response = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1, request: { signal } })
-        files = (response.data as { files?: unknown } | null)?.files
-      } catch (error) {
-        throw failure(what, error)
-      }
+      // With paging parameters the files come only on the first page, all of them (up to 300);
+      // per_page: 1 keeps the commit list we do not read small.
+      const data = await dataOf(what, failure, () =>
+        octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead, per_page: 1, page: 1, request: { signal } })
+      )
+      const files = (data as { files?: unknown } | null)?.files
       if (!Array.isArray(files)) throw failure(what)
       return files as ApiFile[]
     },
@@ -172,21 +178,11 @@ export function octokitChanges(octokit: Octokit, owner: string, repo: string, ti
       const files: ApiFile[] = []
       // Page by page rather than octokit.paginate, so that each page is checked.
       for (let page = 1; page <= PULL_FILES_LIMIT / PULL_FILES_PER_PAGE; page++) {
-        let data: unknown
-        try {
-          const response = await octokit.rest.pulls.listFiles({
-            owner,
-            repo,
-            pull_number: pullNumber,
-            per_page: PULL_FILES_PER_PAGE,
-            page,
-            request: { signal }
-          })
-          data = response.data
-        } catch (error) {
-          throw failure(`${what}, page ${page}`, error)
-        }
-        if (!Array.isArray(data)) throw failure(`${what}, page ${page}`)
+        const part = `${what}, page ${page}`
+        const data = await dataOf(part, failure, () =>
+          octokit.rest.pulls.listFiles({ owner, repo, pull_number: pullNumber, per_page: PULL_FILES_PER_PAGE, page, request: { signal } })
+        )
+        if (!Array.isArray(data)) throw failure(part)
         files.push(...(data as ApiFile[]))
         if (data.length < PULL_FILES_PER_PAGE) break
       }

@@ -8,7 +8,7 @@
  */
 import type { getOctokit } from '@actions/github'
 import { shown } from '../external.js'
-import { callLimit, API_TIMEOUT_MS } from './github-api.js'
+import { callLimit, dataOf, API_TIMEOUT_MS } from './github-api.js'
 import { DetectionTimeoutError, NO_DEADLINE, type Deadline } from './deadline.js'
 
 /** The `base` value that asks for the last successful run's commit. */
@@ -41,14 +41,14 @@ const WORKFLOW_REF = /^[^/]+\/[^/]+\/\.github\/workflows\/([^/]+?\.ya?ml)@/
 const FULL_SHA1 = /^[0-9a-f]{40}$/
 const MAX_NAME = 255
 
-/** `owner/repo/.github/workflows/deploy.yml@refs/heads/main` → `deploy.yml`; '' for anything else. */
-export function workflowFileFromRef(ref: string): string {
-  const file = WORKFLOW_REF.exec(ref)?.[1] ?? ''
-  return file.length <= MAX_NAME && !/[\x00-\x1f\x7f]/.test(file) ? file : ''
-}
-
+/** `name` when it is a string of at most MAX_NAME characters without controls, else ''. */
 function usableName(name: unknown): string {
   return typeof name === 'string' && name.length <= MAX_NAME && !/[\x00-\x1f\x7f]/.test(name) ? name : ''
+}
+
+/** `owner/repo/.github/workflows/deploy.yml@refs/heads/main` → `deploy.yml`; '' for anything else. */
+export function workflowFileFromRef(ref: string): string {
+  return usableName(WORKFLOW_REF.exec(ref)?.[1] ?? '')
 }
 
 /**
@@ -118,9 +118,8 @@ export function octokitRuns(octokit: Octokit, owner: string, repo: string, timeo
     async successfulRuns(workflowFile, branch) {
       const what = `workflow runs of ${workflowFile}`
       const { signal, failure } = callLimit(what, timeoutMs, deadline)
-      let data: unknown
-      try {
-        const response = await octokit.rest.actions.listWorkflowRuns({
+      const data = await dataOf(what, failure, () =>
+        octokit.rest.actions.listWorkflowRuns({
           owner,
           repo,
           workflow_id: workflowFile,
@@ -130,10 +129,7 @@ export function octokitRuns(octokit: Octokit, owner: string, repo: string, timeo
           page: 1,
           request: { signal }
         })
-        data = response.data
-      } catch (error) {
-        throw failure(what, error)
-      }
+      )
       // A body cut off by the timeout comes back as text, not as an error.
       if (signal.aborted) throw failure(what)
       return data

@@ -77,16 +77,9 @@ export function batchForProvider(op: Operation, items: BatchItem[], limits: Prov
  * and `maxHosts` distinct hosts each.
  */
 function chunkByHosts(items: BatchItem[], size: number, maxHosts: number, out: BatchItem[][]): void {
-  const byHost = new Map<string, BatchItem[]>()
-  for (const item of items) {
-    const host = hostOf(item.url)
-    const list = byHost.get(host)
-    if (list) list.push(item)
-    else byHost.set(host, [item])
-  }
   let chunk: BatchItem[] = []
   let hosts = 0
-  for (const list of byHost.values()) {
+  for (const list of byHost(items)) {
     if (chunk.length > 0 && hosts >= maxHosts) {
       out.push(chunk)
       chunk = []
@@ -105,11 +98,21 @@ function chunkByHosts(items: BatchItem[], size: number, maxHosts: number, out: B
   if (chunk.length > 0) out.push(chunk)
 }
 
+/** `items` split by host, hosts in first-seen order. */
+function byHost(items: BatchItem[]): BatchItem[][] {
+  const lists = new Map<string, BatchItem[]>()
+  for (const item of items) {
+    const host = hostOf(item.url)
+    const list = lists.get(host)
+    if (list) list.push(item)
+    else lists.set(host, [item])
+  }
+  return [...lists.values()]
+}
+
 /** How many items of `items` share the most common host. */
 function mostOfOneHost(items: BatchItem[]): number {
-  const counts = new Map<string, number>()
-  for (const item of items) counts.set(hostOf(item.url), (counts.get(hostOf(item.url)) ?? 0) + 1)
-  return Math.max(0, ...counts.values())
+  return Math.max(0, ...byHost(items).map((list) => list.length))
 }
 
 /**
@@ -122,14 +125,7 @@ function mostOfOneHost(items: BatchItem[]): number {
  * ≤ ⌈n_h / k⌉ ≤ perHost of host h).
  */
 function deal(items: BatchItem[], size: number, perHost: number): BatchItem[][] {
-  const byHost = new Map<string, BatchItem[]>()
-  for (const item of items) {
-    const host = hostOf(item.url)
-    const list = byHost.get(host) ?? []
-    list.push(item)
-    byHost.set(host, list)
-  }
-  const lists = [...byHost.values()].sort((a, b) => b.length - a.length)
+  const lists = byHost(items).sort((a, b) => b.length - a.length)
   const k = Math.max(Math.ceil(items.length / size), ...lists.map((list) => Math.ceil(list.length / perHost)))
   const filled: BatchItem[][] = []
   for (const list of lists) {

@@ -68,8 +68,9 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     /** Sends after lost answers, per task: the report's `resent`. */
     const resentOf = new Map<Task, number>()
     const withResent = (result: ItemResult, resent: number | undefined): ItemResult => (resent ? { ...result, resent } : result)
-    /** The id the report shows: none for a task found without one. */
-    const idOf = (task: Task): string | null => (task.localId ? null : task.id)
+    /** An item of a task: the id the report shows (none for a task found without one), and its sends. */
+    const taskResult = (task: Task, item: BatchItem, state: ItemState, message: string, seconds: number | null = null): ItemResult =>
+      withResent(itemResult(op, item, task.localId ? null : task.id, state, message, seconds), resentOf.get(task))
     for (const outcome of outcomes) {
       if (outcome.task) {
         tasks.push(outcome.task)
@@ -83,15 +84,14 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
     if (provider.limits.acceptedIsFinal) {
       // No status API: acceptance is the provider's last word (never polled).
       for (const task of tasks) {
-        for (const item of task.items) items.push(withResent(itemResult(op, item, idOf(task), 'success', ACCEPTED_IS_FINAL, 0), resentOf.get(task)))
+        for (const item of task.items) items.push(taskResult(task, item, 'success', ACCEPTED_IS_FINAL, 0))
       }
       continue
     }
     const mustWait = options.wait || index < ops.length - 1
     if (!mustWait) {
       for (const task of tasks) {
-        for (const item of task.items)
-          items.push(withResent(itemResult(op, item, idOf(task), 'submitted', 'accepted; not polled (wait: false)'), resentOf.get(task)))
+        for (const item of task.items) items.push(taskResult(task, item, 'submitted', 'accepted; not polled (wait: false)'))
       }
       continue
     }
@@ -108,10 +108,10 @@ export async function executePlan(provider: CdnProvider, plan: Plan, options: Ex
         const status = statuses.get(itemKey(task.id, item.url))
         if (!status || status.state === 'pending') {
           const message = `not final when the timeout ran out (last status: ${status?.detail ?? 'none'})`
-          items.push(withResent(itemResult(op, item, idOf(task), 'timeout', message), resentOf.get(task)))
+          items.push(taskResult(task, item, 'timeout', message))
         } else {
           const seconds = status.at === undefined ? null : Math.round((status.at - task.submittedAt) / 100) / 10
-          items.push(withResent(itemResult(op, item, idOf(task), status.state, status.detail, seconds), resentOf.get(task)))
+          items.push(taskResult(task, item, status.state, status.detail, seconds))
         }
       }
     }

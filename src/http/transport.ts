@@ -88,41 +88,40 @@ export interface TransportOptions {
  * tasks is tens of KB); 8 MiB is far above any real one and keeps memory bounded when a
  * server (or something in between) answers without end.
  */
-export const MAX_BODY_BYTES = 8 * 1024 * 1024
+const MAX_BODY_BYTES = 8 * 1024 * 1024
 
 /** `8 MiB` for whole MiB, else bytes. */
 const sizeText = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
+
+/** Hands a body's chunks to `take` up to `cap` bytes: its size, or null as soon as it grows past the cap. */
+async function streamCapped(body: AsyncIterable<Buffer> | null, cap: number, take: (chunk: Buffer) => void): Promise<number | null> {
+  let bytes = 0
+  if (body === null) return bytes
+  // leaving the loop early destroys the stream
+  for await (const chunk of body) {
+    bytes += chunk.length
+    if (bytes > cap) return null
+    take(chunk)
+  }
+  return bytes
+}
 
 /**
  * Reads a body up to `cap` bytes and decodes it as UTF-8 (as node-fetch's text() does);
  * throws `tooBig()` as soon as it grows past the cap, and stops reading.
  */
 async function readCapped(body: AsyncIterable<Buffer> | null, cap: number, tooBig: () => Error): Promise<string> {
-  if (body === null) return ''
   const chunks: Buffer[] = []
-  let size = 0
-  // leaving the loop early (the throw) destroys the stream
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > cap) throw tooBig()
-    chunks.push(chunk)
-  }
+  const size = await streamCapped(body, cap, (chunk) => chunks.push(chunk))
+  if (size === null) throw tooBig()
   return new TextDecoder().decode(Buffer.concat(chunks, size))
 }
 
 /** Hashes a body as it streams, up to `cap` bytes; null as soon as it grows past the cap. */
 async function hashCapped(body: AsyncIterable<Buffer> | null, cap: number): Promise<{ sha256: string; bytes: number } | null> {
   const hash = createHash('sha256')
-  let bytes = 0
-  if (body !== null) {
-    for await (const chunk of body) {
-      bytes += chunk.length
-      // leaving the loop early destroys the stream
-      if (bytes > cap) return null
-      hash.update(chunk)
-    }
-  }
-  return { sha256: hash.digest('hex'), bytes }
+  const bytes = await streamCapped(body, cap, (chunk) => hash.update(chunk))
+  return bytes === null ? null : { sha256: hash.digest('hex'), bytes }
 }
 
 export const defaultTransportOptions: TransportOptions = {
@@ -232,13 +231,14 @@ export function createTransport(overrides: Partial<TransportOptions> = {}): Clos
       const cap = Math.min(opts.maxBodyBytes, req.maxBodyBytes ?? Infinity)
       const header = (name: string) => res.headers.get(name)
       // The server has answered, so a POST may have been acted on: over the cap is ambiguous.
-      const declared = Number(res.headers.get('content-length') ?? '')
+      const declared = Number(header('content-length') ?? '')
+      const declaredOver = Number.isSafeInteger(declared) && declared > cap
       if (req.sha256) {
-        const hashed = Number.isSafeInteger(declared) && declared > cap ? null : await hashCapped(body, cap)
+        const hashed = declaredOver ? null : await hashCapped(body, cap)
         if (hashed === null) body?.destroy()
         return hashed === null ? { status: res.status, header, text: '', overCap: true } : { status: res.status, header, text: '', ...hashed }
       }
-      if (Number.isSafeInteger(declared) && declared > cap) {
+      if (declaredOver) {
         body?.destroy()
         throw new HttpError(
           `${req.method} ${req.url} answered HTTP ${res.status}: answer of ${declared} bytes is over the ${sizeText(cap)} cap; not read`,

@@ -115,9 +115,10 @@ export const UNMATCHED_NAMED = 10
 
 /**
  * Maps each file through the rules it matches onto `lists`, counting it in `hits`; returns how
- * many files matched no rule, the first UNMATCHED_NAMED of them pushed onto `unmatchedFiles`. A function of its own, with nothing after its loop: V8 compiles
- * the loop while first running it, and code after the loop, with no type feedback yet, made
- * that compiled code bail out at the end of every later plan.
+ * many files matched no rule, the first UNMATCHED_NAMED of them pushed onto `unmatchedFiles`.
+ * A function of its own, with nothing after its loop: V8 compiles the loop while first running
+ * it, and code after the loop, with no type feedback yet, made that compiled code bail out at
+ * the end of every later plan.
  */
 function mapFiles(
   files: readonly ChangedFile[],
