@@ -55,3 +55,7 @@ export function providerE2e<E extends { url: string; close(): Promise<void> }>(o
     }
   }
 }
+
+/** Every place a value could show (log, summary, report, outputs), but the ::add-mask:: commands. */
+export const visibleOf = (r: ActionRun): string =>
+  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')

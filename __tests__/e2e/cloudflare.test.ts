@@ -3,10 +3,10 @@
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
 import { describe, expect, it } from '@jest/globals'
-import { providerE2e } from '../../__fixtures__/e2e.js'
+import { providerE2e, visibleOf as visible } from '../../__fixtures__/e2e.js'
 import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions } from '../../emulators/cloudflare.js'
 import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
-import { runAction, type ActionRun } from '../../emulators/runner.js'
+import { runAction } from '../../emulators/runner.js'
 
 const W = DEMO_SITE
 const TOKEN = 'E2eCloudflareApiToken_0123456789-abcdefg'
@@ -25,10 +25,6 @@ const { use, runPush } = providerE2e<CloudflareEmulator>({
 function start(options: CloudflareEmulatorOptions = {}): Promise<CloudflareEmulator> {
   return startCloudflareEmulator({ tokens: { [TOKEN]: [ZONE, ZONE_B] }, zones: { [ZONE]: 'example.com', [ZONE_B]: 'example.net' }, ...options }).then(use)
 }
-
-/** Every place a value could show, but the ::add-mask:: commands. */
-const visible = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('cloudflare end to end', () => {
   it('purge: one purge_cache call with every changed URL as files; final on acceptance, never polled, no task id', async () => {

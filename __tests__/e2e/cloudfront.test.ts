@@ -3,9 +3,8 @@
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
 import { describe, expect, it } from '@jest/globals'
-import { providerE2e } from '../../__fixtures__/e2e.js'
+import { providerE2e, visibleOf } from '../../__fixtures__/e2e.js'
 import { startCloudFrontEmulator, type CloudFrontEmulator, type CloudFrontEmulatorOptions } from '../../emulators/cloudfront.js'
-import { type ActionRun } from '../../emulators/runner.js'
 
 const ACCESS_KEY = 'AKIAE2EACCESSKEY'
 const SECRET_KEY = 'e2e-aws-s3cr3t/Access+Key'
@@ -25,8 +24,6 @@ function start(options: CloudFrontEmulatorOptions = {}): Promise<CloudFrontEmula
 }
 
 const posts = (e: CloudFrontEmulator) => e.requests.filter((r) => r.method === 'POST')
-const visibleOf = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('cloudfront end to end', () => {
   it('purge: one signed CreateInvalidation with every changed path encoded as CloudFront matches it, polled to Completed', async () => {

@@ -3,9 +3,8 @@
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
 import { describe, expect, it } from '@jest/globals'
-import { providerE2e } from '../../__fixtures__/e2e.js'
+import { providerE2e, visibleOf } from '../../__fixtures__/e2e.js'
 import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
-import { type ActionRun } from '../../emulators/runner.js'
 import { startTencentEmulator, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
 
 const W = DEMO_SITE
@@ -22,8 +21,6 @@ function start(options: TencentEmulatorOptions = {}): Promise<TencentEmulator> {
 /** Every request of one action, with its JSON body. */
 const callsOf = (e: TencentEmulator, action: string) =>
   e.requests.filter((q) => q.headers['x-tc-action'] === action).map((q) => ({ at: q.at, headers: q.headers, body: JSON.parse(q.body) as Record<string, any> }))
-const visibleOf = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('tencentcloud end to end', () => {
   it('purge: a quota check, then one signed PurgeUrlsCache for every changed URL, polled to done', async () => {
