@@ -215,12 +215,14 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
       if (signed.join(';') !== [...signed].sort().join(';')) return fail(400, 'IncompleteSignature', 'SignedHeaders must be sorted.')
       const secret = Object.hasOwn(keys, m[1]) ? keys[m[1]] : undefined
       if (secret === undefined) return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
+      // §1 "Signature, V3": x-acs-content-sha256 is the hex SHA-256 of the body.
       const bodyHash = createHash('sha256').update(req.body).digest('hex')
       if (req.headers['x-acs-content-sha256'] !== bodyHash) return fail(400, 'SignatureDoesNotMatch', 'x-acs-content-sha256 is not the SHA-256 of the body.')
       const expected = expectedAcs3Signature({ ...req, query: Object.fromEntries(req.query) }, signed, secret)
       if (!sameText(expected, m[3])) return fail(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.')
       account = m[1]
       action = String(req.headers['x-acs-action'])
+      // §1 common parameters: Version=2018-05-10; the code for another is inferred.
       if (req.headers['x-acs-version'] !== VERSION) return fail(400, 'InvalidVersion', `Specified parameter Version is not valid.`)
       nonce = String(req.headers['x-acs-signature-nonce'])
       stamp = String(req.headers['x-acs-date'])
@@ -244,6 +246,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
       // §1 Errors: SignatureDoesNotMatch (400 per [A6]).
       if (!sameText(expectedRpcSignature(req.method, params, secret), params.Signature))
         return fail(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.')
+      // §1 common parameters: Version=2018-05-10; the code for another is inferred.
       if (params.Version !== VERSION) return fail(400, 'InvalidVersion', 'Specified parameter Version is not valid.')
       account = params.AccessKeyId
       action = params.Action
@@ -275,6 +278,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
   }
 
   function paths(params: Params): string[] | EmulatorResponse {
+    // §1 Operations: ObjectPath is required; §1 Errors: MissingParameter.
     if ((params.ObjectPath ?? '') === '')
       return fail(400, 'MissingParameter', 'The input parameter "ObjectPath" that is mandatory for processing this request is not supplied.')
     // §1 Operations: entries joined by `\n` or `\r\n`.
@@ -286,6 +290,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     const seen: string[] = []
     for (const p of list) {
       const d = domainOf(p)
+      // §1 Errors, invalid parameter [A18][A21]: malformed path, wildcard domain, unknown domain (404).
       if (d === null) return fail(400, 'InvalidObjectPath.Malformed', `Specified ObjectPath is malformed: ${p}`)
       if (d.startsWith('*.')) return fail(400, 'InvalidExtensiveDomain.ValueNotSupported', 'Wildcard domains are not supported.')
       if (domains && !domains.has(d)) return fail(404, 'InvalidDomain.NotFound', `The domain ${d} does not exist.`)
@@ -341,6 +346,8 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
 
   function refresh(account: string, params: Params): EmulatorResponse {
     const type = params.ObjectType ?? 'File'
+    // §1 Operations: ObjectType File (default) | Directory | Regex | IgnoreParams, Force a bool [A1][A11];
+    // §1 Errors: InvalidObjectType.ValueNotSupported; the code for a bad Force is inferred.
     if (!['File', 'Directory', 'Regex', 'IgnoreParams'].includes(type))
       return fail(400, 'InvalidObjectType.ValueNotSupported', `Specified ObjectType ${type} is not supported.`)
     if (params.Force !== undefined && params.Force !== 'true' && params.Force !== 'false') return fail(400, 'InvalidParameter', 'Force must be true or false.')
@@ -387,6 +394,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
       return fail(400, 'InvalidObjectPath.Size.Malformed', `At most ${ALIYUN_PER_CALL.preload} URLs per request, got ${list.length}.`)
     const long = list.find((p) => p.length > 1024)
     if (long) return fail(400, 'InvalidObjectPath.Size.Malformed', 'Each ObjectPath may be at most 1,024 characters.')
+    // §1 Operations: Area domestic | overseas [A12]; the code for another is inferred.
     if (params.Area !== undefined && params.Area !== 'domestic' && params.Area !== 'overseas')
       return fail(400, 'InvalidParameter', 'Area must be domestic or overseas.')
     const ds = domainsOf(list)
@@ -432,6 +440,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
 
   function describeTasks(account: string, params: Params): EmulatorResponse {
     const type = params.ObjectType
+    // §1 Operations: ObjectType file | directory | regex | preload [A13][A14].
     if (type !== undefined && !['file', 'directory', 'regex', 'preload'].includes(type))
       return fail(400, 'InvalidObjectType.ValueNotSupported', `Specified ObjectType ${type} is not supported.`)
     // §1: `DomainName` or `Status` need `ObjectType` [A13]; the code is inferred.
@@ -442,6 +451,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
     // §1: PageNumber 1–100000, PageSize max 100.
     if (!Number.isInteger(page) || page < 1 || page > 100_000) return fail(400, 'InvalidParameter', 'PageNumber must be 1–100000.')
     if (!Number.isInteger(size) || size < 1 || size > 100) return fail(400, 'InvalidParameter', 'PageSize must be 1–100.')
+    // §1 Operations: StartTime/EndTime in UTC, no filter → the last 3 days [A13][A14]; InvalidTime.Malformed is inferred.
     let start = now() - 3 * DAY
     let end = now()
     if (params.StartTime !== undefined || params.EndTime !== undefined) {
@@ -503,6 +513,7 @@ export async function startAliyunEmulator(options: AliyunEmulatorOptions = {}): 
   }
 
   function handle(req: RecordedRequest): EmulatorResponse {
+    // §1: one RPC endpoint at `/`, the call named by Action; InvalidAction.NotFound for others is inferred.
     if (req.path !== '/') return fail(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.')
     const params = readParams(req)
     const who = authenticate(req, params)

@@ -110,6 +110,7 @@ export function verifySigV4(
     )
   if (!m) return { ok: false, status: 400, code: 'IncompleteSignature', message: 'Authorization header requires Credential, SignedHeaders and Signature.' }
   const [, accessKey, date, region, service, signedList, signature] = m
+  // §3 "Signature V4" steps 1 and 4: at least host and x-amz-date signed, the list sorted [S3][S4].
   const signed = signedList.split(';')
   for (const need of ['host', 'x-amz-date', ...(req.headers['x-amz-security-token'] !== undefined ? ['x-amz-security-token'] : [])]) {
     if (!signed.includes(need)) return { ok: false, status: 400, code: 'IncompleteSignature', message: `SignedHeaders must include ${need}.`, accessKey }
@@ -241,6 +242,8 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     if (typeof batch !== 'object' || batch === null) return error(400, 'InvalidArgument', 'The root element must be InvalidationBatch.')
     // §3 "Endpoint and transport" [S1]: the 2020-05-31 namespace.
     if (batch['@_xmlns'] !== CLOUDFRONT_XMLNS) return error(400, 'InvalidArgument', `InvalidationBatch must be in namespace ${CLOUDFRONT_XMLNS}.`)
+    // §3 "Endpoint and transport" [S1]: CallerReference and Paths/Quantity with Items/Path;
+    // §3 "Errors" [S12][S13]: InvalidArgument, InconsistentQuantities (Quantity ≠ item count), BatchTooLarge (413).
     const ref = batch.CallerReference
     if (typeof ref !== 'string' || ref === '') return error(400, 'InvalidArgument', 'CallerReference is required.')
     const paths = batch.Paths as Record<string, unknown> | undefined
@@ -368,6 +371,7 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     if (req.method === 'GET' && invId === undefined) return list(distribution, req.query)
     if (req.method === 'GET') {
       const inv = invalidations.get(invId)
+      // §3 "Errors" [S13]: NoSuchInvalidation (404).
       if (!inv || inv.distribution !== distribution) return error(404, 'NoSuchInvalidation', 'The specified invalidation does not exist.')
       return xml(200, invalidationXml(inv))
     }

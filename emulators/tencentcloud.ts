@@ -241,6 +241,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       return error('InvalidParameter.CdnParamError', `${key} must be a non-empty array of strings.`)
     // §2 "Errors": per-call limit codes.
     if (list.length > limit) return error(batchCode, `At most ${limit} entries per call, got ${list.length}.`)
+    // §2 "Operations": each entry with http:// or https://; §2 "Errors", invalid parameter [T5][T8]: wildcard codes.
     for (const url of list as string[]) {
       if (!/^https?:\/\/[^/]+/.test(url) || hostOf(url) === '')
         return error('InvalidParameter.CdnParamError', `Each entry of ${key} must start with http:// or https:// and a domain.`)
@@ -253,16 +254,20 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     return list as string[]
   }
 
+  /** The first URL whose domain is not accelerated in `area` (a global domain is in both). */
+  const outside = (urls: string[], area: unknown) =>
+    urls.find((u) => {
+      const d = domainAreas[hostOf(u)] ?? 'mainland'
+      return d !== 'global' && d !== area
+    })
+
   /**
    * A prefetch's area must be one its domains are accelerated in (SDK PushUrlsCacheRequest.Area:
    * "URL 中域名必须在对应区域启用了加速服务", tencentcloud-sdk-go cdn/v20180606 models.go). The
    * code for it is not documented: the generic parameter error here.
    */
   function pushArea(urls: string[], area: TencentArea | 'global'): (TencentArea | 'global')[] | EmulatorResponse {
-    const off = urls.find((u) => {
-      const d = domainAreas[hostOf(u)] ?? 'mainland'
-      return d !== 'global' && d !== area
-    })
+    const off = outside(urls, area)
     if (off)
       return error('InvalidParameter.CdnParamError', `${hostOf(off)} is not accelerated in ${area}; a prefetch goes to the area given (default mainland).`)
     return [area]
@@ -276,10 +281,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     if (area !== undefined) {
       // Purge: Area must match the domain's area (§2 "Operations", PurgeUrlsCache).
       if (!push) {
-        const off = urls.find((u) => {
-          const d = domainAreas[hostOf(u)] ?? 'mainland'
-          return d !== 'global' && d !== area
-        })
+        const off = outside(urls, area)
         if (off) return error('InvalidParameter.CdnParamError', `Area ${String(area)} does not match the area of ${hostOf(off)}.`)
       }
       return push ? pushArea(urls, area as TencentArea | 'global') : [area as TencentArea | 'global']
@@ -338,6 +340,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
   function push(account: string, params: Json): EmulatorResponse {
     const list = urlList(params, 'Urls', batch.push, 'LimitExceeded.CdnPushExceedBatchLimit')
     if (!Array.isArray(list)) return list
+    // §2 "Operations", PushUrlsCache: Layer is `middle` or omitted [T5].
     if (params.Layer !== undefined && params.Layer !== 'middle') return error('InvalidParameterValue', 'Layer must be middle or omitted.')
     const areas = areasOf(list, params.Area, true)
     if (!Array.isArray(areas)) return areas
@@ -370,6 +373,8 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
       if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < (k === 'Limit' ? 1 : 0)))
         return error('InvalidParameterValue', `${k} must be a ${k === 'Limit' ? 'positive' : 'natural'} integer.`)
     }
+    // §2 "Operations": PurgeType url | path, StartTime/EndTime `YYYY-MM-DD hh:mm:ss`, Offset/Limit, Status
+    // (push adds `invalid`) [T5]; §2 "Errors": the common InvalidParameterValue / UnknownParameter [T5][T8].
     const purgeType = params.PurgeType
     if (!push && purgeType !== undefined && purgeType !== 'url' && purgeType !== 'path') return error('InvalidParameterValue', 'PurgeType must be url or path.')
     if (push && purgeType !== undefined) return error('UnknownParameter', 'The parameter `PurgeType` is not recognized.')
@@ -451,6 +456,7 @@ export async function startTencentEmulator(options: TencentEmulatorOptions = {})
     if (!/^application\/json(\s*;\s*charset=utf-8)?$/i.test(contentType)) return error('InvalidParameter', 'Content-Type must be application/json.')
     const action = h('x-tc-action') ?? ''
     if (action === '') return error('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.')
+    // §2 "Endpoint and transport": X-TC-Action and X-TC-Timestamp (unix seconds) are required headers.
     const ts = h('x-tc-timestamp') ?? ''
     if (!/^\d+$/.test(ts)) return error('MissingParameter', 'The request is missing a required parameter `X-TC-Timestamp`.')
     // More than 5 minutes of skew fails with AuthFailure.SignatureExpire (§2 [T2][T3]).

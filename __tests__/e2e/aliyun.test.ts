@@ -2,52 +2,20 @@
  * End-to-end: dist/index.js run as the runner runs it, against the aliyun emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e } from '../../__fixtures__/e2e.js'
 import { startAliyunEmulator, type AliyunEmulator, type AliyunEmulatorOptions } from '../../emulators/aliyun.js'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
-import { runAction, type ActionRun } from '../../emulators/runner.js'
+import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
 
-const rules = DEMO_RULES
 const W = DEMO_SITE
 const ACCESS_KEY = 'LTAIe2eAccessKeyId'
 const SECRET_KEY = 'e2e-access-key-s3cr3t'
 
-let push: DemoPush
-let emulator: AliyunEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
-
-async function start(options: AliyunEmulatorOptions = {}): Promise<AliyunEmulator> {
-  emulator = await startAliyunEmulator({ keys: { [ACCESS_KEY]: SECRET_KEY }, completeAfterMs: 150, ...options })
-  return emulator
-}
-
 const credentials = { 'access-key': ACCESS_KEY, 'secret-key': SECRET_KEY }
+const { use, runPush, runUrls } = providerE2e<AliyunEmulator>({ provider: 'aliyun', credentials })
 
-function runPush(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'aliyun', endpoint: emulator!.url, ...credentials, rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after,
-    env
-  })
-}
-
-function runUrls(urls: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'aliyun', endpoint: emulator!.url, ...credentials, urls, 'poll-interval': '0.1', ...inputs },
-    eventName: 'workflow_dispatch'
-  })
+function start(options: AliyunEmulatorOptions = {}): Promise<AliyunEmulator> {
+  return startAliyunEmulator({ keys: { [ACCESS_KEY]: SECRET_KEY }, completeAfterMs: 150, ...options }).then(use)
 }
 
 /** The signed parameters of every call of one Action the emulator received. */

@@ -7,56 +7,25 @@
  * (`prefetchCompleteAfterMs: 0`) and the first round (after `poll-interval`) sees them final.
  */
 import { createHmac } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e } from '../../__fixtures__/e2e.js'
 import { startCdnetworksEmulator, type CdnetworksEmulator, type CdnetworksEmulatorOptions } from '../../emulators/cdnetworks.js'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 
-const rules = DEMO_RULES
 const W = DEMO_SITE
 const API_KEY = 'e2e-api-key-0123'
 
-let push: DemoPush
-let emulator: CdnetworksEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
+const { use, runPush } = providerE2e<CdnetworksEmulator>({ provider: 'cdnetworks', credentials: { username: 'deploy', 'api-key': API_KEY } })
 
-async function start(options: CdnetworksEmulatorOptions = {}): Promise<CdnetworksEmulator> {
-  emulator = await startCdnetworksEmulator({
+function start(options: CdnetworksEmulatorOptions = {}): Promise<CdnetworksEmulator> {
+  return startCdnetworksEmulator({
     users: { deploy: API_KEY },
     accessKeys: { 'AK-e2e': 'SK-e2e-secret' },
     completeAfterMs: 150,
     prefetchCompleteAfterMs: 0,
     ...options
-  })
-  return emulator
-}
-
-function runPush(inputs: Record<string, string>) {
-  return runAction({
-    inputs: {
-      provider: 'cdnetworks',
-      endpoint: emulator!.url,
-      username: 'deploy',
-      'api-key': API_KEY,
-      rules,
-      'poll-interval': '0.1',
-      'github-token': '',
-      ...inputs
-    },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after
-  })
+  }).then(use)
 }
 
 const bodies = (e: CdnetworksEmulator, path: string) => e.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body))
@@ -182,8 +151,7 @@ describe('cdnetworks end to end', () => {
               ]
         for (const value of derived) expect(masks).toContain(`::add-mask::${value}`)
       }
-      await e.close()
-      emulator = null
+      await e.close() // closing again after the test is harmless
     }
   })
 

@@ -2,10 +2,11 @@
  * End-to-end: dist/index.js run as the runner runs it, against the cloudflare emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e, visibleOf as visible } from '../../__fixtures__/e2e.js'
 import { CLOUDFLARE_EXAMPLE_ZONE, startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions } from '../../emulators/cloudflare.js'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
-import { runAction, type ActionRun } from '../../emulators/runner.js'
+import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
+import { runAction } from '../../emulators/runner.js'
 
 const W = DEMO_SITE
 const TOKEN = 'E2eCloudflareApiToken_0123456789-abcdefg'
@@ -14,38 +15,16 @@ const ZONE_B = 'b'.repeat(32)
 const PATH = `/client/v4/zones/${ZONE}/purge_cache`
 const FINAL = 'cloudflare has no status API: an accepted purge is final, so nothing was polled'
 
-let push: DemoPush
-let emulator: CloudflareEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
+const { use, runPush } = providerE2e<CloudflareEmulator>({
+  provider: 'cloudflare',
+  credentials: { token: TOKEN, 'zone-id': ZONE },
+  endpoint: (e) => `${e.url}/client/v4`,
+  common: {}
 })
 
-async function start(options: CloudflareEmulatorOptions = {}): Promise<CloudflareEmulator> {
-  emulator = await startCloudflareEmulator({ tokens: { [TOKEN]: [ZONE, ZONE_B] }, zones: { [ZONE]: 'example.com', [ZONE_B]: 'example.net' }, ...options })
-  return emulator
+function start(options: CloudflareEmulatorOptions = {}): Promise<CloudflareEmulator> {
+  return startCloudflareEmulator({ tokens: { [TOKEN]: [ZONE, ZONE_B] }, zones: { [ZONE]: 'example.com', [ZONE_B]: 'example.net' }, ...options }).then(use)
 }
-
-function runPush(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'cloudflare', endpoint: `${emulator!.url}/client/v4`, token: TOKEN, 'zone-id': ZONE, rules: DEMO_RULES, 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after,
-    env
-  })
-}
-
-/** Every place a value could show, but the ::add-mask:: commands. */
-const visible = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('cloudflare end to end', () => {
   it('purge: one purge_cache call with every changed URL as files; final on acceptance, never polled, no task id', async () => {
@@ -178,11 +157,11 @@ describe('cloudflare end to end', () => {
   it('a refused batch fails its items; min-success-rate decides', async () => {
     const files = Array.from({ length: 40 }, (_, i) => `public/f${i}.txt`).join('\n')
     // 40 URLs go as 30 + 10; the call holding f35 is refused.
-    await start({ failUrls: [`${W}/f35.txt`] })
+    const first = await start({ failUrls: [`${W}/f35.txt`] })
     const pass = await runPush({ files, 'min-success-rate': '75' })
     expect(pass.code).toBe(0)
     expect(pass.outputs['success-rate']).toBe('75')
-    await emulator!.close()
+    await first.close()
     await start({ failUrls: [`${W}/f35.txt`] })
     const fail = await runPush({ files })
     expect(fail.code).toBe(1)

@@ -2,62 +2,28 @@
  * End-to-end: dist/index.js run as the runner runs it, against the CloudFront emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e, visibleOf } from '../../__fixtures__/e2e.js'
 import { startCloudFrontEmulator, type CloudFrontEmulator, type CloudFrontEmulatorOptions } from '../../emulators/cloudfront.js'
-import { DEMO_RULES, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
-import { runAction, type ActionRun } from '../../emulators/runner.js'
 
 const ACCESS_KEY = 'AKIAE2EACCESSKEY'
 const SECRET_KEY = 'e2e-aws-s3cr3t/Access+Key'
 const DIST = 'EDFDVBD6EXAMPLE'
 const DIST_B = 'E2QWRUHAPOMQZL'
 
-let push: DemoPush
-let emulator: CloudFrontEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
+const credentials = { 'access-key': ACCESS_KEY, 'secret-key': SECRET_KEY, 'distribution-id': DIST }
+const { use, runPush, runUrls } = providerE2e<CloudFrontEmulator>({ provider: 'cloudfront', credentials })
 
-async function start(options: CloudFrontEmulatorOptions = {}): Promise<CloudFrontEmulator> {
-  emulator = await startCloudFrontEmulator({
+function start(options: CloudFrontEmulatorOptions = {}): Promise<CloudFrontEmulator> {
+  return startCloudFrontEmulator({
     keys: { [ACCESS_KEY]: SECRET_KEY },
     distributions: { [DIST]: ACCESS_KEY, [DIST_B]: ACCESS_KEY },
     completeAfterMs: 150,
     ...options
-  })
-  return emulator
-}
-
-const credentials = { 'access-key': ACCESS_KEY, 'secret-key': SECRET_KEY, 'distribution-id': DIST }
-
-function runPush(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'cloudfront', endpoint: emulator!.url, ...credentials, rules: DEMO_RULES, 'poll-interval': '0.1', 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after,
-    env
-  })
-}
-
-function runUrls(urls: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'cloudfront', endpoint: emulator!.url, ...credentials, urls, 'poll-interval': '0.1', ...inputs },
-    eventName: 'workflow_dispatch'
-  })
+  }).then(use)
 }
 
 const posts = (e: CloudFrontEmulator) => e.requests.filter((r) => r.method === 'POST')
-const visibleOf = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('cloudfront end to end', () => {
   it('purge: one signed CreateInvalidation with every changed path encoded as CloudFront matches it, polled to Completed', async () => {

@@ -2,59 +2,25 @@
  * End-to-end: dist/index.js run as the runner runs it, against the tencentcloud emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
-import { runAction, type ActionRun } from '../../emulators/runner.js'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e, visibleOf } from '../../__fixtures__/e2e.js'
+import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
 import { startTencentEmulator, type TencentEmulator, type TencentEmulatorOptions } from '../../emulators/tencentcloud.js'
 
-const rules = DEMO_RULES
 const W = DEMO_SITE
 const SECRET_ID = 'AKIDe2eSecretId'
 const SECRET_KEY = 'e2e-secret-key-s3cr3t'
 
-let push: DemoPush
-let emulator: TencentEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
-
-async function start(options: TencentEmulatorOptions = {}): Promise<TencentEmulator> {
-  emulator = await startTencentEmulator({ keys: { [SECRET_ID]: SECRET_KEY }, completeAfterMs: 150, ...options })
-  return emulator
-}
-
 const credentials = { 'access-key': SECRET_ID, 'secret-key': SECRET_KEY }
+const { use, runPush, runUrls } = providerE2e<TencentEmulator>({ provider: 'tencentcloud', credentials })
 
-function runPush(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'tencentcloud', endpoint: emulator!.url, ...credentials, rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after,
-    env
-  })
-}
-
-function runUrls(urls: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: { provider: 'tencentcloud', endpoint: emulator!.url, ...credentials, urls, 'poll-interval': '0.1', ...inputs },
-    eventName: 'workflow_dispatch'
-  })
+function start(options: TencentEmulatorOptions = {}): Promise<TencentEmulator> {
+  return startTencentEmulator({ keys: { [SECRET_ID]: SECRET_KEY }, completeAfterMs: 150, ...options }).then(use)
 }
 
 /** Every request of one action, with its JSON body. */
 const callsOf = (e: TencentEmulator, action: string) =>
   e.requests.filter((q) => q.headers['x-tc-action'] === action).map((q) => ({ at: q.at, headers: q.headers, body: JSON.parse(q.body) as Record<string, any> }))
-const visibleOf = (r: ActionRun) =>
-  [...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), r.stderr, r.summary, JSON.stringify(r.report), JSON.stringify(r.outputs)].join('\n')
 
 describe('tencentcloud end to end', () => {
   it('purge: a quota check, then one signed PurgeUrlsCache for every changed URL, polled to done', async () => {

@@ -2,51 +2,20 @@
  * End-to-end: dist/index.js run as the runner runs it, against the ucloud emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
-import { runAction } from '../../emulators/runner.js'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e } from '../../__fixtures__/e2e.js'
+import { DEMO_PURGE_URLS, DEMO_SITE } from '../../emulators/repo.js'
 import { startUcloudEmulator, type UcloudEmulator, type UcloudEmulatorOptions } from '../../emulators/ucloud.js'
 
-const rules = DEMO_RULES
 const W = DEMO_SITE
 const PUBLIC_KEY = 'e2e-public-key'
 const PRIVATE_KEY = 'e2e-private-key-s3cr3t'
 
-let push: DemoPush
-let emulator: UcloudEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
-
-async function start(options: UcloudEmulatorOptions = {}): Promise<UcloudEmulator> {
-  emulator = await startUcloudEmulator({ keys: { [PUBLIC_KEY]: PRIVATE_KEY }, completeAfterMs: 150, ...options })
-  return emulator
-}
-
 const credentials = { 'public-key': PUBLIC_KEY, 'private-key': PRIVATE_KEY }
+const { use, runPush, runUrls } = providerE2e<UcloudEmulator>({ provider: 'ucloud', credentials })
 
-function runPush(inputs: Record<string, string>) {
-  return runAction({
-    inputs: { provider: 'ucloud', endpoint: emulator!.url, ...credentials, rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after
-  })
-}
-
-function runUrls(urls: string, inputs: Record<string, string> = {}) {
-  return runAction({
-    inputs: { provider: 'ucloud', endpoint: emulator!.url, ...credentials, urls, 'poll-interval': '0.1', ...inputs },
-    eventName: 'workflow_dispatch'
-  })
+function start(options: UcloudEmulatorOptions = {}): Promise<UcloudEmulator> {
+  return startUcloudEmulator({ keys: { [PUBLIC_KEY]: PRIVATE_KEY }, completeAfterMs: 150, ...options }).then(use)
 }
 
 /** The parameters of every call of one Action the emulator received. */

@@ -2,40 +2,19 @@
  * End-to-end: dist/index.js run as the runner runs it, against the ztgame emulator.
  * Rebuild dist/ (`npm run package`) before running these after a change to src/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE, makeDemoPush, type DemoPush } from '../../emulators/repo.js'
+import { describe, expect, it } from '@jest/globals'
+import { providerE2e } from '../../__fixtures__/e2e.js'
+import { DEMO_PURGE_URLS, DEMO_RULES, DEMO_SITE } from '../../emulators/repo.js'
 import { runAction } from '../../emulators/runner.js'
 import { startZtgameEmulator, type ZtgameEmulator } from '../../emulators/ztgame.js'
 
 const rules = DEMO_RULES
 const W = DEMO_SITE
 
-let push: DemoPush
-let emulator: ZtgameEmulator | null = null
-beforeAll(async () => {
-  push = await makeDemoPush()
-})
-afterAll(async () => {
-  await push.cleanup()
-})
-afterEach(async () => {
-  await emulator?.close()
-  emulator = null
-})
+const { use, runPush } = providerE2e<ZtgameEmulator>({ provider: 'ztgame', credentials: { token: 'e2e-token' } })
 
-async function start(options: Parameters<typeof startZtgameEmulator>[0] = {}): Promise<ZtgameEmulator> {
-  emulator = await startZtgameEmulator({ tokens: ['e2e-token'], completeAfterMs: 150, ...options })
-  return emulator
-}
-
-function runPush(inputs: Record<string, string>) {
-  return runAction({
-    inputs: { provider: 'ztgame', endpoint: emulator!.url, token: 'e2e-token', rules, 'poll-interval': '0.1', 'github-token': '', ...inputs },
-    eventName: 'push',
-    event: push.event,
-    workspace: push.dir,
-    sha: push.after
-  })
+function start(options: Parameters<typeof startZtgameEmulator>[0] = {}): Promise<ZtgameEmulator> {
+  return startZtgameEmulator({ tokens: ['e2e-token'], completeAfterMs: 150, ...options }).then(use)
 }
 
 const submittedUrls = (e: ZtgameEmulator, path: string) =>
