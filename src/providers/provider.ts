@@ -230,6 +230,18 @@ export interface ProviderDefinition<S = unknown> {
   create(ctx: ProviderContext, settings: S): CdnProvider
 }
 
+/**
+ * Logs why a call is tried again and waits `ms` (ctx.sleep ends at the run's deadline): the
+ * pause of the providers that retry a throttled call themselves, each send signed anew.
+ */
+export async function pauseBeforeRetry(ctx: ProviderContext, why: string, ms: number, attempt: number, maxAttempts: number): Promise<void> {
+  ctx.log(`${why}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${maxAttempts}`)
+  await ctx.sleep(ms)
+}
+
+/** The pause before attempt `attempt + 1` of a throttled call: `baseMs` doubling (1, 2, 4 s by default). */
+export const backoffMs = (attempt: number, baseMs = 1000): number => baseMs * 2 ** (attempt - 1)
+
 /** `value` as a JSON object, or null when it is anything else (array, null, scalar). */
 export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null

@@ -5,8 +5,10 @@ import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.j
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  pauseBeforeRetry,
   ProviderError,
   type Batch,
   type CdnProvider,
@@ -253,9 +255,8 @@ class UcloudClient implements CdnProvider {
       if (code === 0) return data
       const message = typeof data.Message === 'string' ? this.scrub(data.Message) : ''
       if (code === UCLOUD_RATE_LIMITED && attempt < UCLOUD_MAX_ATTEMPTS) {
-        const pause = action === SUBMIT_ACTION.prefetch ? (limits.minSubmitIntervalMs?.prefetch ?? 10_000) : RATE_LIMIT_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`ucloud: ${action} rate limited (RetCode 153); pausing ${pause / 1000} s before attempt ${attempt + 1} of ${UCLOUD_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        const pause = action === SUBMIT_ACTION.prefetch ? (limits.minSubmitIntervalMs?.prefetch ?? 10_000) : backoffMs(attempt, RATE_LIMIT_BASE_PAUSE_MS)
+        await pauseBeforeRetry(this.ctx, `ucloud: ${action} rate limited (RetCode 153)`, pause, attempt, UCLOUD_MAX_ATTEMPTS)
         continue
       }
       throw this.retCodeError(what, code, message, attempt)

@@ -6,8 +6,10 @@ import { hostOf } from '../../engine/host.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  pauseBeforeRetry,
   ProviderError,
   UrlQuotaShortError,
   type Batch,
@@ -41,7 +43,6 @@ export const ALIYUN_DOMAINS_PER_CALL = 10
 export const ALIYUN_IDS_PER_STATUS_CALL = 10
 /** Throttled calls are tried this many times in all, pausing 1, 2, 4 s. */
 export const ALIYUN_MAX_ATTEMPTS = 4
-const THROTTLE_BASE_PAUSE_MS = 1000
 /** DescribeRefreshTasks pages read by one look-up (100 entries each). */
 const MAX_LOOKUP_PAGES = 50
 
@@ -206,10 +207,8 @@ export class AliyunClient implements CdnProvider {
   }
 
   /** Waits before attempt `attempt + 1`: 1, 2, 4 s, or `atLeast` ms when longer (a minute for a per-minute limit, a Retry-After). */
-  private async pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
-    const ms = Math.max(THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1), atLeast ?? 0)
-    this.ctx.log(`aliyun: ${action} ${what}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
-    await this.ctx.sleep(ms)
+  private pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
+    return pauseBeforeRetry(this.ctx, `aliyun: ${action} ${what}`, Math.max(backoffMs(attempt), atLeast ?? 0), attempt, ALIYUN_MAX_ATTEMPTS)
   }
 
   /**

@@ -4,8 +4,10 @@ import type { ItemKind, Operation } from '../../model.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  pauseBeforeRetry,
   ProviderError,
   UrlQuotaShortError,
   type Batch,
@@ -63,7 +65,6 @@ export const TENCENT_PAGE_LIMIT = 1000
 export const TENCENT_FALLBACK_PAGE_LIMIT = 100
 /** Calls in all for a throttled request (the first included), pausing 1 s, 2 s, 4 s between. */
 export const TENCENT_MAX_ATTEMPTS = 4
-const THROTTLE_BASE_PAUSE_MS = 1_000
 const MAX_PAGES = 100
 const PAGE_SPACING_MS = 50
 /** Server clocks within 5 minutes of ours are accepted (§2), so time windows get that much slack. */
@@ -288,9 +289,7 @@ export class TencentClient implements CdnProvider {
       const code = typeof error.Code === 'string' ? shown(error.Code, 120) : ''
       const message = typeof error.Message === 'string' ? this.scrub(error.Message) : ''
       if (THROTTLED.has(code) && attempt < TENCENT_MAX_ATTEMPTS) {
-        const pause = THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`tencentcloud: ${action} throttled (${code}); pausing ${pause / 1000} s before attempt ${attempt + 1} of ${TENCENT_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        await pauseBeforeRetry(this.ctx, `tencentcloud: ${action} throttled (${code})`, backoffMs(attempt), attempt, TENCENT_MAX_ATTEMPTS)
         continue
       }
       throw Object.assign(this.codeError(what, action, code, message, idempotent, attempt), { code })
