@@ -247,6 +247,20 @@ export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
 }
 
+/** A number as answered: a finite number, or tolerantly a string of digits (a count, Unix seconds); null otherwise. */
+export function numberOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
+/** An id as answered: a string, or tolerantly a number; '' otherwise. */
+export function idOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return ''
+}
+
 /** The same URL as a server may spell it back (host case, default port): `new URL(url).href`, or `url` when it does not parse. */
 export function normalizeUrl(url: string): string {
   try {

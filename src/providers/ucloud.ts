@@ -8,6 +8,8 @@ import {
   backoffMs,
   normalizeUrl,
   checkTaskId,
+  idOf,
+  numberOf,
   pauseBeforeRetry,
   ProviderError,
   type Batch,
@@ -113,20 +115,6 @@ function retCodeOf(value: unknown): number | null {
   if (typeof value === 'number' && Number.isInteger(value)) return value
   if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value)
   return null
-}
-
-/** Unix seconds as the provider answered them (a number, or tolerantly a numeric string); null otherwise. */
-function secondsOf(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
-  return null
-}
-
-/** An id the provider returned (string, or tolerantly a number). */
-function idOf(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return ''
 }
 
 class UcloudClient implements CdnProvider {
@@ -304,7 +292,7 @@ class UcloudClient implements CdnProvider {
       for (const entry of list) {
         const task = asRecord(entry)
         const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
-        const created = secondsOf(task?.CreateTime)
+        const created = numberOf(task?.CreateTime)
         if (created !== null && created >= begin && urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
           return { id: checkTaskId(idOf(task?.TaskId), what), op: batch.op, items: batch.items, submittedAt: since }
         }

@@ -9,6 +9,8 @@ import {
   backoffMs,
   normalizeUrl,
   checkTaskId,
+  idOf,
+  numberOf,
   pauseBeforeRetry,
   ProviderError,
   UrlQuotaShortError,
@@ -112,13 +114,6 @@ export interface AliyunQuotaLine {
 }
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-
-/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read (a TotalCount too). */
-function quotaNumber(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
-  return null
-}
 
 /** An Alibaba Cloud CDN client: one instance per run. */
 export class AliyunClient implements CdnProvider {
@@ -314,8 +309,9 @@ export class AliyunClient implements CdnProvider {
       ['PreloadQuota', 'PreloadRemain', need.prefetch, 'prefetches']
     ]
     for (const [name, remainName, wanted, noun] of pairs) {
-      const quota = quotaNumber(data[name])
-      const remain = quotaNumber(data[remainName])
+      // Typed as strings and shown as numbers (§1): numberOf reads both (a TotalCount too).
+      const quota = numberOf(data[name])
+      const remain = numberOf(data[remainName])
       if (quota === null || remain === null) {
         if (wanted > 0) this.ctx.log(`aliyun: DescribeRefreshQuota has no ${name}/${remainName}; not checked`)
         continue
@@ -376,8 +372,7 @@ export class AliyunClient implements CdnProvider {
               what,
               false
             )
-      const raw = batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId
-      const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : ''
+      const text = idOf(batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId)
       if (text === '') throw new ProviderError(`${what}: answer has no task id; Alibaba Cloud may or may not have accepted it`, false, true)
       for (const id of text.split(',').map((s) => s.trim())) if (id !== '' && !ids.includes(id)) ids.push(checkTaskId(id, what))
     }
@@ -407,13 +402,13 @@ export class AliyunClient implements CdnProvider {
         for (const raw of entries) {
           const e = asRecord(raw)
           const path = typeof e?.ObjectPath === 'string' ? normalizeUrl(e.ObjectPath) : ''
-          const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+          const id = idOf(e?.TaskId)
           const created = typeof e?.CreationTime === 'string' ? Date.parse(e.CreationTime) : NaN
           if (wanted.get(path) === '' && id !== '' && created >= sentSecond) wanted.set(path, id)
         }
         // Counted by what came back, not by the PageSize asked (older pages cap it at 50); a count as a string too.
         seen += entries.length
-        const total = quotaNumber(data.TotalCount) ?? 0
+        const total = numberOf(data.TotalCount) ?? 0
         if (entries.length === 0 || seen >= total || [...wanted.values()].every((id) => id !== '')) break
       }
     } catch (err) {
@@ -441,7 +436,7 @@ export class AliyunClient implements CdnProvider {
       if (data.Tasks !== undefined && !Array.isArray(data.Tasks)) throw new ProviderError(`${what}: answer's Tasks is not a list`, true)
       for (const raw of (data.Tasks as unknown[] | undefined) ?? []) {
         const e = asRecord(raw)
-        const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+        const id = idOf(e?.TaskId)
         if (e && id !== '' && typeof e.ObjectPath === 'string') found.set(`${id} ${normalizeUrl(e.ObjectPath)}`, e)
       }
     }
