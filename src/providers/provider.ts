@@ -261,6 +261,11 @@ export function idOf(value: unknown): string {
   return ''
 }
 
+/** RFC 3986 percent-encoding of UTF-8: keeps `A-Z a-z 0-9 - _ . ~`, `%XY` uppercase for the rest (signers' canonical forms). */
+export function percentEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
 /** The same URL as a server may spell it back (host case, default port): `new URL(url).href`, or `url` when it does not parse. */
 export function normalizeUrl(url: string): string {
   try {
