@@ -242,6 +242,26 @@ export async function pauseBeforeRetry(ctx: ProviderContext, why: string, ms: nu
 /** The pause before attempt `attempt + 1` of a throttled call: `baseMs` doubling (1, 2, 4 s by default). */
 export const backoffMs = (attempt: number, baseMs = 1000): number => baseMs * 2 ** (attempt - 1)
 
+/**
+ * The state `map` gives a provider's status word; a word it does not know is taken as pending
+ * (an API may add words) and logged once per run: `logged` holds the words already told.
+ */
+export function stateOf(
+  word: string,
+  map: (word: string) => ItemStatusState | null,
+  logged: Set<string>,
+  log: (line: string) => void,
+  unknown: string
+): ItemStatusState {
+  const state = map(word)
+  if (state !== null) return state
+  if (!logged.has(word)) {
+    logged.add(word)
+    log(`${unknown} '${shown(word, 40)}' taken as pending`)
+  }
+  return 'pending'
+}
+
 /** `value` as a JSON object, or null when it is anything else (array, null, scalar). */
 export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null

@@ -12,6 +12,7 @@ import {
   idOf,
   numberOf,
   pauseBeforeRetry,
+  stateOf,
   ProviderError,
   UrlQuotaShortError,
   type Batch,
@@ -451,14 +452,7 @@ export class AliyunClient implements CdnProvider {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: 'not listed by DescribeRefreshTaskById yet' })
           continue
         }
-        let state = mapAliyunStatus(word)
-        if (state === null) {
-          if (!this.unknownWords.has(word)) {
-            this.unknownWords.add(word)
-            this.ctx.log(`aliyun: unknown task status '${shown(word, 40)}' taken as pending`)
-          }
-          state = 'pending'
-        }
+        const state = stateOf(word, mapAliyunStatus, this.unknownWords, this.ctx.log, 'aliyun: unknown task status')
         const process = state === 'pending' && typeof entry?.Process === 'string' ? ` ${shown(entry.Process, 10)}` : ''
         const why = state === 'failure' && typeof entry?.Description === 'string' ? ` (${shown(entry.Description, 100)})` : ''
         out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word, 40)}${process}${why}` })

@@ -8,6 +8,7 @@ import {
   backoffMs,
   checkTaskId,
   pauseBeforeRetry,
+  stateOf,
   ProviderError,
   type Batch,
   type BatchItem,
@@ -528,14 +529,7 @@ export class CloudFrontClient implements CdnProvider {
         const states = ids.map((id) => [id, words.get(id) ?? ''] as const)
         const pendingOne = states.find(([, w]) => mapStatus(w) !== 'success')
         const word = pendingOne ? pendingOne[1] : 'Completed'
-        let state = mapStatus(word)
-        if (state === null) {
-          if (!this.unknownWords.has(word)) {
-            this.unknownWords.add(word)
-            this.ctx.log(`cloudfront: unknown invalidation status '${shown(word, 40)}' taken as pending`)
-          }
-          state = 'pending'
-        }
+        const state = stateOf(word, mapStatus, this.unknownWords, this.ctx.log, 'cloudfront: unknown invalidation status')
         out.push({ taskId: task.id, url: item.url, state, detail: word === '' ? 'no Status in GetInvalidation' : shown(word, 40) })
       }
     }

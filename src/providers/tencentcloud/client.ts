@@ -8,6 +8,7 @@ import {
   normalizeUrl,
   checkTaskId,
   pauseBeforeRetry,
+  stateOf,
   ProviderError,
   UrlQuotaShortError,
   type Batch,
@@ -443,13 +444,10 @@ export class TencentClient implements CdnProvider {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: `not listed by ${statusAction(op)} yet` })
           continue
         }
-        const state = mapStatus(word)
-        if (state === null && !this.unknownWords.has(word)) {
-          this.unknownWords.add(word)
-          this.ctx.log(`tencentcloud: unknown status '${shown(word, 40)}' taken as pending`)
-        }
-        const percent = op === 'prefetch' && typeof row.Percent === 'number' && state === 'pending' ? ` ${row.Percent}%` : ''
-        out.push({ taskId: task.id, url: item.url, state: state ?? 'pending', detail: `${shown(word, 40)}${percent}` })
+        const state = stateOf(word, mapStatus, this.unknownWords, this.ctx.log, 'tencentcloud: unknown status')
+        // A progress figure only for `process` (a word taken as pending shows none).
+        const percent = op === 'prefetch' && typeof row.Percent === 'number' && mapStatus(word) === 'pending' ? ` ${row.Percent}%` : ''
+        out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word, 40)}${percent}` })
       }
     }
     return out
