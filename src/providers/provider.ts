@@ -1,6 +1,6 @@
 import { hasControls, MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemKind, Operation } from '../model.js'
-import type { Transport } from '../http/transport.js'
+import type { HttpError, Transport } from '../http/transport.js'
 
 /** What a provider's API allows; the engine batches and polls by these alone. */
 export interface ProviderLimits {
@@ -100,6 +100,14 @@ export class ProviderError extends Error {
     super(shown(message, MESSAGE_CHARS))
     this.name = 'ProviderError'
   }
+}
+
+/**
+ * A call that failed in transport: a read (`idempotent`) may be asked again; a submit only when
+ * it never left, and one whose answer was lost may have been acted on (ambiguous).
+ */
+export function transportError(err: HttpError, what: string, idempotent: boolean): ProviderError {
+  return new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
 }
 
 /**

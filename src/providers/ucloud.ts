@@ -12,6 +12,7 @@ import {
   numberOf,
   pauseBeforeRetry,
   ProviderError,
+  transportError,
   type Batch,
   type CdnProvider,
   type ItemStatus,
@@ -216,7 +217,7 @@ class UcloudClient implements CdnProvider {
           idempotent
         })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        if (err instanceof HttpError) throw transportError(err, what, idempotent)
         throw err
       }
       if (res.status < 200 || res.status >= 300) {

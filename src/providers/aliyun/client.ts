@@ -14,6 +14,7 @@ import {
   pauseBeforeRetry,
   stateOf,
   ProviderError,
+  transportError,
   UrlQuotaShortError,
   type Batch,
   type BatchItem,
@@ -254,7 +255,7 @@ export class AliyunClient implements CdnProvider {
           await this.pause(action, `failed in transport (${err.message})`, attempt, null)
           continue
         }
-        throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        throw transportError(err, what, idempotent)
       }
       let data: Record<string, unknown> | null = null
       try {

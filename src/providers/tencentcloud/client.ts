@@ -10,6 +10,7 @@ import {
   pauseBeforeRetry,
   stateOf,
   ProviderError,
+  transportError,
   UrlQuotaShortError,
   type Batch,
   type CdnProvider,
@@ -263,7 +264,7 @@ export class TencentClient implements CdnProvider {
       try {
         res = await this.ctx.request({ method: 'POST', url: this.url, headers, body, idempotent })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        if (err instanceof HttpError) throw transportError(err, what, idempotent)
         throw err
       }
       if (res.status < 200 || res.status >= 300) {
