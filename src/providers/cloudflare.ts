@@ -6,6 +6,7 @@ import { count } from '../text.js'
 import {
   asRecord,
   ProviderError,
+  transportError,
   type Batch,
   type CdnProvider,
   type ItemStatus,
@@ -324,7 +325,7 @@ export class CloudflareClient implements CdnProvider {
           true
         )
       }
-      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null, err.ambiguous)
+      if (err instanceof HttpError) throw transportError(err, what, false)
       throw err
     }
     let data: Record<string, unknown> | null = null

@@ -1,6 +1,6 @@
 import { hasControls, MESSAGE_CHARS, shown } from '../external.js'
 import type { ItemKind, Operation } from '../model.js'
-import type { Transport } from '../http/transport.js'
+import type { HttpError, Transport } from '../http/transport.js'
 
 /** What a provider's API allows; the engine batches and polls by these alone. */
 export interface ProviderLimits {
@@ -100,6 +100,14 @@ export class ProviderError extends Error {
     super(shown(message, MESSAGE_CHARS))
     this.name = 'ProviderError'
   }
+}
+
+/**
+ * A call that failed in transport: a read (`idempotent`) may be asked again; a submit only when
+ * it never left, and one whose answer was lost may have been acted on (ambiguous).
+ */
+export function transportError(err: HttpError, what: string, idempotent: boolean): ProviderError {
+  return new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
 }
 
 /**
@@ -230,9 +238,60 @@ export interface ProviderDefinition<S = unknown> {
   create(ctx: ProviderContext, settings: S): CdnProvider
 }
 
+/**
+ * Logs why a call is tried again and waits `ms` (ctx.sleep ends at the run's deadline): the
+ * pause of the providers that retry a throttled call themselves, each send signed anew.
+ */
+export async function pauseBeforeRetry(ctx: ProviderContext, why: string, ms: number, attempt: number, maxAttempts: number): Promise<void> {
+  ctx.log(`${why}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${maxAttempts}`)
+  await ctx.sleep(ms)
+}
+
+/** The pause before attempt `attempt + 1` of a throttled call: `baseMs` doubling (1, 2, 4 s by default). */
+export const backoffMs = (attempt: number, baseMs = 1000): number => baseMs * 2 ** (attempt - 1)
+
+/**
+ * The state `map` gives a provider's status word; a word it does not know is taken as pending
+ * (an API may add words) and logged once per run: `logged` holds the words already told.
+ */
+export function stateOf(
+  word: string,
+  map: (word: string) => ItemStatusState | null,
+  logged: Set<string>,
+  log: (line: string) => void,
+  unknown: string
+): ItemStatusState {
+  const state = map(word)
+  if (state !== null) return state
+  if (!logged.has(word)) {
+    logged.add(word)
+    log(`${unknown} '${shown(word, 40)}' taken as pending`)
+  }
+  return 'pending'
+}
+
 /** `value` as a JSON object, or null when it is anything else (array, null, scalar). */
 export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}
+
+/** A number as answered: a finite number, or tolerantly a string of digits (a count, Unix seconds); null otherwise. */
+export function numberOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
+  return null
+}
+
+/** An id as answered: a string, or tolerantly a number; '' otherwise. */
+export function idOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return ''
+}
+
+/** RFC 3986 percent-encoding of UTF-8: keeps `A-Z a-z 0-9 - _ . ~`, `%XY` uppercase for the rest (signers' canonical forms). */
+export function percentEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 /** The same URL as a server may spell it back (host case, default port): `new URL(url).href`, or `url` when it does not parse. */

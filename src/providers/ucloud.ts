@@ -5,9 +5,14 @@ import { HttpError, parseJsonBody, type HttpResponse } from '../http/transport.j
 import type { Operation } from '../model.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  idOf,
+  numberOf,
+  pauseBeforeRetry,
   ProviderError,
+  transportError,
   type Batch,
   type CdnProvider,
   type ItemStatus,
@@ -113,20 +118,6 @@ function retCodeOf(value: unknown): number | null {
   return null
 }
 
-/** Unix seconds as the provider answered them (a number, or tolerantly a numeric string); null otherwise. */
-function secondsOf(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
-  return null
-}
-
-/** An id the provider returned (string, or tolerantly a number). */
-function idOf(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return ''
-}
-
 class UcloudClient implements CdnProvider {
   readonly name = 'ucloud'
   readonly limits = limits
@@ -226,7 +217,7 @@ class UcloudClient implements CdnProvider {
           idempotent
         })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        if (err instanceof HttpError) throw transportError(err, what, idempotent)
         throw err
       }
       if (res.status < 200 || res.status >= 300) {
@@ -253,9 +244,8 @@ class UcloudClient implements CdnProvider {
       if (code === 0) return data
       const message = typeof data.Message === 'string' ? this.scrub(data.Message) : ''
       if (code === UCLOUD_RATE_LIMITED && attempt < UCLOUD_MAX_ATTEMPTS) {
-        const pause = action === SUBMIT_ACTION.prefetch ? (limits.minSubmitIntervalMs?.prefetch ?? 10_000) : RATE_LIMIT_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`ucloud: ${action} rate limited (RetCode 153); pausing ${pause / 1000} s before attempt ${attempt + 1} of ${UCLOUD_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        const pause = action === SUBMIT_ACTION.prefetch ? (limits.minSubmitIntervalMs?.prefetch ?? 10_000) : backoffMs(attempt, RATE_LIMIT_BASE_PAUSE_MS)
+        await pauseBeforeRetry(this.ctx, `ucloud: ${action} rate limited (RetCode 153)`, pause, attempt, UCLOUD_MAX_ATTEMPTS)
         continue
       }
       throw this.retCodeError(what, code, message, attempt)
@@ -303,7 +293,7 @@ class UcloudClient implements CdnProvider {
       for (const entry of list) {
         const task = asRecord(entry)
         const urls = (Array.isArray(task?.UrlLists) ? task.UrlLists : []).map((u) => asRecord(u)?.Url).filter((u): u is string => typeof u === 'string')
-        const created = secondsOf(task?.CreateTime)
+        const created = numberOf(task?.CreateTime)
         if (created !== null && created >= begin && urls.length === wanted.size && urls.every((u) => wanted.has(normalizeUrl(u)))) {
           return { id: checkTaskId(idOf(task?.TaskId), what), op: batch.op, items: batch.items, submittedAt: since }
         }

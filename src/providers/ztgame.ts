@@ -5,6 +5,7 @@ import {
   asRecord,
   checkTaskId,
   ProviderError,
+  transportError,
   type Batch,
   type CdnProvider,
   type ItemStatus,
@@ -165,7 +166,7 @@ class ZtgameClient implements CdnProvider {
         body: JSON.stringify({ [key]: batch.items.map((item) => item.url) })
       })
     } catch (err) {
-      if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, err.status === null, err.ambiguous)
+      if (err instanceof HttpError) throw transportError(err, what, false)
       throw err
     }
     const auth = this.authFailure(res)
@@ -198,7 +199,7 @@ class ZtgameClient implements CdnProvider {
           headers: { Accept: 'application/json', 'X-Auth-Token': this.token }
         })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, true)
+        if (err instanceof HttpError) throw transportError(err, what, true)
         throw err
       }
       const auth = this.authFailure(res)

@@ -6,9 +6,15 @@ import { hostOf } from '../../engine/host.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  idOf,
+  numberOf,
+  pauseBeforeRetry,
+  stateOf,
   ProviderError,
+  transportError,
   UrlQuotaShortError,
   type Batch,
   type BatchItem,
@@ -41,7 +47,6 @@ export const ALIYUN_DOMAINS_PER_CALL = 10
 export const ALIYUN_IDS_PER_STATUS_CALL = 10
 /** Throttled calls are tried this many times in all, pausing 1, 2, 4 s. */
 export const ALIYUN_MAX_ATTEMPTS = 4
-const THROTTLE_BASE_PAUSE_MS = 1000
 /** DescribeRefreshTasks pages read by one look-up (100 entries each). */
 const MAX_LOOKUP_PAGES = 50
 
@@ -111,13 +116,6 @@ export interface AliyunQuotaLine {
 }
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-
-/** DescribeRefreshQuota numbers come typed as strings and shown as numbers (§1): both read (a TotalCount too). */
-function quotaNumber(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
-  return null
-}
 
 /** An Alibaba Cloud CDN client: one instance per run. */
 export class AliyunClient implements CdnProvider {
@@ -206,10 +204,8 @@ export class AliyunClient implements CdnProvider {
   }
 
   /** Waits before attempt `attempt + 1`: 1, 2, 4 s, or `atLeast` ms when longer (a minute for a per-minute limit, a Retry-After). */
-  private async pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
-    const ms = Math.max(THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1), atLeast ?? 0)
-    this.ctx.log(`aliyun: ${action} ${what}; pausing ${Math.ceil(ms / 1000)} s before attempt ${attempt + 1} of ${ALIYUN_MAX_ATTEMPTS}`)
-    await this.ctx.sleep(ms)
+  private pause(action: string, what: string, attempt: number, atLeast: number | null): Promise<void> {
+    return pauseBeforeRetry(this.ctx, `aliyun: ${action} ${what}`, Math.max(backoffMs(attempt), atLeast ?? 0), attempt, ALIYUN_MAX_ATTEMPTS)
   }
 
   /**
@@ -259,7 +255,7 @@ export class AliyunClient implements CdnProvider {
           await this.pause(action, `failed in transport (${err.message})`, attempt, null)
           continue
         }
-        throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        throw transportError(err, what, idempotent)
       }
       let data: Record<string, unknown> | null = null
       try {
@@ -315,8 +311,9 @@ export class AliyunClient implements CdnProvider {
       ['PreloadQuota', 'PreloadRemain', need.prefetch, 'prefetches']
     ]
     for (const [name, remainName, wanted, noun] of pairs) {
-      const quota = quotaNumber(data[name])
-      const remain = quotaNumber(data[remainName])
+      // Typed as strings and shown as numbers (§1): numberOf reads both (a TotalCount too).
+      const quota = numberOf(data[name])
+      const remain = numberOf(data[remainName])
       if (quota === null || remain === null) {
         if (wanted > 0) this.ctx.log(`aliyun: DescribeRefreshQuota has no ${name}/${remainName}; not checked`)
         continue
@@ -377,8 +374,7 @@ export class AliyunClient implements CdnProvider {
               what,
               false
             )
-      const raw = batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId
-      const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : ''
+      const text = idOf(batch.op === 'prefetch' ? data.PushTaskId : data.RefreshTaskId)
       if (text === '') throw new ProviderError(`${what}: answer has no task id; Alibaba Cloud may or may not have accepted it`, false, true)
       for (const id of text.split(',').map((s) => s.trim())) if (id !== '' && !ids.includes(id)) ids.push(checkTaskId(id, what))
     }
@@ -408,13 +404,13 @@ export class AliyunClient implements CdnProvider {
         for (const raw of entries) {
           const e = asRecord(raw)
           const path = typeof e?.ObjectPath === 'string' ? normalizeUrl(e.ObjectPath) : ''
-          const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+          const id = idOf(e?.TaskId)
           const created = typeof e?.CreationTime === 'string' ? Date.parse(e.CreationTime) : NaN
           if (wanted.get(path) === '' && id !== '' && created >= sentSecond) wanted.set(path, id)
         }
         // Counted by what came back, not by the PageSize asked (older pages cap it at 50); a count as a string too.
         seen += entries.length
-        const total = quotaNumber(data.TotalCount) ?? 0
+        const total = numberOf(data.TotalCount) ?? 0
         if (entries.length === 0 || seen >= total || [...wanted.values()].every((id) => id !== '')) break
       }
     } catch (err) {
@@ -442,7 +438,7 @@ export class AliyunClient implements CdnProvider {
       if (data.Tasks !== undefined && !Array.isArray(data.Tasks)) throw new ProviderError(`${what}: answer's Tasks is not a list`, true)
       for (const raw of (data.Tasks as unknown[] | undefined) ?? []) {
         const e = asRecord(raw)
-        const id = typeof e?.TaskId === 'string' ? e.TaskId : typeof e?.TaskId === 'number' ? String(e.TaskId) : ''
+        const id = idOf(e?.TaskId)
         if (e && id !== '' && typeof e.ObjectPath === 'string') found.set(`${id} ${normalizeUrl(e.ObjectPath)}`, e)
       }
     }
@@ -457,14 +453,7 @@ export class AliyunClient implements CdnProvider {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: 'not listed by DescribeRefreshTaskById yet' })
           continue
         }
-        let state = mapAliyunStatus(word)
-        if (state === null) {
-          if (!this.unknownWords.has(word)) {
-            this.unknownWords.add(word)
-            this.ctx.log(`aliyun: unknown task status '${shown(word, 40)}' taken as pending`)
-          }
-          state = 'pending'
-        }
+        const state = stateOf(word, mapAliyunStatus, this.unknownWords, this.ctx.log, 'aliyun: unknown task status')
         const process = state === 'pending' && typeof entry?.Process === 'string' ? ` ${shown(entry.Process, 10)}` : ''
         const why = state === 'failure' && typeof entry?.Description === 'string' ? ` (${shown(entry.Description, 100)})` : ''
         out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word, 40)}${process}${why}` })

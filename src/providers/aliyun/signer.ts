@@ -4,11 +4,9 @@
  * the known-answer vectors A-1…A-5. Node's crypto only; no SDK.
  */
 import { createHash, createHmac } from 'node:crypto'
+import { percentEncode } from '../provider.js'
 
-/** RFC 3986 percent-encoding of UTF-8: keeps `A-Z a-z 0-9 - _ . ~`, `%XY` uppercase for the rest. */
-export function percentEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
+export { percentEncode }
 
 /** Encoded `name=value` pairs sorted by encoded name (byte order; all ASCII), joined by `&`. */
 export function canonicalQuery(params: Record<string, string>): string {

@@ -5,7 +5,10 @@ import { hostOf } from '../../engine/host.js'
 import { HttpError, type HttpResponse } from '../../http/transport.js'
 import { count } from '../../text.js'
 import {
+  backoffMs,
   checkTaskId,
+  pauseBeforeRetry,
+  stateOf,
   ProviderError,
   type Batch,
   type BatchItem,
@@ -35,7 +38,6 @@ export const CLOUDFRONT_CAPS = { files: 3000, wildcards: 15 } as const
 export const CLOUDFRONT_MAX_PATH = 4000
 /** Throttled calls are tried this many times in all, pausing 1, 2, 4 s. */
 export const CLOUDFRONT_MAX_ATTEMPTS = 4
-const THROTTLE_BASE_PAUSE_MS = 1000
 /** Pause between looks at this run's own invalidations while a cap is full. */
 export const CAP_WAIT_MS = 10_000
 /** Pause before sending again after TooManyInvalidationsInProgress (invalidations this run cannot see). */
@@ -330,9 +332,7 @@ export class CloudFrontClient implements CdnProvider {
       }
       const message = textAt(error, 'Message')
       if (code === 'Throttling' && attempt < CLOUDFRONT_MAX_ATTEMPTS) {
-        const pause = THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`cloudfront: ${what} throttled; pausing ${pause / 1000} s before attempt ${attempt + 1} of ${CLOUDFRONT_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        await pauseBeforeRetry(this.ctx, `cloudfront: ${what} throttled`, backoffMs(attempt), attempt, CLOUDFRONT_MAX_ATTEMPTS)
         continue
       }
       throw this.errorFor(what, res.status, code, message, where, attempt)
@@ -529,14 +529,7 @@ export class CloudFrontClient implements CdnProvider {
         const states = ids.map((id) => [id, words.get(id) ?? ''] as const)
         const pendingOne = states.find(([, w]) => mapStatus(w) !== 'success')
         const word = pendingOne ? pendingOne[1] : 'Completed'
-        let state = mapStatus(word)
-        if (state === null) {
-          if (!this.unknownWords.has(word)) {
-            this.unknownWords.add(word)
-            this.ctx.log(`cloudfront: unknown invalidation status '${shown(word, 40)}' taken as pending`)
-          }
-          state = 'pending'
-        }
+        const state = stateOf(word, mapStatus, this.unknownWords, this.ctx.log, 'cloudfront: unknown invalidation status')
         out.push({ taskId: task.id, url: item.url, state, detail: word === '' ? 'no Status in GetInvalidation' : shown(word, 40) })
       }
     }

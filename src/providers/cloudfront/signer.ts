@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto'
+import { percentEncode } from '../provider.js'
 
 /**
  * AWS Signature Version 4 (providers-next.md §3 "Signature V4"; [S3]), hand-written: the
@@ -15,20 +16,15 @@ export function sha256Hex(text: string): string {
 
 const hmac = (key: string | Buffer, text: string): Buffer => createHmac('sha256', key).update(text, 'utf8').digest()
 
-/** RFC 3986 encoding of everything but unreserved characters (SigV4's UriEncode). */
-export function uriEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
-
-/** The canonical URI: each segment of the path as sent encoded once more (SigV4 for services other than S3). */
+/** The canonical URI: each segment of the path as sent encoded once more, RFC 3986 (SigV4's UriEncode; services other than S3). */
 export function canonicalUri(path: string): string {
-  return path === '' ? '/' : path.split('/').map(uriEncode).join('/')
+  return path === '' ? '/' : path.split('/').map(percentEncode).join('/')
 }
 
 /** Sorted `key=value` pairs, both encoded, joined by `&`. */
 export function canonicalQuery(query: readonly (readonly [string, string])[]): string {
   return query
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
+    .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&')

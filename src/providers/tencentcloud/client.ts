@@ -4,9 +4,13 @@ import type { ItemKind, Operation } from '../../model.js'
 import { count } from '../../text.js'
 import {
   asRecord,
+  backoffMs,
   normalizeUrl,
   checkTaskId,
+  pauseBeforeRetry,
+  stateOf,
   ProviderError,
+  transportError,
   UrlQuotaShortError,
   type Batch,
   type CdnProvider,
@@ -63,7 +67,6 @@ export const TENCENT_PAGE_LIMIT = 1000
 export const TENCENT_FALLBACK_PAGE_LIMIT = 100
 /** Calls in all for a throttled request (the first included), pausing 1 s, 2 s, 4 s between. */
 export const TENCENT_MAX_ATTEMPTS = 4
-const THROTTLE_BASE_PAUSE_MS = 1_000
 const MAX_PAGES = 100
 const PAGE_SPACING_MS = 50
 /** Server clocks within 5 minutes of ours are accepted (§2), so time windows get that much slack. */
@@ -261,7 +264,7 @@ export class TencentClient implements CdnProvider {
       try {
         res = await this.ctx.request({ method: 'POST', url: this.url, headers, body, idempotent })
       } catch (err) {
-        if (err instanceof HttpError) throw new ProviderError(`${what}: ${err.message}`, idempotent || err.status === null, !idempotent && err.ambiguous)
+        if (err instanceof HttpError) throw transportError(err, what, idempotent)
         throw err
       }
       if (res.status < 200 || res.status >= 300) {
@@ -288,9 +291,7 @@ export class TencentClient implements CdnProvider {
       const code = typeof error.Code === 'string' ? shown(error.Code, 120) : ''
       const message = typeof error.Message === 'string' ? this.scrub(error.Message) : ''
       if (THROTTLED.has(code) && attempt < TENCENT_MAX_ATTEMPTS) {
-        const pause = THROTTLE_BASE_PAUSE_MS * 2 ** (attempt - 1)
-        this.ctx.log(`tencentcloud: ${action} throttled (${code}); pausing ${pause / 1000} s before attempt ${attempt + 1} of ${TENCENT_MAX_ATTEMPTS}`)
-        await this.ctx.sleep(pause)
+        await pauseBeforeRetry(this.ctx, `tencentcloud: ${action} throttled (${code})`, backoffMs(attempt), attempt, TENCENT_MAX_ATTEMPTS)
         continue
       }
       throw Object.assign(this.codeError(what, action, code, message, idempotent, attempt), { code })
@@ -444,13 +445,10 @@ export class TencentClient implements CdnProvider {
           out.push({ taskId: task.id, url: item.url, state: 'pending', detail: `not listed by ${statusAction(op)} yet` })
           continue
         }
-        const state = mapStatus(word)
-        if (state === null && !this.unknownWords.has(word)) {
-          this.unknownWords.add(word)
-          this.ctx.log(`tencentcloud: unknown status '${shown(word, 40)}' taken as pending`)
-        }
-        const percent = op === 'prefetch' && typeof row.Percent === 'number' && state === 'pending' ? ` ${row.Percent}%` : ''
-        out.push({ taskId: task.id, url: item.url, state: state ?? 'pending', detail: `${shown(word, 40)}${percent}` })
+        const state = stateOf(word, mapStatus, this.unknownWords, this.ctx.log, 'tencentcloud: unknown status')
+        // A progress figure only for `process` (a word taken as pending shows none).
+        const percent = op === 'prefetch' && typeof row.Percent === 'number' && mapStatus(word) === 'pending' ? ` ${row.Percent}%` : ''
+        out.push({ taskId: task.id, url: item.url, state, detail: `${shown(word, 40)}${percent}` })
       }
     }
     return out
