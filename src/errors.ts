@@ -1,3 +1,5 @@
+import { MESSAGE_CHARS, shown } from './external.js'
+
 /**
  * A problem with what the user configured. The message names the input and the fix;
  * it is raised before any request is sent.
@@ -12,10 +14,10 @@ export class InputError extends Error {
   }
 }
 
-/** A problem finding out what changed (git, GitHub API, event payload). */
+/** A problem finding out what changed (git, GitHub API, event payload); the message is made fit to show. */
 export class ChangeDetectionError extends Error {
   constructor(message: string) {
-    super(message)
+    super(shown(message, MESSAGE_CHARS))
     this.name = 'ChangeDetectionError'
   }
 }
