@@ -1,4 +1,3 @@
-import { ACCEPTED_IS_FINAL } from '../engine/execute.js'
 import { escapeControls, shown } from '../external.js'
 import type { ItemResult, Operation } from '../model.js'
 import { providers } from '../providers/index.js'
@@ -171,8 +170,7 @@ export function renderSummary(report: Report): string {
   if (report.dryRun) facts.push('a plan, so no success rate')
   else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
-    const final = providers.find((p) => p.name === report.provider)?.limits.acceptedIsFinal === true
-    if (final || report.items.some((i) => i.message === ACCEPTED_IS_FINAL)) {
+    if (providers.find((p) => p.name === report.provider)?.limits.acceptedIsFinal === true) {
       // no task to count: the provider answers with no job handle
       facts.push(`${escapeText(report.provider)} has no status API: an accepted purge is final, so nothing was polled`)
     } else {
