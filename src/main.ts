@@ -306,14 +306,14 @@ export async function run(clock: Clock = realClock): Promise<void> {
       [Outputs.taskIds]: JSON.stringify(taskIds),
       [Outputs.report]: reportPath
     })
+    // from the report (messages redacted and bounded), once for the summary, the annotations and the failure message
+    const causes = groupFailures(report.items, report.provider)
     if (process.env.GITHUB_STEP_SUMMARY) {
-      await appendSummary(renderSummary(report)).catch((err: Error) => log.warning(`job summary not written: ${err.message}`))
+      await appendSummary(renderSummary(report, causes)).catch((err: Error) => log.warning(`job summary not written: ${err.message}`))
     } else {
       log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
-    // from the report: messages redacted and bounded; one annotation per cause
-    const causes = groupFailures(report.items, report.provider)
     for (const a of failureAnnotations(causes, settings.mode, reportPath)) log.error(a.message, { title: a.title })
     if (settings.dryRun) {
       log.notice(`Dry run: ${count(items.length, 'item')} planned, nothing sent.`)

@@ -151,9 +151,10 @@ function edgeSection(edge: EdgeSummary, items: readonly ItemResult[]): string[] 
 /**
  * The job summary, in Markdown with HTML blocks: the verdict and rate first, then the failures
  * grouped by cause (never cut while they are few), what to do next, and the successes counted
- * per operation and host with their rows folded. Every value from outside is escaped.
+ * per operation and host with their rows folded. Every value from outside is escaped. `causes`:
+ * the report's failures grouped, when the caller has them already.
  */
-export function renderSummary(report: Report): string {
+export function renderSummary(report: Report, causes: readonly Cause[] = groupFailures(report.items, report.provider)): string {
   const { mode, totals } = report
   const lines: string[] = []
   if (report.dryRun) {
@@ -184,7 +185,6 @@ export function renderSummary(report: Report): string {
     return lines.join('\n') + '\n'
   }
 
-  const causes = groupFailures(report.items, report.provider)
   if (causes.length > 0) {
     lines.push(`### Failed: ${count(totals.failed, 'URL')}, ${count(causes.length, 'cause')}`, '', failureList(causes, totals.failed), '')
     lines.push('### What to do next', '')
