@@ -70,7 +70,7 @@ export function fileDigest(workspace: string, maxBodyBytes = EDGE_MAX_BODY_BYTES
   }
 }
 
-export interface VerifyInput {
+interface VerifyInput {
   items: ItemResult[]
   mode: Mode
   /** URL → workspace file (or files), from `urlsOfFiles`. */
@@ -83,19 +83,15 @@ export interface VerifyInput {
  * Checks the run's done items at the edge and returns them with the stale and unreachable ones
  * failed, and the counts. Lines for the log go to `deps.log`, stale and unreachable URLs named.
  */
-export async function verifyAtEdge(
-  input: VerifyInput,
-  deps: Omit<EdgeCheckDeps, 'clock'> & { clock: Clock },
-  options = { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS as readonly number[], maxBodyBytes: EDGE_MAX_BODY_BYTES }
-): Promise<{ items: ItemResult[]; summary: EdgeSummary }> {
+async function verifyAtEdge(input: VerifyInput, deps: EdgeCheckDeps): Promise<{ items: ItemResult[]; summary: EdgeSummary }> {
   const { targets, notChecked, notDone } = edgeTargets(input.items, input.fileOf, input.inputUrls, input.mode)
   const withFile = targets.filter((t) => t.file !== null).length
   deps.log(
-    `edge: fetching ${count(targets.length, 'URL')} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${options.concurrency} at once`
+    `edge: fetching ${count(targets.length, 'URL')} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${EDGE_CONCURRENCY} at once`
   )
   if (notDone > 0) deps.log(`edge: ${notDone} not checked: their ${checkedOperation(input.mode)} did not succeed`)
   if (notChecked > 0) deps.log(`edge: ${notChecked} not checked: URLs of deleted files, or directories with no changed file under them`)
-  const { checks, rounds, seconds } = await checkTargets(targets, deps, options)
+  const { checks, rounds, seconds } = await checkTargets(targets, deps, { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS })
   const named: string[] = []
   let failing = 0
   checks.forEach((check, i) => {
@@ -111,7 +107,7 @@ export async function verifyAtEdge(
     deps.log(`edge: ${count(missing, 'URL')} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`)
   }
   const items = applyChecks(input.items, targets, checks, rounds)
-  const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: options.maxBodyBytes })
+  const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: EDGE_MAX_BODY_BYTES })
   deps.log(
     `edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${count(rounds, 'round')} in ${seconds} s`
   )
