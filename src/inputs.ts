@@ -1,6 +1,7 @@
+import { operationsOf } from './engine/execute.js'
 import { InputError } from './errors.js'
 import { hasControls, shown } from './external.js'
-import type { Mode } from './model.js'
+import type { Mode, Operation } from './model.js'
 import { providerByName, providers } from './providers/index.js'
 import type { ProviderDefinition } from './providers/provider.js'
 
@@ -145,8 +146,8 @@ function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
  */
 function readBatchSize(raw: string, provider: ProviderDefinition, mode: Mode): number | null {
   if (raw === '') return null
-  const ops = mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]
-  const most = (op: 'purge' | 'prefetch'): number => provider.limits.maxItemsPerCall?.[op] ?? provider.limits.itemsPerCall[op]
+  const ops = operationsOf(mode)
+  const most = (op: Operation): number => provider.limits.maxItemsPerCall?.[op] ?? provider.limits.itemsPerCall[op]
   const max = Math.max(...ops.map(most))
   const raises = ops.some((op) => most(op) > provider.limits.itemsPerCall[op])
   const limit = ops.map((op) => `${op} ${most(op)}`).join(', ')
@@ -245,7 +246,7 @@ export function readSettings(getInput: GetInput, mask: (secret: string) => void,
   if (!MODES.includes(modeRaw as Mode)) throw new InputError(Inputs.mode, `'${modeRaw}' is not a mode; use one of: ${MODES.join(', ')}`)
   const mode = modeRaw as Mode
   const offered = provider.operations ?? ['purge', 'prefetch']
-  const missing = (mode === 'purge-prefetch' ? (['purge', 'prefetch'] as const) : [mode]).filter((op) => !offered.includes(op))
+  const missing = operationsOf(mode).filter((op) => !offered.includes(op))
   if (missing.length > 0) {
     throw new InputError(Inputs.mode, `${provider.name} has no ${missing.join(' or ')} API; use mode: ${offered.join(' or mode: ')}`)
   }

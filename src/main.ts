@@ -47,9 +47,12 @@ async function readEvent(): Promise<GitHubEvent> {
   }
 }
 
+/** The checkout: where git runs and where `verify` reads the files. */
+const workspaceDir = (): string => process.env.GITHUB_WORKSPACE || process.cwd()
+
 /** Changed files; every git command and API call ends by `deadline`, which fails detection. */
 async function findChanges(settings: Settings, event: GitHubEvent, deadline: Deadline): Promise<ChangeSet> {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const workspace = workspaceDir()
   const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
   return detectChanges(
     { eventName: event.name, payload: event.payload, sha: process.env.GITHUB_SHA ?? '', files: settings.files, base: settings.base, workspace },
@@ -168,8 +171,9 @@ export async function run(clock: Clock = realClock): Promise<void> {
     const planned = await makePlan(settings, event, { at: deadline, name: deadlineName, now: () => clock.now() })
     let { plan, collapsedDirs } = planned
     const definition = settings.provider
+    const ops = operationsOf(settings.mode)
     const checkFits = (p: Plan): void =>
-      checkPlanFits(p, definition.limits, definition.name, operationsOf(settings.mode), definition.refuseItem?.bind(definition), (url) =>
+      checkPlanFits(p, definition.limits, definition.name, ops, definition.refuseItem?.bind(definition), (url) =>
         settings.urls.includes(url) ? Inputs.urls : Inputs.rules
       )
     checkFits(plan)
@@ -179,7 +183,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
     let edge: EdgeSummary | undefined
     if (settings.dryRun) {
       items = []
-      for (const op of operationsOf(settings.mode)) {
+      for (const op of ops) {
         const batches = batchForProvider(op, itemsFor(plan, op), withBatchSize(settings.provider.limits, settings.batchSize))
         if (batches.length > 0) log.info(`dry run: ${op} would take ${count(batches.length, 'call')}`)
         for (const batch of batches) {
@@ -208,7 +212,6 @@ export async function run(clock: Clock = realClock): Promise<void> {
       const hasWork = plan.purgeUrls.length + plan.purgeDirs.length + plan.prefetchUrls.length > 0
       if (hasWork && provider.prepare) await provider.prepare()
       if (hasWork && provider.preflight) {
-        const ops = operationsOf(settings.mode)
         const purge = ops.includes('purge')
         const needs = (p: Plan): PlanNeeds => ({
           purgeUrls: purge ? p.purgeUrls.length : 0,
@@ -273,7 +276,7 @@ export async function run(clock: Clock = realClock): Promise<void> {
       taskIds = result.taskIds
       if (settings.verify && items.length > 0) {
         const input = { items, mode: settings.mode, files: planned.files, rules: planned.rules, inputUrls: planned.inputUrls }
-        const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+        const workspace = workspaceDir()
         ;({ items, summary: edge } = await log.group('Check at the edge (verify)', async () => {
           const { checkAtEdge } = await import('./verify/index.js')
           return checkAtEdge(input, { workspace, clock, deadline, deadlineName, log: (line) => log.info(line), debug: (line) => log.debug(line) })
@@ -303,14 +306,14 @@ export async function run(clock: Clock = realClock): Promise<void> {
       [Outputs.taskIds]: JSON.stringify(taskIds),
       [Outputs.report]: reportPath
     })
+    // from the report (messages redacted and bounded), once for the summary, the annotations and the failure message
+    const causes = groupFailures(report.items, report.provider)
     if (process.env.GITHUB_STEP_SUMMARY) {
-      await appendSummary(renderSummary(report)).catch((err: Error) => log.warning(`job summary not written: ${err.message}`))
+      await appendSummary(renderSummary(report, causes)).catch((err: Error) => log.warning(`job summary not written: ${err.message}`))
     } else {
       log.info('no job summary: GITHUB_STEP_SUMMARY is not set (not on a runner)')
     }
 
-    // from the report: messages redacted and bounded; one annotation per cause
-    const causes = groupFailures(report.items, report.provider)
     for (const a of failureAnnotations(causes, settings.mode, reportPath)) log.error(a.message, { title: a.title })
     if (settings.dryRun) {
       log.notice(`Dry run: ${count(items.length, 'item')} planned, nothing sent.`)

@@ -1,7 +1,8 @@
 /** The failure annotations and the failure message of a run: one per cause, never one per item. */
 import { shown } from '../external.js'
 import type { Mode } from '../model.js'
-import { count, type Cause } from './causes.js'
+import { count } from '../text.js'
+import type { Cause } from './causes.js'
 import type { Verdict } from './verdict.js'
 
 /** Causes that get an annotation of their own (GitHub shows 10 error annotations a step). */

@@ -22,9 +22,6 @@ export interface Cause {
   items: ItemResult[]
 }
 
-/** `1 URL`, `2 URLs`; `plural` for words not made with an `s`. */
-export const count = (n: number, word: string, plural = `${word}s`): string => `${n} ${n === 1 ? word : plural}`
-
 /** A submit error's opening words: `<provider> <op> of N urls( and N directories)( on host)`. */
 const BATCH_WORDS = /^(\S+ (?:purge|prefetch)) of \d+ [A-Za-z]+(?: and \d+ [A-Za-z]+)?(?: on \S+)?/
 /** Numbers that differ from batch to batch or item to item without changing the cause. */

@@ -1,9 +1,9 @@
-import { ACCEPTED_IS_FINAL } from '../engine/execute.js'
 import { escapeControls, shown } from '../external.js'
 import type { ItemResult, Operation } from '../model.js'
 import { providers } from '../providers/index.js'
 import { redact } from '../redact.js'
-import { count, groupFailures, nextSteps, type Cause } from './causes.js'
+import { count } from '../text.js'
+import { groupFailures, nextSteps, type Cause } from './causes.js'
 import type { Report } from './report.js'
 import type { EdgeSummary } from '../verify/outcome.js'
 import { isSuccess } from './verdict.js'
@@ -151,9 +151,10 @@ function edgeSection(edge: EdgeSummary, items: readonly ItemResult[]): string[] 
 /**
  * The job summary, in Markdown with HTML blocks: the verdict and rate first, then the failures
  * grouped by cause (never cut while they are few), what to do next, and the successes counted
- * per operation and host with their rows folded. Every value from outside is escaped.
+ * per operation and host with their rows folded. Every value from outside is escaped. `causes`:
+ * the report's failures grouped, when the caller has them already.
  */
-export function renderSummary(report: Report): string {
+export function renderSummary(report: Report, causes: readonly Cause[] = groupFailures(report.items, report.provider)): string {
   const { mode, totals } = report
   const lines: string[] = []
   if (report.dryRun) {
@@ -170,8 +171,7 @@ export function renderSummary(report: Report): string {
   if (report.dryRun) facts.push('a plan, so no success rate')
   else if (totals.items > 0) {
     facts.unshift(`${totals.succeeded} of ${count(totals.items, 'URL')} succeeded, ${totals.failed} failed`)
-    const final = providers.find((p) => p.name === report.provider)?.limits.acceptedIsFinal === true
-    if (final || report.items.some((i) => i.message === ACCEPTED_IS_FINAL)) {
+    if (providers.find((p) => p.name === report.provider)?.limits.acceptedIsFinal === true) {
       // no task to count: the provider answers with no job handle
       facts.push(`${escapeText(report.provider)} has no status API: an accepted purge is final, so nothing was polled`)
     } else {
@@ -185,7 +185,6 @@ export function renderSummary(report: Report): string {
     return lines.join('\n') + '\n'
   }
 
-  const causes = groupFailures(report.items, report.provider)
   if (causes.length > 0) {
     lines.push(`### Failed: ${count(totals.failed, 'URL')}, ${count(causes.length, 'cause')}`, '', failureList(causes, totals.failed), '')
     lines.push('### What to do next', '')

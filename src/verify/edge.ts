@@ -10,7 +10,8 @@ import type { ChangedFile, ItemResult, Mode } from '../model.js'
 import type { CompiledRule } from '../plan/rules.js'
 import { checkTargets, type EdgeCheckDeps } from './check.js'
 import { applyChecks, summarise, type EdgeAnswer, type EdgeSummary, type FileDigest } from './outcome.js'
-import { edgeTargets, urlsOfFiles, type FileOf } from './targets.js'
+import { count } from '../text.js'
+import { checkedOperation, edgeTargets, urlsOfFiles, type FileOf } from './targets.js'
 
 /** Fetches in flight at once: fixed and small, so one runner does not look like a flood to the edge. */
 export const EDGE_CONCURRENCY = 8
@@ -69,7 +70,7 @@ export function fileDigest(workspace: string, maxBodyBytes = EDGE_MAX_BODY_BYTES
   }
 }
 
-export interface VerifyInput {
+interface VerifyInput {
   items: ItemResult[]
   mode: Mode
   /** URL → workspace file (or files), from `urlsOfFiles`. */
@@ -82,19 +83,15 @@ export interface VerifyInput {
  * Checks the run's done items at the edge and returns them with the stale and unreachable ones
  * failed, and the counts. Lines for the log go to `deps.log`, stale and unreachable URLs named.
  */
-export async function verifyAtEdge(
-  input: VerifyInput,
-  deps: Omit<EdgeCheckDeps, 'clock'> & { clock: Clock },
-  options = { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS as readonly number[], maxBodyBytes: EDGE_MAX_BODY_BYTES }
-): Promise<{ items: ItemResult[]; summary: EdgeSummary }> {
+async function verifyAtEdge(input: VerifyInput, deps: EdgeCheckDeps): Promise<{ items: ItemResult[]; summary: EdgeSummary }> {
   const { targets, notChecked, notDone } = edgeTargets(input.items, input.fileOf, input.inputUrls, input.mode)
   const withFile = targets.filter((t) => t.file !== null).length
   deps.log(
-    `edge: fetching ${targets.length} URL${targets.length === 1 ? '' : 's'} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${options.concurrency} at once`
+    `edge: fetching ${count(targets.length, 'URL')} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${EDGE_CONCURRENCY} at once`
   )
-  if (notDone > 0) deps.log(`edge: ${notDone} not checked: their ${input.mode === 'prefetch' ? 'prefetch' : 'purge'} did not succeed`)
+  if (notDone > 0) deps.log(`edge: ${notDone} not checked: their ${checkedOperation(input.mode)} did not succeed`)
   if (notChecked > 0) deps.log(`edge: ${notChecked} not checked: URLs of deleted files, or directories with no changed file under them`)
-  const { checks, rounds, seconds } = await checkTargets(targets, deps, options)
+  const { checks, rounds, seconds } = await checkTargets(targets, deps, { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS })
   const named: string[] = []
   let failing = 0
   checks.forEach((check, i) => {
@@ -107,14 +104,12 @@ export async function verifyAtEdge(
   // skipped is no failure: say when it hides a workspace that is not the pushed commit
   const missing = checks.filter((c) => c.result === 'skipped' && c.detail === NOT_IN_WORKSPACE).length
   if (missing > 0) {
-    deps.log(
-      `edge: ${missing} URL${missing === 1 ? '' : 's'} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`
-    )
+    deps.log(`edge: ${count(missing, 'URL')} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`)
   }
   const items = applyChecks(input.items, targets, checks, rounds)
-  const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: options.maxBodyBytes })
+  const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: EDGE_MAX_BODY_BYTES })
   deps.log(
-    `edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${rounds} round${rounds === 1 ? '' : 's'} in ${seconds} s`
+    `edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${count(rounds, 'round')} in ${seconds} s`
   )
   return { items, summary }
 }

@@ -77,6 +77,7 @@ export function edgeTargets(items: readonly ItemResult[], fileOf: FileOf, inputU
   const withItem = new Set<string>()
   const dirs: number[] = []
   let notDone = 0
+  let done = 0
   for (const [index, item] of items.entries()) {
     if (item.op !== op) continue
     if (item.kind === 'url') withItem.add(item.url)
@@ -84,6 +85,7 @@ export function edgeTargets(items: readonly ItemResult[], fileOf: FileOf, inputU
       notDone++
       continue
     }
+    done++
     if (item.kind === 'dir') dirs.push(index)
     else if (fileOf.has(item.url)) targets.push(target(item.url, fileOf.get(item.url), index))
     else if (fromInput.has(item.url)) targets.push({ url: item.url, file: null, item: index })
@@ -99,7 +101,5 @@ export function edgeTargets(items: readonly ItemResult[], fileOf: FileOf, inputU
       checkedItems.add(dir)
     }
   }
-  let done = 0
-  for (const item of items) if (item.op === op && item.state === 'success') done++
   return { targets, notChecked: done - checkedItems.size, notDone }
 }
