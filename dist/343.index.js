@@ -150,6 +150,8 @@ async function checkTargets(targets, deps, options) {
     return { checks, rounds, seconds: Math.round((deps.clock.now() - started) / 100) / 10 };
 }
 
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __webpack_require__(8992);
 // EXTERNAL MODULE: ./src/plan/rules.ts + 1 modules
 var plan_rules = __webpack_require__(7530);
 // EXTERNAL MODULE: ./src/plan/urls.ts
@@ -217,6 +219,7 @@ function edgeTargets(items, fileOf, inputUrls, mode) {
     const withItem = new Set();
     const dirs = [];
     let notDone = 0;
+    let done = 0;
     for (const [index, item] of items.entries()) {
         if (item.op !== op)
             continue;
@@ -226,6 +229,7 @@ function edgeTargets(items, fileOf, inputUrls, mode) {
             notDone++;
             continue;
         }
+        done++;
         if (item.kind === 'dir')
             dirs.push(index);
         else if (fileOf.has(item.url))
@@ -246,15 +250,12 @@ function edgeTargets(items, fileOf, inputUrls, mode) {
             checkedItems.add(dir);
         }
     }
-    let done = 0;
-    for (const item of items)
-        if (item.op === op && item.state === 'success')
-            done++;
     return { targets, notChecked: done - checkedItems.size, notDone };
 }
 
 ;// CONCATENATED MODULE: ./src/verify/edge.ts
 /** `verify`: the real fetch and file digest, and the stage `run()` calls after the CDN work. */
+
 
 
 
@@ -324,15 +325,15 @@ function fileDigest(workspace, maxBodyBytes = EDGE_MAX_BODY_BYTES) {
  * Checks the run's done items at the edge and returns them with the stale and unreachable ones
  * failed, and the counts. Lines for the log go to `deps.log`, stale and unreachable URLs named.
  */
-async function verifyAtEdge(input, deps, options = { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS, maxBodyBytes: EDGE_MAX_BODY_BYTES }) {
+async function verifyAtEdge(input, deps) {
     const { targets, notChecked, notDone } = edgeTargets(input.items, input.fileOf, input.inputUrls, input.mode);
     const withFile = targets.filter((t) => t.file !== null).length;
-    deps.log(`edge: fetching ${targets.length} URL${targets.length === 1 ? '' : 's'} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${options.concurrency} at once`);
+    deps.log(`edge: fetching ${(0,src_text/* count */.U)(targets.length, 'URL')} from this runner (${withFile} compared with their workspace files, ${targets.length - withFile} checked for 2xx), ${EDGE_CONCURRENCY} at once`);
     if (notDone > 0)
-        deps.log(`edge: ${notDone} not checked: their ${input.mode === 'prefetch' ? 'prefetch' : 'purge'} did not succeed`);
+        deps.log(`edge: ${notDone} not checked: their ${checkedOperation(input.mode)} did not succeed`);
     if (notChecked > 0)
         deps.log(`edge: ${notChecked} not checked: URLs of deleted files, or directories with no changed file under them`);
-    const { checks, rounds, seconds } = await checkTargets(targets, deps, options);
+    const { checks, rounds, seconds } = await checkTargets(targets, deps, { concurrency: EDGE_CONCURRENCY, recheckDelaysMs: EDGE_RECHECK_DELAYS_MS });
     const named = [];
     let failing = 0;
     checks.forEach((check, i) => {
@@ -349,11 +350,11 @@ async function verifyAtEdge(input, deps, options = { concurrency: EDGE_CONCURREN
     // skipped is no failure: say when it hides a workspace that is not the pushed commit
     const missing = checks.filter((c) => c.result === 'skipped' && c.detail === NOT_IN_WORKSPACE).length;
     if (missing > 0) {
-        deps.log(`edge: ${missing} URL${missing === 1 ? '' : 's'} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`);
+        deps.log(`edge: ${(0,src_text/* count */.U)(missing, 'URL')} skipped: the changed file is not in the workspace; check out the pushed commit before this step to compare them`);
     }
     const items = applyChecks(input.items, targets, checks, rounds);
-    const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: options.maxBodyBytes });
-    deps.log(`edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${rounds} round${rounds === 1 ? '' : 's'} in ${seconds} s`);
+    const summary = summarise(checks, { rounds, seconds, notChecked, notDone, maxBodyBytes: EDGE_MAX_BODY_BYTES });
+    deps.log(`edge: ${summary.fresh} fresh, ${summary.answered} answered 2xx, ${summary.stale} stale, ${summary.unreachable} unreachable, ${summary.skipped} skipped; ${(0,src_text/* count */.U)(rounds, 'round')} in ${seconds} s`);
     return { items, summary };
 }
 /**
